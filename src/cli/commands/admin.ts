@@ -1,0 +1,52 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { lockHolder } from '../../lib/datadir-lock.ts';
+import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { cliConfig, withDirectDeps } from '../direct.ts';
+import { emit, printTable } from '../output.ts';
+
+const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+export function registerAdmin(program: Command): void {
+  const admin = program.command('admin').description('admin access');
+  const token = admin.command('token').description('admin API tokens');
+  token
+    .command('create')
+    .description('create an admin token and print it once (opens the database directly, so it also bootstraps a new cluster)')
+    .requiredOption('--name <name>', 'a name for the token (who or what uses it)')
+    .action(async (o: { name: string }, cmd: Command) => {
+      const config = cliConfig();
+      let created: { id: string; name: string; token: string };
+      if (config.mode === 'embedded' && lockHolder(config.dataDir) !== undefined) {
+        created = await new ApiClient(g(cmd)).post('/admin-tokens', { name: o.name });
+      } else {
+        created = await withDirectDeps('admin token create', (deps) => deps.services.adminTokens.create(o.name, { actor: `cli:${safeUser()}` }));
+      }
+      emit(g(cmd).json, created, () => {
+        console.log(created.token);
+        console.error(`admin token "${created.name}" created (id ${created.id}); it is shown only this once`);
+      });
+    });
+  token
+    .command('list')
+    .description('list admin tokens (names and dates, never the tokens)')
+    .action(async (_o, cmd: Command) => {
+      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/admin-tokens');
+      emit(g(cmd).json, res, () => printTable(res.items, ['id', 'name', 'created_at', 'last_used_at', 'revoked_at']));
+    });
+  token
+    .command('revoke <idOrName>')
+    .description('revoke an admin token')
+    .action(async (ref: string, _o, cmd: Command) => {
+      await new ApiClient(g(cmd)).request('POST', `/admin-tokens/${seg(ref)}/revoke`);
+      emit(g(cmd).json, { revoked: ref }, () => console.log(`revoked ${ref}`));
+    });
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

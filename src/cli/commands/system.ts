@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { VERSION } from '../../config/index.ts';
+import { createDatabase } from '../../db/client.ts';
+import { appliedCount, runMigrations, shippedMigrations } from '../../db/migrate.ts';
+import { createRedis } from '../../cache/redis.ts';
+import { handleSignals, startPlatform } from '../../platform.ts';
+import { ApiClient, CliError, type GlobalOptions } from '../client.ts';
+import { assertDataDirFree, cliConfig } from '../direct.ts';
+import { emit, printFields } from '../output.ts';
+
+const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+export function registerSystem(program: Command): void {
+  program
+    .command('version')
+    .description('print the agentctl version (no server needed)')
+    .action((_o, cmd: Command) => emit(g(cmd).json, { version: VERSION }, () => console.log(VERSION)));
+
+  for (const [name, role, desc] of [
+    ['up', 'all', 'run the API and the job worker in one process (what npm start does)'],
+    ['serve', 'api', 'run only the HTTP API (cluster mode: scale these replicas)'],
+    ['worker', 'worker', 'run only background jobs (serves /health and /metrics for probes)'],
+  ] as const) {
+    program
+      .command(name)
+      .description(desc)
+      .action(async () => {
+        handleSignals(await startPlatform(role, cliConfig()));
+      });
+  }
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (also done at every start; no server needed)')
+    .action(async (_o, cmd: Command) => {
+      const config = cliConfig();
+      assertDataDirFree(config, 'migrate');
+      const database = await createDatabase(config, { poolSize: 1 });
+      try {
+        const applied = await runMigrations(database);
+        const total = await appliedCount(database);
+        emit(g(cmd).json, { applied, total, shipped: shippedMigrations().length }, () =>
+          console.log(applied > 0 ? `applied ${applied} migration(s); ${total} in total` : `database is up to date (${total} migrations)`),
+        );
+      } finally {
+        await database.close();
+      }
+    });
+
+  const db = program.command('db').description('database checks');
+  db.command('check')
+    .description('connect to the database, time a query and report migrations and pool settings (no server needed)')
+    .action(async (_o, cmd: Command) => {
+      const config = cliConfig();
+      assertDataDirFree(config, 'db check');
+      const t0 = performance.now();
+      let database;
+      try {
+        database = await createDatabase(config, { poolSize: 1 });
+        await database.ping(5000);
+      } catch (err) {
+        await database?.close();
+        throw new CliError(`database unreachable (${config.mode}): ${(err as Error).message}`);
+      }
+      try {
+        const latency = Math.round(performance.now() - t0);
+        const applied = await appliedCount(database);
+        const shipped = shippedMigrations().length;
+        const report = {
+          status: 'ok',
+          backend: database.kind,
+          mode: config.mode,
+          latency_ms: latency,
+          migrations_applied: applied,
+          migrations_pending: Math.max(0, shipped - applied),
+          pool_size: config.mode === 'cluster' ? config.DATABASE_POOL_SIZE : 1,
+        };
+        emit(g(cmd).json, report, () => printFields(report));
+        if (report.migrations_pending > 0) process.exitCode = 1;
+      } finally {
+        await database.close();
+      }
+    });
+
+  const cache = program.command('cache').description('cache checks and warm-up');
+  cache
+    .command('check')
+    .description('write and read a key in Redis (cluster mode); reports in-process mode otherwise (no server needed)')
+    .action(async (_o, cmd: Command) => {
+      const config = cliConfig();
+      const redis = createRedis(config);
+      if (!redis) {
+        emit(g(cmd).json, { status: 'not_configured', detail: 'REDIS_URL is not set: caches and rate limits are in-process' }, () =>
+          console.log('not configured: REDIS_URL is not set; caches and rate limits are in-process (embedded mode)'),
+        );
+        return;
+      }
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('no connection within 3 s')), 3000);
+          redis.client.once('ready', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+        const key = `agentctl:check:${process.pid}`;
+        const t0 = performance.now();
+        await redis.client.set(key, 'ok', 'PX', 10_000);
+        const v = await redis.client.get(key);
+        await redis.client.del(key);
+        if (v !== 'ok') throw new Error(`read back ${JSON.stringify(v)}`);
+        const info = await redis.client.info('memory');
+        const used = /used_memory_human:(\S+)/.exec(info)?.[1];
+        const report = { status: 'ok', latency_ms: Math.round(performance.now() - t0), used_memory: used ?? null };
+        emit(g(cmd).json, report, () => printFields(report));
+      } catch (err) {
+        throw new CliError(`redis unreachable: ${(err as Error).message}`);
+      } finally {
+        await redis.close();
+      }
+    });
+
+  program
+    .command('health')
+    .description('print /health of a running platform; exit non-zero unless healthy')
+    .action(async (_o, cmd: Command) => {
+      const api = new ApiClient(g(cmd));
+      const res = await api.request<Record<string, unknown>>('GET', '/health', undefined, { auth: false, accept: [503], timeoutMs: 10_000 });
+      emit(g(cmd).json, res.body, () => printFields(res.body));
+      if (res.body.status !== 'healthy') process.exitCode = 1;
+    });
+}

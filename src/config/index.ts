@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The platform's configuration: one zod schema, and the only reader of `process.env`.
+ * Every secret may also come from `NAME_FILE` (a path whose content is the value), the way
+ * Docker and Kubernetes mount secrets. `loadConfig` fails listing every invalid key at once.
+ * Tests build config objects with `testConfig`-style helpers instead of touching the environment.
+ */
+
+/** Keys whose value is a secret: accepted as NAME or NAME_FILE, never logged. */
+export const SECRET_KEYS = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SECRETS_KEY',
+  'API_KEY_PEPPER',
+  'API_KEY_PEPPER_PREVIOUS',
+  'WALDUR_TOKEN',
+  'WALDUR_WEBHOOK_SECRET',
+  'WALDUR_WEBHOOK_SECRET_PREVIOUS',
+] as const;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+
+export const configSchema = z
+  .object({
+    PORT: int(0, 65535).default(8000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: int(1, 500).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
+    REDIS_URL: redisUrl.optional(),
+    REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
+    SECRETS_KEY: z.string().optional(),
+    API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
+    API_KEY_PEPPER_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+    DEMO_DATA: bool.optional(),
+    BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    TRUST_PROXY: bool.default(false),
+    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+    AGENT_DEFAULT_TIMEOUT_MS: int(100, 3_600_000).default(300_000),
+    PROVIDER_MAX_RETRIES: int(0, 10).default(3),
+    KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
+    KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
+    AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+    QUOTA_RESERVATION_TTL_MS: int(1000, 86_400_000).default(600_000),
+    WALDUR_URL: z.url().optional(),
+    WALDUR_TOKEN: z.string().min(1).optional(),
+    WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    WALDUR_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
+    ORDER_SYNC_INTERVAL_MINUTES: int(1, 1440).default(5),
+    USAGE_SYNC_INTERVAL_MINUTES: int(1, 1440).default(15),
+    BACKUP_DIR: z.string().min(1).optional(),
+    BACKUP_SCHEDULE: z.string().optional(),
+    BACKUP_RETENTION: int(1, 10_000).default(14),
+    AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
+    AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.DATABASE_URL && !c.SECRETS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_KEY'],
+        message: 'required when DATABASE_URL is set (cluster mode); generate one with `openssl rand -hex 32`',
+      });
+    }
+    if (c.SECRETS_KEY && !/^[0-9a-fA-F]{64}$/.test(c.SECRETS_KEY.trim()) && Buffer.from(c.SECRETS_KEY.trim(), 'base64').length !== 32) {
+      ctx.addIssue({ code: 'custom', path: ['SECRETS_KEY'], message: 'must be 32 bytes, as 64 hex characters or base64' });
+    }
+  });
+
+type Raw = z.output<typeof configSchema>;
+
+export interface Config extends Raw {
+  /** `embedded` without DATABASE_URL (PGlite in DATA_DIR), `cluster` with it. */
+  mode: 'embedded' | 'cluster';
+  /** DATA_DIR resolved to an absolute path. */
+  dataDir: string;
+  /** Whether demo data is created on first start (default: embedded mode only). */
+  demoData: boolean;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The platform version, from package.json. */
+export const VERSION = readVersion();
+
+/**
+ * Parses the environment into a `Config`, resolving `NAME_FILE` secrets.
+ * Throws `ConfigError` listing every invalid key.
+ *
+ * @example
+ * const config = loadConfig(); // reads process.env
+ * const test = loadConfig({ DATA_DIR: '/tmp/x', PORT: '0' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const issues: string[] = [];
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    input[key] = v === '' ? undefined : v;
+  }
+  for (const key of SECRET_KEYS) {
+    const file = env[`${key}_FILE`];
+    if (!file) continue;
+    if (input[key] !== undefined) {
+      issues.push(`${key}: set both ${key} and ${key}_FILE; use one`);
+      continue;
+    }
+    try {
+      input[key] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      issues.push(`${key}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.') || '(config)';
+      const secret = (SECRET_KEYS as readonly string[]).includes(key);
+      // Never echo a secret's value back; the message alone says what is wrong.
+      issues.push(`${key}: ${issue.message}${secret ? '' : describeValue(input[key])}`);
+    }
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
+  const c = parsed.data;
+  const mode = c.DATABASE_URL ? 'cluster' : 'embedded';
+  return {
+    ...c,
+    mode,
+    dataDir: resolve(c.DATA_DIR),
+    demoData: c.DEMO_DATA ?? mode === 'embedded',
+    version: VERSION,
+  };
+}
+
+function describeValue(v: string | undefined): string {
+  if (v === undefined) return '';
+  return ` (got ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)})`;
+}
+
+/** Admin CLI settings: where the API is and which token to use (see src/cli). */
+export function cliEnv(env: Record<string, string | undefined> = process.env): { url?: string; token?: string; dataDir: string; logLevel: string } {
+  return {
+    url: env.AGENT_PLATFORM_URL || undefined,
+    token: env.AGENT_PLATFORM_TOKEN || undefined,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    logLevel: env.AGENTCTL_LOG_LEVEL || 'warn',
+  };
+}
+
+/** The value of an environment variable the operator named on the command line (e.g. --api-key-env). */
+export function readNamedEnv(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  return env[name] || undefined;
+}

@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { createDatabase, type Database, type Db } from './db/client.ts';
+import { EventBus } from './db/events.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createRedis, type RedisHandle } from './cache/redis.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { deriveKey } from './lib/crypto.ts';
+import { createLogger } from './lib/logger.ts';
+import { loadSecretsKey } from './lib/secrets.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
+import { AdminTokenService } from './modules/admin-tokens/service.ts';
+import { AgentService } from './modules/agents/service.ts';
+import { AuditService } from './modules/audit/service.ts';
+import { ProviderService } from './modules/providers/service.ts';
+import { RunService } from './modules/runs/service.ts';
+import { TenantService } from './modules/tenants/service.ts';
+
+/**
+ * The composition root: everything the platform runs on, built once from the config. Services get
+ * what they need from here; tests build the same graph with a memory database and a manual clock.
+ */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  database: Database;
+  db: Db;
+  redis: RedisHandle | undefined;
+  events: EventBus;
+  jobs: JobQueue;
+  services: {
+    audit: AuditService;
+    adminTokens: AdminTokenService;
+    tenants: TenantService;
+    providers: ProviderService;
+    agents: AgentService;
+    runs: RunService;
+  };
+  /** Set when shutdown begins: readiness turns 503 so load balancers stop sending. */
+  state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Embedded mode only: an in-memory database (tests). */
+  memory?: boolean;
+  /** Apply migrations while building (default true). */
+  migrate?: boolean;
+  /** Override fetch for provider calls (tests route it to fakes). */
+  fetch?: typeof fetch;
+  /** Override the retry backoff base (tests). */
+  retryBaseDelayMs?: number;
+  poolSize?: number;
+  /** Embedded only: start from a PGlite dump (tests load a pre-migrated template). */
+  pgliteTemplate?: Blob;
+}
+
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+  const metrics = createMetrics();
+  metrics.buildInfo.set({ version: config.version, mode: config.mode }, 1);
+  const master = loadSecretsKey(config);
+  const database = await createDatabase(config, {
+    logger,
+    ...(opts.memory ? { memory: true } : {}),
+    ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
+    ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}),
+  });
+  try {
+    if (opts.migrate !== false) await runMigrations(database);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const db = database.db;
+  const redis = createRedis(config, logger);
+  const events = new EventBus(database, logger);
+  const jobs = new JobQueue(config, database, logger, metrics);
+
+  const audit = new AuditService({ db, clock });
+  const adminTokens = new AdminTokenService({ db, clock, audit });
+  const tenants = new TenantService({ db, clock, audit });
+  const providers = new ProviderService({ db, clock, audit, providerKeyKey: deriveKey(master, 'provider-keys') });
+  const agents = new AgentService({ db, clock, audit, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS });
+  const runs = new RunService({
+    db,
+    clock,
+    logger,
+    metrics,
+    agents,
+    providers,
+    maxRetries: config.PROVIDER_MAX_RETRIES,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
+  });
+
+  let closed = false;
+  const deps: Deps = {
+    config,
+    logger,
+    clock,
+    metrics,
+    database,
+    db,
+    redis,
+    events,
+    jobs,
+    services: { audit, adminTokens, tenants, providers, agents, runs },
+    state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await jobs.stop(config.SHUTDOWN_TIMEOUT_MS).catch((err: Error) => logger.warn({ err: err.message }, 'job queue stop failed'));
+      await events.close();
+      await redis?.close();
+      await database.close();
+    },
+  };
+  return deps;
+}

@@ -1,0 +1,24 @@
+import type { Deps } from '../deps.ts';
+import { adminTokenRoutes } from '../modules/admin-tokens/routes.ts';
+import { agentRoutes } from '../modules/agents/routes.ts';
+import { auditRoutes } from '../modules/audit/routes.ts';
+import { providerRoutes } from '../modules/providers/routes.ts';
+import { runAdminRoutes } from '../modules/runs/routes.ts';
+import { tenantRoutes } from '../modules/tenants/routes.ts';
+import { adminAuth } from './auth.ts';
+import type { ZodApp } from './types.ts';
+
+/** The admin API under /admin/api/v1: every route needs an admin token; every write is audited. */
+export async function adminRoutes(app: ZodApp, deps: Deps) {
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ adminToken: [] }] };
+  });
+  // onRequest, not preHandler: a caller without a valid token learns nothing about the body schema.
+  app.addHook('onRequest', adminAuth(deps));
+  await providerRoutes(app, deps);
+  await agentRoutes(app, deps);
+  await runAdminRoutes(app, deps);
+  await tenantRoutes(app, deps);
+  await auditRoutes(app, deps);
+  await adminTokenRoutes(app, deps);
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../deps.ts';
+import { errorCatalog, type ErrorCode } from '../lib/errors.ts';
+import { redactUrl } from '../lib/logger.ts';
+import { errorHandler, sendProblem } from './problem.ts';
+import { healthRoutes } from '../modules/health/routes.ts';
+import { adminRoutes } from './admin.ts';
+
+export type App = FastifyInstance;
+export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuildAppOptions {
+  /** `api` serves everything; `ops` (the worker role) serves only health and metrics. */
+  role?: 'api' | 'ops';
+}
+
+/**
+ * Builds the HTTP application: Fastify with request ids, JSON logs, RFC 9457 errors, security
+ * headers, OpenAPI generated from the zod route schemas, health, metrics and the admin API.
+ *
+ * @example
+ * const app = await buildApp(deps);
+ * const res = await app.inject({ method: 'GET', url: '/health' });
+ */
+export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const role = opts.role ?? 'api';
+  const logger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    // One log line per request, written by the onResponse hook below (with secrets masked in the URL).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    trustProxy: deps.config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => sendProblem(req, reply, 'route_not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const line = { reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (reply.statusCode >= 500) req.log.error(line, 'request failed');
+    else if (route.startsWith('/health') || route === '/metrics' || route === '/healthz') req.log.debug(line, 'request');
+    else req.log.info(line, 'request');
+  });
+
+  await app.register(helmet, {
+    // The Swagger UI page needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'agent-platform', version: deps.config.version, description: 'Agents, API keys, quotas, metering, marketplace billing and operations.' },
+      components: {
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (`agentctl admin token create`).' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Customer API key (also accepted as Authorization: Bearer).' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/problems/:code', { schema: { hide: true } }, async (req, reply) => {
+    const code = (req.params as { code: string }).code as ErrorCode;
+    const entry = errorCatalog[code];
+    if (!entry) return sendProblem(req, reply, 'not_found', `no problem type ${code}`);
+    return { code, status: entry.status, title: entry.title, description: entry.description };
+  });
+
+  const z = app.withTypeProvider<ZodTypeProvider>();
+  await z.register(async (scope) => healthRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
+  if (role === 'api') {
+    await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
+  }
+  return app;
+}

@@ -1,0 +1,79 @@
+/**
+ * Domain errors with stable codes. Services throw `AppError`; one HTTP error handler maps it to an
+ * RFC 9457 problem+json body (see src/http/problem.ts). The catalog below is the single list of
+ * every code the platform can answer with, its HTTP status and a human title; `/problems/{code}`
+ * serves it so a problem's `type` URI resolves to its description.
+ */
+export const errorCatalog = {
+  // generic request errors
+  route_not_found: { status: 404, title: 'No such route', description: 'The method and path do not match any route of this API. See /openapi.json.' },
+  not_found: { status: 404, title: 'Not found', description: 'The object does not exist, or it belongs to someone else.' },
+  invalid_json: { status: 400, title: 'Malformed JSON body', description: 'The request body is not valid JSON.' },
+  validation_failed: { status: 400, title: 'Validation failed', description: 'The request does not match the schema; `errors` names each failing field.' },
+  payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body is larger than the configured limit.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
+  conflict: { status: 409, title: 'Conflict', description: 'The object already exists or is in a state that does not allow this change.' },
+  // admin authentication
+  admin_token_missing: { status: 401, title: 'Admin token missing', description: 'Send Authorization: Bearer <admin token>. Create one with `agentctl admin token create`.' },
+  admin_token_invalid: { status: 401, title: 'Admin token invalid', description: 'The admin token is unknown or revoked.' },
+  // customer authentication and authorisation (gateway)
+  api_key_missing: { status: 401, title: 'API key missing', description: 'Send the key in X-API-Key or Authorization: Bearer.' },
+  api_key_invalid: { status: 401, title: 'API key invalid', description: 'The key is malformed or unknown.' },
+  api_key_revoked: { status: 401, title: 'API key revoked', description: 'The key was revoked. Create a new one.' },
+  api_key_expired: { status: 401, title: 'API key expired', description: 'The key has passed its expiry time. Create a new one.' },
+  agent_not_allowed: { status: 403, title: 'Agent not allowed', description: 'This key grants access to a different agent.' },
+  access_suspended: { status: 403, title: 'Access suspended', description: 'The access behind this key is suspended, terminated or expired.' },
+  quota_exceeded: { status: 429, title: 'Quota exceeded', description: 'The access has used its whole quota for the period.' },
+  rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  // runs and providers
+  agent_not_published: { status: 409, title: 'Agent has no published version', description: 'Publish a version with `agentctl agents publish`.' },
+  provider_error: { status: 502, title: 'Provider error', description: 'The LLM provider failed; the run is stored with the error.' },
+  provider_timeout: { status: 504, title: 'Provider timeout', description: 'The run exceeded the agent timeout; the run is stored as timed out.' },
+  // platform state
+  maintenance: { status: 503, title: 'Maintenance', description: 'The platform is in maintenance mode; retry after Retry-After seconds.' },
+  service_unavailable: { status: 503, title: 'Service unavailable', description: 'A dependency (usually the database) is unreachable.' },
+  internal_error: { status: 500, title: 'Internal error', description: 'An unexpected error; it is logged with the request id.' },
+} as const satisfies Record<string, { status: number; title: string; description: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** A field-level validation error, as carried in a problem body's `errors` list. */
+export interface FieldError {
+  /** JSON-pointer-like path of the failing field, e.g. `/body/quota`. */
+  pointer: string;
+  detail: string;
+}
+
+/**
+ * An error with a stable `code` that maps to an HTTP status and a problem body.
+ *
+ * @example
+ * throw new AppError('not_found', `agent ${id} does not exist`);
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail ?? errorCatalog[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** The message of any thrown value, for logs and stored run errors. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric the platform exports, defined in one place. Names that the runbooks
+ * query (`http_requests_total`, `webhook_processing_seconds`, …) are part of the operator contract;
+ * do not rename them. Each process builds its own registry (tests run several apps in one process).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by method, route template and status code.',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    dbPoolTotal: new Gauge({ name: 'db_pool_connections_total', help: 'Open database connections.', registers: [registry] }),
+    dbPoolIdle: new Gauge({ name: 'db_pool_connections_idle', help: 'Idle database connections.', registers: [registry] }),
+    dbPoolWaiting: new Gauge({ name: 'db_pool_waiting_requests', help: 'Queries waiting for a free connection.', registers: [registry] }),
+    dbPoolMax: new Gauge({ name: 'db_pool_connections_max', help: 'Configured maximum of database connections.', registers: [registry] }),
+    dbUp: new Gauge({ name: 'db_up', help: '1 when the last database health check succeeded.', registers: [registry] }),
+    redisUp: new Gauge({ name: 'redis_up', help: '1 when the last Redis health check succeeded (absent in embedded mode).', registers: [registry] }),
+    agentRuns: new Counter({
+      name: 'agent_runs_total',
+      help: 'Agent runs by agent and final status (succeeded, failed, timeout).',
+      labelNames: ['agent', 'status'] as const,
+      registers: [registry],
+    }),
+    agentRunDuration: new Histogram({
+      name: 'agent_run_duration_seconds',
+      help: 'Agent run duration in seconds, provider retries included.',
+      labelNames: ['agent', 'status'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    providerRetries: new Counter({
+      name: 'provider_retries_total',
+      help: 'Provider calls retried after a 429, 5xx or network error.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    jobsProcessed: new Counter({
+      name: 'jobs_processed_total',
+      help: 'Background jobs processed by name and result.',
+      labelNames: ['job', 'result'] as const,
+      registers: [registry],
+    }),
+    maintenanceMode: new Gauge({ name: 'maintenance_mode', help: '1 while maintenance mode is on.', registers: [registry] }),
+    buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

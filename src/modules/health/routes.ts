@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import type { ZodApp } from '../../http/types.ts';
+import { checkHealth, checkReady } from './service.ts';
+
+const healthSchema = z.object({
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
+  database: z.enum(['connected', 'disconnected']),
+  redis: z.enum(['connected', 'disconnected', 'not_configured']),
+  agents: z.enum(['operational', 'no_agents', 'unknown']),
+  version: z.string(),
+  mode: z.enum(['embedded', 'cluster']),
+  uptime_seconds: z.number(),
+});
+const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), reason: z.string().optional() });
+
+/** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
+export async function healthRoutes(app: ZodApp, deps: Deps) {
+  const health = {
+    schema: { tags: ['operations'], summary: 'Health of the platform and its dependencies', response: { 200: healthSchema, 503: healthSchema } },
+    handler: async (_req: unknown, reply: { code(n: number): unknown }) => {
+      const report = await checkHealth(deps);
+      reply.code(report.status === 'unhealthy' ? 503 : 200);
+      return report;
+    },
+  };
+  app.get('/health', health as never);
+  app.get('/health/', { ...health, schema: { ...health.schema, hide: true } } as never);
+
+  app.get('/health/live', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('alive') }) } } }, async () => ({
+    status: 'alive' as const,
+  }));
+
+  const ready = {
+    schema: { tags: ['operations'], summary: 'Readiness: database reachable, migrations applied, not draining', response: { 200: readySchema, 503: readySchema } },
+    handler: async (_req: unknown, reply: { code(n: number): unknown }) => {
+      const r = await checkReady(deps);
+      reply.code(r.ready ? 200 : 503);
+      return r.ready ? { status: 'ready' as const } : { status: 'not_ready' as const, reason: r.reason };
+    },
+  };
+  app.get('/health/ready', ready as never);
+  app.get('/healthz', ready as never);
+
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
+    const pool = deps.database.poolStats();
+    deps.metrics.dbPoolTotal.set(pool.total);
+    deps.metrics.dbPoolIdle.set(pool.idle);
+    deps.metrics.dbPoolWaiting.set(pool.waiting);
+    deps.metrics.dbPoolMax.set(pool.max);
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../../deps.ts';
+import { pendingMigrations } from '../../db/migrate.ts';
+import { queryRows } from '../../db/client.ts';
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  database: 'connected' | 'disconnected';
+  redis: 'connected' | 'disconnected' | 'not_configured';
+  agents: 'operational' | 'no_agents' | 'unknown';
+  version: string;
+  mode: 'embedded' | 'cluster';
+  uptime_seconds: number;
+}
+
+/**
+ * The health report of SYSTEM.md: database down makes the platform unhealthy (503), Redis down
+ * only degraded (rate limits fall back to per-replica counting). Nothing here is cached: each call
+ * probes, so the report recovers the moment a dependency does.
+ */
+export async function checkHealth(deps: Deps): Promise<HealthReport> {
+  const [database, redis] = await Promise.all([
+    deps.database.ping(2000).then(
+      () => 'connected' as const,
+      () => 'disconnected' as const,
+    ),
+    deps.redis
+      ? deps.redis.ping(1000).then(
+          () => 'connected' as const,
+          () => 'disconnected' as const,
+        )
+      : Promise.resolve('not_configured' as const),
+  ]);
+  deps.metrics.dbUp.set(database === 'connected' ? 1 : 0);
+  if (deps.redis) deps.metrics.redisUp.set(redis === 'connected' ? 1 : 0);
+  let agents: HealthReport['agents'] = 'unknown';
+  if (database === 'connected') {
+    try {
+      const [row] = await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from agents where published_version is not null`);
+      agents = (row?.n ?? 0) > 0 ? 'operational' : 'no_agents';
+    } catch {
+      agents = 'unknown';
+    }
+  }
+  const status = database === 'disconnected' ? 'unhealthy' : redis === 'disconnected' ? 'degraded' : 'healthy';
+  return {
+    status,
+    database,
+    redis,
+    agents,
+    version: deps.config.version,
+    mode: deps.config.mode,
+    uptime_seconds: Math.round((Date.now() - deps.state.startedAt.getTime()) / 1000),
+  };
+}
+
+/** Readiness: not shutting down, database reachable, every shipped migration applied. */
+export async function checkReady(deps: Deps): Promise<{ ready: boolean; reason?: string }> {
+  if (deps.state.shuttingDown) return { ready: false, reason: 'shutting down' };
+  try {
+    await deps.database.ping(2000);
+  } catch {
+    return { ready: false, reason: 'database unreachable' };
+  }
+  if (!deps.state.migrationsApplied) {
+    try {
+      const pending = await pendingMigrations(deps.database);
+      if (pending.length > 0) return { ready: false, reason: `${pending.length} migration(s) pending` };
+      deps.state.migrationsApplied = true;
+    } catch {
+      return { ready: false, reason: 'cannot read migration state' };
+    }
+  }
+  return { ready: true };
+}

@@ -1,0 +1,307 @@
+import { APICallError } from '@ai-sdk/provider';
+import { generateText, type ModelMessage } from 'ai';
+import { and, eq, lt, sql, desc } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import { queryRows, type Db, type Tx } from '../../db/client.ts';
+import { runs } from '../../db/schema.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, errorMessage } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { withRetries } from '../../lib/retry.ts';
+import { languageModel } from '../../integrations/llm/index.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { AgentService, PublishedAgent } from '../agents/service.ts';
+import type { ProviderService } from '../providers/service.ts';
+
+export type RunChannel = (typeof runs.$inferSelect)['channel'];
+export type RunStatus = (typeof runs.$inferSelect)['status'];
+
+export const runView = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  agent_version: z.number(),
+  channel: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'timeout']),
+  conversation_id: z.string().nullable(),
+  input: z.string(),
+  output: z.string().nullable(),
+  error: z.string().nullable(),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  attempts: z.number(),
+  latency_ms: z.number().nullable(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type RunView = z.infer<typeof runView>;
+
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface RunRequest {
+  agentId: string;
+  input: string;
+  channel: RunChannel;
+  /** The agent already loaded by the caller (saves a query on the gateway path). */
+  agent?: PublishedAgent;
+  history?: HistoryMessage[];
+  conversationId?: string | null;
+  tenantId?: string | null;
+  accessId?: string | null;
+  apiKeyId?: string | null;
+  signal?: AbortSignal;
+  /**
+   * Runs inside the transaction that marks the run succeeded, so what it writes (usage records,
+   * quota settlement) commits together with the run or not at all.
+   */
+  onSucceeded?: (tx: Tx, run: RunView) => Promise<void>;
+  /** Runs (outside any transaction) when the run failed or timed out. */
+  onFailed?: (run: RunView) => Promise<void>;
+}
+
+/**
+ * Runs an agent: the published version's instructions and the message go to the provider, the
+ * answer comes back, and the run is stored with its status, tokens and latency. Provider calls are
+ * retried with exponential backoff and jitter on 429, 5xx and network errors, never on other 4xx;
+ * the agent's timeout bounds the whole run, retries included.
+ */
+export class RunService {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly agents: AgentService;
+  private readonly providers: ProviderService;
+  private readonly maxRetries: number;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly baseDelayMs: number;
+
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    logger: Logger;
+    metrics: Metrics;
+    agents: AgentService;
+    providers: ProviderService;
+    maxRetries: number;
+    fetch?: typeof fetch;
+    baseDelayMs?: number;
+  }) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.logger = deps.logger.child({ component: 'runs' });
+    this.metrics = deps.metrics;
+    this.agents = deps.agents;
+    this.providers = deps.providers;
+    this.maxRetries = deps.maxRetries;
+    this.fetchImpl = deps.fetch;
+    this.baseDelayMs = deps.baseDelayMs ?? 500;
+  }
+
+  /**
+   * Executes a run and returns it when it succeeded. A failed or timed-out run is stored and
+   * reported as `provider_error` (502) or `provider_timeout` (504) carrying its `run_id`.
+   */
+  async execute(req: RunRequest): Promise<RunView> {
+    const agent = req.agent ?? (await this.agents.getPublished(req.agentId));
+    const provider = await this.providers.resolve(agent.providerId);
+    const id = newId();
+    const started = this.clock.now();
+    const t0 = performance.now();
+    await this.db.insert(runs).values({
+      id,
+      agentId: agent.id,
+      agentVersion: agent.version,
+      tenantId: req.tenantId ?? null,
+      accessId: req.accessId ?? null,
+      apiKeyId: req.apiKeyId ?? null,
+      channel: req.channel,
+      status: 'running',
+      conversationId: req.conversationId ?? null,
+      input: req.input,
+      createdAt: started,
+    });
+
+    const timeout = AbortSignal.timeout(agent.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    const model = languageModel(provider, agent.model, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
+    const messages: ModelMessage[] = [...(req.history ?? []), { role: 'user', content: req.input }];
+
+    let status: RunStatus = 'succeeded';
+    let output: string | null = null;
+    let error: string | null = null;
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let attempts: number;
+    try {
+      const { value, attempts: n } = await withRetries(
+        () =>
+          generateText({
+            model,
+            system: agent.instructions,
+            messages,
+            maxRetries: 0,
+            abortSignal: signal,
+            ...(agent.temperature !== null ? { temperature: agent.temperature } : {}),
+            ...(agent.maxOutputTokens !== null ? { maxOutputTokens: agent.maxOutputTokens } : {}),
+          }),
+        {
+          maxRetries: this.maxRetries,
+          baseDelayMs: this.baseDelayMs,
+          maxDelayMs: 10_000,
+          clock: this.clock,
+          signal,
+          isRetryable: isRetryableProviderError,
+          retryAfterMs,
+          onRetry: (err, attempt, delayMs) => {
+            this.metrics.providerRetries.inc({ provider: provider.id });
+            this.logger.warn({ run: id, agent: agent.id, attempt, delayMs, err: errorMessage(err) }, 'provider call failed; retrying');
+          },
+        },
+      );
+      attempts = n;
+      output = value.text;
+      inputTokens = value.usage.inputTokens ?? 0;
+      outputTokens = value.usage.outputTokens ?? 0;
+    } catch (err) {
+      attempts = (err as { attempts?: number }).attempts ?? 1;
+      if (timeout.aborted) {
+        status = 'timeout';
+        error = `agent timeout of ${agent.timeoutMs} ms exceeded`;
+      } else {
+        status = 'failed';
+        error = describeProviderError(err);
+      }
+    }
+
+    const latencyMs = Math.round(performance.now() - t0);
+    const finishedAt = this.clock.now();
+    const fields = { status, output, error, inputTokens, outputTokens, attempts, latencyMs, finishedAt };
+    const view = toView({
+      id,
+      agentId: agent.id,
+      agentVersion: agent.version,
+      tenantId: req.tenantId ?? null,
+      accessId: req.accessId ?? null,
+      apiKeyId: req.apiKeyId ?? null,
+      channel: req.channel,
+      conversationId: req.conversationId ?? null,
+      input: req.input,
+      createdAt: started,
+      ...fields,
+    });
+    this.metrics.agentRuns.inc({ agent: agent.id, status });
+    this.metrics.agentRunDuration.observe({ agent: agent.id, status }, latencyMs / 1000);
+
+    if (status === 'succeeded') {
+      await this.db.transaction(async (tx) => {
+        await tx.update(runs).set(fields).where(eq(runs.id, id));
+        await req.onSucceeded?.(tx, view);
+      });
+      return view;
+    }
+    await this.db.update(runs).set(fields).where(eq(runs.id, id));
+    this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
+    await req.onFailed?.(view);
+    throw new AppError(status === 'timeout' ? 'provider_timeout' : 'provider_error', error ?? undefined, { extra: { run_id: id } });
+  }
+
+  async get(id: string, scope: { tenantId?: string; accessId?: string } = {}): Promise<RunView> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `run ${id} does not exist`);
+    const conds = [eq(runs.id, id)];
+    if (scope.accessId) conds.push(eq(runs.accessId, scope.accessId));
+    if (scope.tenantId) conds.push(eq(runs.tenantId, scope.tenantId));
+    const [row] = await this.db.select().from(runs).where(and(...conds));
+    if (!row) throw new AppError('not_found', `run ${id} does not exist`);
+    return toView(row);
+  }
+
+  async list(filter: { agentId?: string; accessId?: string; limit?: number } = {}): Promise<RunView[]> {
+    const conds = [];
+    if (filter.agentId) conds.push(eq(runs.agentId, filter.agentId));
+    if (filter.accessId) conds.push(eq(runs.accessId, filter.accessId));
+    const rows = await this.db.select().from(runs).where(and(...conds)).orderBy(desc(runs.createdAt)).limit(Math.min(filter.limit ?? 50, 1000));
+    return rows.map(toView);
+  }
+
+  /**
+   * Marks runs that have been "running" for longer than an hour past the longest timeout as
+   * failed: their process died mid-call. Returns how many were reaped.
+   */
+  async reapStale(maxAgeMs = 3_600_000 + 3_600_000): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - maxAgeMs);
+    const rows = await this.db
+      .update(runs)
+      .set({ status: 'failed', error: 'abandoned: the process running it stopped', finishedAt: this.clock.now() })
+      .where(and(eq(runs.status, 'running'), lt(runs.createdAt, cutoff)))
+      .returning({ id: runs.id });
+    return rows.length;
+  }
+
+  async stats(sinceMs = 3_600_000): Promise<{ total: number; succeeded: number }> {
+    const since = new Date(this.clock.now().getTime() - sinceMs);
+    const [row] = await queryRows<{ total: number; succeeded: number }>(
+      this.db,
+      sql`select count(*)::int as total, count(*) filter (where status = 'succeeded')::int as succeeded from runs where created_at >= ${since}`,
+    );
+    return row ?? { total: 0, succeeded: 0 };
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+
+/** 429, 5xx and network errors are worth retrying; other 4xx and aborts are not. */
+export function isRetryableProviderError(err: unknown): boolean {
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return false;
+  if (APICallError.isInstance(err)) {
+    const s = err.statusCode;
+    if (s === undefined) return true; // the request never got an answer: network error
+    return s === 408 || s === 429 || s >= 500;
+  }
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: string }).code;
+    if (code && NETWORK_CODES.has(code)) return true;
+    if (e instanceof TypeError && /fetch failed/i.test(e.message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function retryAfterMs(err: unknown): number | undefined {
+  if (!APICallError.isInstance(err)) return undefined;
+  const h = err.responseHeaders?.['retry-after'];
+  if (!h) return undefined;
+  const s = Number(h);
+  if (Number.isFinite(s)) return s * 1000;
+  const d = Date.parse(h);
+  return Number.isNaN(d) ? undefined : Math.max(0, d - Date.now());
+}
+
+function describeProviderError(err: unknown): string {
+  if (APICallError.isInstance(err)) {
+    return err.statusCode ? `provider answered ${err.statusCode}: ${err.message}` : `provider unreachable: ${err.message}`;
+  }
+  return errorMessage(err);
+}
+
+function toView(r: typeof runs.$inferSelect): RunView {
+  return {
+    id: r.id,
+    agent_id: r.agentId,
+    agent_version: r.agentVersion,
+    channel: r.channel,
+    status: r.status,
+    conversation_id: r.conversationId,
+    input: r.input,
+    output: r.output,
+    error: r.error,
+    usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+    attempts: r.attempts,
+    latency_ms: r.latencyMs,
+    created_at: r.createdAt.toISOString(),
+    finished_at: r.finishedAt?.toISOString() ?? null,
+  };
+}

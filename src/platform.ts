@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from './config/index.ts';
+import { createDeps, type Deps, type DepsOptions } from './deps.ts';
+import { buildApp } from './http/app.ts';
+import { ensureLocalAdminToken, seedDemoData } from './modules/system/bootstrap.ts';
+import { acquireDataDirLock } from './lib/datadir-lock.ts';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface RunningPlatform {
+  deps: Deps;
+  app: FastifyInstance;
+  url: string;
+  /** Drains requests and jobs, then closes every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the platform in a role: `api` serves HTTP and only enqueues jobs, `worker` runs jobs (and
+ * serves health and metrics for probes and scraping), `all` does both in one process (embedded).
+ */
+export async function startPlatform(role: Role, config: Config = loadConfig(), opts: DepsOptions = {}): Promise<RunningPlatform> {
+  const t0 = performance.now();
+  const release = config.mode === 'embedded' && !opts.memory ? acquireDataDirLock(config.dataDir) : () => {};
+  let deps: Deps;
+  try {
+    deps = await createDeps(config, opts);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  try {
+    if (role !== 'worker') {
+      await ensureLocalAdminToken(deps);
+      await seedDemoData(deps);
+    }
+    await deps.events.start();
+    await deps.jobs.start(deps, { work: role !== 'api' });
+    const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
+    const address = await app.listen({ port: config.PORT, host: config.HOST });
+    const url = address.replace('[::1]', '127.0.0.1');
+    deps.logger.info({ role, mode: config.mode, url, startup_ms: Math.round(performance.now() - t0), version: config.version }, 'agent-platform ready');
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        deps.state.shuttingDown = true;
+        deps.logger.info('shutting down: draining requests and jobs');
+        await app.close();
+        await deps.close();
+        release();
+        deps.logger.info('shutdown complete');
+      })();
+      return stopping;
+    };
+    return { deps, app, url, stop };
+  } catch (err) {
+    await deps.close();
+    release();
+    throw err;
+  }
+}
+
+/** Stops on SIGTERM/SIGINT, forcing exit if draining takes longer than SHUTDOWN_TIMEOUT_MS. */
+export function handleSignals(p: RunningPlatform): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    p.deps.logger.info({ signal }, 'signal received');
+    const force = setTimeout(() => {
+      p.deps.logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, p.deps.config.SHUTDOWN_TIMEOUT_MS + 5000);
+    force.unref();
+    p.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        p.deps.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
