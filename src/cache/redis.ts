@@ -25,6 +25,7 @@ export function createRedis(config: Config, logger?: Logger): RedisHandle | unde
     // Reconnect forever, at most every 2 s: Redis coming back must heal the service without a restart.
     retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
     connectionName: 'agent-platform',
+    keyPrefix: config.REDIS_KEY_PREFIX,
   });
   let down = false;
   client.on('error', (err: Error) => {

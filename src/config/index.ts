@@ -43,6 +43,7 @@ export const configSchema = z
     DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(30_000),
     REDIS_URL: redisUrl.optional(),
     REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
+    REDIS_KEY_PREFIX: z.string().max(100).default('ap:'),
     SECRETS_KEY: z.string().optional(),
     API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
     API_KEY_PEPPER_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -106,3 +106,87 @@ export const runs = pgTable('runs', {
   index('runs_access_created_idx').on(t.accessId, t.createdAt),
   index('runs_status_idx').on(t.status).where(sql`status = 'running'`),
 ]);
+
+/**
+ * An access: who (tenant, project, user e-mail) may use which agent, under which quota, until when.
+ * Marketplace orders create them (`order_ref`, `resource_ref`); operators can too.
+ */
+export const accesses = pgTable('accesses', {
+  id: uuid('id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  agentId: text('agent_id').notNull().references(() => agents.id),
+  email: text('email').notNull(),
+  status: text('status').$type<'active' | 'suspended' | 'terminated'>().notNull().default('active'),
+  quotaLimit: integer('quota_limit').notNull(),
+  quotaPeriod: text('quota_period').$type<'month' | 'total'>().notNull().default('month'),
+  rateLimitPerMinute: integer('rate_limit_per_minute'),
+  expiresAt: ts('expires_at'),
+  /** Marketplace references (Waldur UUIDs); null for accesses made by hand. */
+  projectRef: text('project_ref'),
+  userRef: text('user_ref'),
+  offeringRef: text('offering_ref'),
+  planRef: text('plan_ref'),
+  orderRef: text('order_ref'),
+  resourceRef: text('resource_ref'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  terminatedAt: ts('terminated_at'),
+}, (t) => [
+  index('accesses_tenant_idx').on(t.tenantId),
+  index('accesses_email_idx').on(t.email),
+  uniqueIndex('accesses_order_ref_uq').on(t.orderRef),
+  uniqueIndex('accesses_resource_ref_uq').on(t.resourceRef),
+]);
+
+/**
+ * API keys: only an HMAC-SHA256 of the secret under a server pepper is stored, next to the
+ * visible lookup prefix. `pepper_version` names the pepper that made the hash, so the pepper can
+ * be rotated and keys re-hashed on use.
+ */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey(),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  name: text('name'),
+  keyPrefix: text('key_prefix').notNull(),
+  keyHash: text('key_hash').notNull(),
+  pepperVersion: integer('pepper_version').notNull().default(1),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at'),
+  revokedAt: ts('revoked_at'),
+  lastUsedAt: ts('last_used_at'),
+}, (t) => [uniqueIndex('api_keys_prefix_uq').on(t.keyPrefix), index('api_keys_access_idx').on(t.accessId), index('api_keys_created_idx').on(t.createdAt)]);
+
+/** Units used per access and period (`YYYY-MM`, or `total`); the row is the lock that makes quota exact. */
+export const quotaCounters = pgTable('quota_counters', {
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  period: text('period').notNull(),
+  used: integer('used').notNull().default(0),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.accessId, t.period] })]);
+
+/**
+ * A unit held while a run is in flight. It counts against the quota until it is settled (turned
+ * into use), released (the run failed) or expires (the replica holding it died).
+ */
+export const quotaReservations = pgTable('quota_reservations', {
+  id: uuid('id').primaryKey(),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  period: text('period').notNull(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [index('quota_reservations_access_idx').on(t.accessId, t.period, t.expiresAt)]);
+
+/** The metered units of one successful run, written in the same transaction as the run's success. */
+export const usageRecords = pgTable('usage_records', {
+  id: uuid('id').primaryKey(),
+  runId: uuid('run_id').notNull().references(() => runs.id),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  tenantId: uuid('tenant_id').notNull(),
+  agentId: text('agent_id').notNull(),
+  /** Billing month, `YYYY-MM` (UTC). */
+  period: text('period').notNull(),
+  requests: integer('requests').notNull().default(1),
+  inputTokens: integer('input_tokens').notNull().default(0),
+  outputTokens: integer('output_tokens').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('usage_records_run_uq').on(t.runId), index('usage_records_access_period_idx').on(t.accessId, t.period)]);

@@ -94,7 +94,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     SECRETS_KEY: randomBytes(32).toString('hex'),
     DEMO_DATA: 'false',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    ...(useRedis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(useRedis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...opts.env,
   });
   const logs = new LogCapture();
