@@ -16,6 +16,14 @@ import { AuditService } from './modules/audit/service.ts';
 import { ProviderService } from './modules/providers/service.ts';
 import { RunService } from './modules/runs/service.ts';
 import { TenantService } from './modules/tenants/service.ts';
+import { AccessService } from './modules/accesses/service.ts';
+import { GatewayService } from './modules/gateway/service.ts';
+import { RateLimits } from './modules/gateway/ratelimit.ts';
+import { Peppers } from './modules/keys/peppers.ts';
+import { KeyService } from './modules/keys/service.ts';
+import { KeyVerifier } from './modules/keys/verifier.ts';
+import { QuotaService } from './modules/quota/service.ts';
+import { UsageService } from './modules/usage/service.ts';
 
 /**
  * The composition root: everything the platform runs on, built once from the config. Services get
@@ -38,6 +46,13 @@ export interface Deps {
     providers: ProviderService;
     agents: AgentService;
     runs: RunService;
+    quota: QuotaService;
+    keys: KeyService;
+    verifier: KeyVerifier;
+    accesses: AccessService;
+    usage: UsageService;
+    limits: RateLimits;
+    gateway: GatewayService;
   };
   /** Set when shutdown begins: readiness turns 503 so load balancers stop sending. */
   state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
@@ -100,6 +115,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
   });
 
+  const peppers = new Peppers(config, master);
+  const quota = new QuotaService({ db, clock });
+  const keys = new KeyService({ db, clock, audit, events, peppers, quota });
+  const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
+  const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
+  const usage = new UsageService({ db, clock });
+  const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
+  const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: 60_000 });
+
+  // Caches depend on these events for correctness (revocations), so they start with the graph.
+  await events.start();
+
   let closed = false;
   const deps: Deps = {
     config,
@@ -111,7 +138,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway },
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {
       if (closed) return;

@@ -34,7 +34,6 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);
     }
-    await deps.events.start();
     await deps.jobs.start(deps, { work: role !== 'api' });
     const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
     const address = await app.listen({ port: config.PORT, host: config.HOST });

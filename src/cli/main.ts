@@ -7,7 +7,10 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../config/index.ts';
 import { CliError } from './client.ts';
+import { registerAccess } from './commands/access.ts';
 import { registerAdmin } from './commands/admin.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerUsage } from './commands/usage.ts';
 import { registerAgents } from './commands/agents.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerProviders } from './commands/providers.ts';
@@ -30,6 +33,9 @@ export function buildProgram(): Command {
   registerAgents(program);
   registerTenants(program);
   registerAudit(program);
+  registerAccess(program);
+  registerKeys(program);
+  registerUsage(program);
   return program;
 }
 

@@ -47,6 +47,7 @@ export const configSchema = z
     SECRETS_KEY: z.string().optional(),
     API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
     API_KEY_PEPPER_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+    API_KEY_PEPPER_VERSION: int(1, 1_000_000).default(1),
     DEMO_DATA: bool.optional(),
     BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     TRUST_PROXY: bool.default(false),

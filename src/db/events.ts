@@ -7,7 +7,9 @@ export const EVENTS_CHANNEL = 'agent_platform_events';
 
 /** Changes every replica must hear about at once (cache invalidation, switches). */
 export type PlatformEvent =
-  | { type: 'keys.changed'; keyIds: string[] }
+  | { type: 'keys.changed'; prefixes: string[] }
+  /** Too many keys changed to list (bulk revocation): every replica drops its whole key cache. */
+  | { type: 'keys.flush' }
   | { type: 'accesses.changed'; accessIds: string[] }
   | { type: 'settings.changed'; key: string }
   | { type: 'agents.changed'; agentId: string };

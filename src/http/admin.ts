@@ -1,5 +1,8 @@
 import type { Deps } from '../deps.ts';
+import { accessRoutes } from '../modules/accesses/routes.ts';
 import { adminTokenRoutes } from '../modules/admin-tokens/routes.ts';
+import { keyRoutes } from '../modules/keys/routes.ts';
+import { usageRoutes } from '../modules/usage/routes.ts';
 import { agentRoutes } from '../modules/agents/routes.ts';
 import { auditRoutes } from '../modules/audit/routes.ts';
 import { providerRoutes } from '../modules/providers/routes.ts';
@@ -21,4 +24,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await tenantRoutes(app, deps);
   await auditRoutes(app, deps);
   await adminTokenRoutes(app, deps);
+  await accessRoutes(app, deps);
+  await keyRoutes(app, deps);
+  await usageRoutes(app, deps);
 }

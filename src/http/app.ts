@@ -10,6 +10,7 @@ import { redactUrl } from '../lib/logger.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
+import { gatewayRoutes } from '../modules/gateway/routes.ts';
 
 export type App = FastifyInstance;
 export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -106,6 +107,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   await z.register(async (scope) => healthRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
+    await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
   }
   return app;
 }

@@ -23,8 +23,28 @@ export function problems(...statuses: number[]): Record<number, typeof problemSc
   return Object.fromEntries(statuses.map((s) => [s, problemSchema.describe('application/problem+json')]));
 }
 
+const OPENAI_ERROR_TYPES: Partial<Record<ErrorCode, string>> = {
+  api_key_missing: 'authentication_error',
+  api_key_invalid: 'authentication_error',
+  api_key_revoked: 'authentication_error',
+  api_key_expired: 'authentication_error',
+  agent_not_allowed: 'permission_error',
+  access_suspended: 'permission_error',
+  quota_exceeded: 'insufficient_quota',
+  rate_limited: 'rate_limit_error',
+  not_found: 'not_found_error',
+  route_not_found: 'not_found_error',
+};
+
+/**
+ * Problem body for a request. Routes of the OpenAI-compatible API (`/v1/…`) also carry OpenAI's
+ * `error` object, so OpenAI SDKs show the message and code they expect.
+ */
 export function problemBody(req: FastifyRequest, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const entry = errorCatalog[code];
+  const openai = req.url.startsWith('/v1/')
+    ? { error: { message: detail, type: OPENAI_ERROR_TYPES[code] ?? (entry.status >= 500 ? 'api_error' : 'invalid_request_error'), code, param: null } }
+    : {};
   return {
     type: `/problems/${code}`,
     title: entry.title,
@@ -33,13 +53,16 @@ export function problemBody(req: FastifyRequest, code: ErrorCode, detail: string
     instance: req.url.split('?')[0] ?? req.url,
     code,
     request_id: String(req.id),
+    ...openai,
     ...extra,
   };
 }
 
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const body = problemBody(req, code, detail, extra);
-  return reply.code(body.status).headers(headers).type('application/problem+json').send(body);
+  // Also set here, not only in the onRequest hook: errors Fastify raises before routing (a malformed
+  // URL) skip the hooks, and the id in the body must always be findable from the headers too.
+  return reply.code(body.status).header('x-request-id', String(req.id)).headers(headers).type('application/problem+json').send(body);
 }
 
 /** Zod issues as field errors with JSON-pointer paths under `prefix` (`/body`, `/query`, …). */
@@ -48,6 +71,46 @@ export function fieldErrors(err: ZodError, prefix = '/body'): FieldError[] {
 }
 
 const DB_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|database ping timed out|the database system is (starting up|shutting down)|terminating connection|Client has encountered a connection error/i;
+
+/** The SQLSTATE of a database error, looking through wrappers (drizzle keeps the driver's error as `cause`). */
+export function sqlState(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The driver's own message (not drizzle's "Failed query: <sql>" wrapper, which must not reach clients). */
+function driverMessage(err: unknown): string {
+  let e: unknown = err;
+  while ((e as { cause?: unknown }).cause instanceof Error) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** JSON pointers (`/body/settings/x`, `/querystring/actor`, …) of every string or key holding a NUL character. */
+export function nulPointers(req: FastifyRequest): FieldError[] {
+  const found: FieldError[] = [];
+  const walk = (v: unknown, pointer: string, depth: number) => {
+    if (found.length >= 20 || depth > 32) return;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) found.push({ pointer, detail: 'must not contain NUL (\\u0000) characters' });
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    for (const [k, child] of Object.entries(v)) {
+      const p = `${pointer}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      if (k.includes('\u0000')) found.push({ pointer: p, detail: 'keys must not contain NUL (\\u0000) characters' });
+      walk(child, p, depth + 1);
+    }
+  };
+  walk(req.params, '/params', 0);
+  walk(req.query, '/querystring', 0);
+  walk(req.body, '/body', 0);
+  return found;
+}
 
 /** Whether an error means the database (not the request) is the problem. */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -69,7 +132,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = err.validation.map((v) => ({
-      pointer: `/${err.validationContext ?? 'body'}${v.instancePath}`,
+      // The whole body (or query) failing has instancePath "/": its pointer is `/body`, not `/body/`.
+      pointer: `/${err.validationContext ?? 'body'}${v.instancePath === '/' ? '' : v.instancePath}`,
       detail: v.message ?? 'invalid',
     }));
     return sendProblem(req, reply, 'validation_failed', `invalid ${err.validationContext ?? 'request'}: ${errors.map((e) => e.pointer).join(', ')}`, { errors });
@@ -90,12 +154,32 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
       return sendProblem(req, reply, 'invalid_json', err.message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return sendProblem(req, reply, 'validation_failed', err.message);
+    // These two reach this handler only through Fastify's `frameworkErrors` option (see src/http/app.ts).
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(req, reply, 'validation_failed', 'the URL is not valid: a path segment has a malformed percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendProblem(req, reply, 'validation_failed', 'a path segment is longer than this API accepts');
   }
   const status = (err as FastifyError).statusCode;
   if (err instanceof SyntaxError && status === 400) return sendProblem(req, reply, 'invalid_json', err.message);
   if (status === 413) return sendProblem(req, reply, 'payload_too_large', err.message);
   if (status === 415) return sendProblem(req, reply, 'unsupported_media_type', err.message);
   if (status !== undefined && status >= 400 && status < 500) return sendProblem(req, reply, 'validation_failed', err.message);
+  const state = sqlState(err);
+  if (state?.startsWith('22')) {
+    // SQLSTATE class 22, "data exception": a value from the request the database cannot store or
+    // compare (a NUL character, a number out of range, text that is not a valid uuid). Bad input is
+    // a 400 naming what it can, never a 500; the transaction it happened in has rolled back.
+    const errors = state === '22021' || state === '22P05' ? nulPointers(req) : [];
+    req.log.warn({ err: driverMessage(err), sqlstate: state }, 'the database rejected a value from the request');
+    return sendProblem(
+      req,
+      reply,
+      'validation_failed',
+      errors.length > 0 ? `invalid request: ${errors.map((e) => e.pointer).join(', ')}` : `a value in the request is invalid: ${driverMessage(err)}`,
+      errors.length > 0 ? { errors } : {},
+    );
+  }
   if (isDatabaseUnavailable(err)) {
     req.log.error({ err: err.message }, 'database unavailable');
     return sendProblem(req, reply, 'service_unavailable', 'the database is unreachable; retry shortly', {}, { 'retry-after': '5' });

@@ -12,11 +12,17 @@ export function parseDuration(s: string): number | undefined {
   return n * unit;
 }
 
-/** `24h` (relative to `now`) or an ISO timestamp, as a Date; undefined when neither. */
+/**
+ * `24h` (relative to `now`) or an ISO timestamp, as a Date; undefined when neither, or when the
+ * result is not a time both JavaScript and PostgreSQL can hold (years 1 to 9999): `99999999999999h`
+ * would be an invalid Date and `0000-01-01` a year PostgreSQL rejects, and either must be a 400.
+ */
 export function parseSince(s: string, now: Date): Date | undefined {
   const ms = parseDuration(s);
-  if (ms !== undefined) return new Date(now.getTime() - ms);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return undefined;
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  let d: Date;
+  if (ms !== undefined) d = new Date(now.getTime() - ms);
+  else if (/^\d{4}-\d{2}-\d{2}/.test(s)) d = new Date(s);
+  else return undefined;
+  const year = d.getUTCFullYear();
+  return Number.isNaN(d.getTime()) || year < 1 || year > 9999 ? undefined : d;
 }

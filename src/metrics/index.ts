@@ -54,6 +54,20 @@ export function createMetrics() {
       labelNames: ['job', 'result'] as const,
       registers: [registry],
     }),
+    keyVerifications: new Counter({
+      name: 'api_key_verifications_total',
+      help: 'API key verifications by result (valid, missing, invalid, revoked, expired, access_suspended).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    quotaExceeded: new Counter({ name: 'quota_exceeded_total', help: 'Requests refused because the access quota was used up.', registers: [registry] }),
+    rateLimited: new Counter({
+      name: 'rate_limited_total',
+      help: 'Requests refused by a rate limit, by scope (key: per-key limit; auth: failed-authentication limit per address).',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
+    activeAccesses: new Gauge({ name: 'agent_registry_active_accesses_total', help: 'Accesses that are active and not expired.', registers: [registry] }),
     maintenanceMode: new Gauge({ name: 'maintenance_mode', help: '1 while maintenance mode is on.', registers: [registry] }),
     buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
   };

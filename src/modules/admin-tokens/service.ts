@@ -4,7 +4,7 @@ import { adminTokens } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import { AppError } from '../../lib/errors.ts';
-import { newId, randomToken } from '../../lib/ids.ts';
+import { isUuid, newId, randomToken } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 
 export const ADMIN_TOKEN_PREFIX = 'apt_';
@@ -78,7 +78,8 @@ export class AdminTokenService {
 
   async revoke(idOrName: string, ctx: ActorContext): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? eq(adminTokens.id, idOrName) : eq(adminTokens.name, idOrName);
+      // Only a canonical UUID may be compared with the uuid column (anything else is a cast error).
+      const byId = isUuid(idOrName) ? eq(adminTokens.id, idOrName) : eq(adminTokens.name, idOrName);
       const rows = await tx.update(adminTokens).set({ revokedAt: this.clock.now() }).where(and(byId, isNull(adminTokens.revokedAt))).returning({ id: adminTokens.id, name: adminTokens.name });
       const row = rows[0];
       if (!row) throw new AppError('not_found', `no active admin token ${idOrName}`);

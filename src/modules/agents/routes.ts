@@ -7,6 +7,12 @@ import type { ZodApp } from '../../http/types.ts';
 import { runView } from '../runs/service.ts';
 import { agentCreate, agentDetailView, agentUpdate, agentView } from './service.ts';
 
+/**
+ * A version number as the database stores it (PostgreSQL `integer`): without the upper bound a
+ * number like 2^53 passes validation and the query fails with "out of range", a 500.
+ */
+const versionNumber = z.number().int().min(1).max(2_147_483_647);
+
 export const runBody = z.object({
   message: z.string().min(1).max(100_000),
   conversation_id: z.string().min(1).max(200).optional(),
@@ -28,7 +34,7 @@ export async function agentRoutes(app: ZodApp, deps: Deps) {
   );
   app.post(
     '/agents/:id/publish',
-    { schema: { tags, summary: 'Publish a version', params: slugParam, body: z.object({ version: z.number().int().min(1) }), response: { 200: agentDetailView, ...problems(400, 401, 404) } } },
+    { schema: { tags, summary: 'Publish a version', params: slugParam, body: z.object({ version: versionNumber }), response: { 200: agentDetailView, ...problems(400, 401, 404) } } },
     async (req) => svc.publish(req.params.id, req.body.version, actorOf(req)),
   );
   app.post(
@@ -38,7 +44,7 @@ export async function agentRoutes(app: ZodApp, deps: Deps) {
         tags,
         summary: 'Publish an older version (default: the newest one before the published one)',
         params: slugParam,
-        body: z.object({ to: z.number().int().min(1).optional() }).default({}),
+        body: z.object({ to: versionNumber.optional() }).default({}),
         response: { 200: agentDetailView, ...problems(400, 401, 404, 409) },
       },
     },

@@ -48,6 +48,11 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
     deps.metrics.dbPoolIdle.set(pool.idle);
     deps.metrics.dbPoolWaiting.set(pool.waiting);
     deps.metrics.dbPoolMax.set(pool.max);
+    try {
+      deps.metrics.activeAccesses.set(await deps.services.accesses.countActive());
+    } catch {
+      /* database down: keep the last value; db_up says why */
+    }
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

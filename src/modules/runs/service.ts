@@ -7,7 +7,7 @@ import { queryRows, type Db, type Tx } from '../../db/client.ts';
 import { runs } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { isUuid, newId } from '../../lib/ids.ts';
 import { withRetries } from '../../lib/retry.ts';
 import { languageModel } from '../../integrations/llm/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
@@ -36,7 +36,7 @@ export const runView = z.object({
 export type RunView = z.infer<typeof runView>;
 
 export interface HistoryMessage {
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'system';
   content: string;
 }
 
@@ -127,7 +127,13 @@ export class RunService {
     const timeout = AbortSignal.timeout(agent.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     const model = languageModel(provider, agent.model, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
-    const messages: ModelMessage[] = [...(req.history ?? []), { role: 'user', content: req.input }];
+    // The agent's instructions come first; a caller's own system messages (OpenAI API) follow them.
+    const history = req.history ?? [];
+    const instructions = [agent.instructions, ...history.filter((m) => m.role === 'system').map((m) => m.content)].join('\n\n');
+    const messages: ModelMessage[] = [
+      ...history.filter((m): m is HistoryMessage & { role: 'user' | 'assistant' } => m.role !== 'system'),
+      { role: 'user', content: req.input },
+    ];
 
     let status: RunStatus = 'succeeded';
     let output: string | null = null;
@@ -140,7 +146,7 @@ export class RunService {
         () =>
           generateText({
             model,
-            system: agent.instructions,
+            instructions,
             messages,
             maxRetries: 0,
             abortSignal: signal,
@@ -209,7 +215,7 @@ export class RunService {
   }
 
   async get(id: string, scope: { tenantId?: string; accessId?: string } = {}): Promise<RunView> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `run ${id} does not exist`);
+    if (!isUuid(id)) throw new AppError('not_found', `run ${id} does not exist`);
     const conds = [eq(runs.id, id)];
     if (scope.accessId) conds.push(eq(runs.accessId, scope.accessId));
     if (scope.tenantId) conds.push(eq(runs.tenantId, scope.tenantId));

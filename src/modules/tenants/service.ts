@@ -4,7 +4,7 @@ import type { Db, DbOrTx } from '../../db/client.ts';
 import { tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { isUuid, newId } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 
 export const tenantCreate = z.object({
@@ -54,11 +54,11 @@ export class TenantService {
 
   /** Finds a tenant by id, name or external id. */
   async find(ref: string, db: DbOrTx = this.db): Promise<TenantView> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
+    // Only a canonical UUID may be compared with the uuid column (anything else is a cast error).
     const [row] = await db
       .select()
       .from(tenants)
-      .where(isUuid ? or(eq(tenants.id, ref), eq(tenants.externalId, ref)) : or(eq(tenants.name, ref), eq(tenants.externalId, ref)));
+      .where(isUuid(ref) ? or(eq(tenants.id, ref), eq(tenants.externalId, ref)) : or(eq(tenants.name, ref), eq(tenants.externalId, ref)));
     if (!row) throw new AppError('not_found', `tenant ${ref} does not exist`);
     return toView(row);
   }

@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { ApiClient, CliError, seg, type GlobalOptions } from '../client.ts';
+import { emit, printFields, printTable } from '../output.ts';
+import { intArg, isoArg } from '../parse.ts';
+
+const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+interface AccessView {
+  id: string;
+  tenant_name: string;
+  agent_id: string;
+  email: string;
+  status: string;
+  effective_status: string;
+  quota: { period: string; limit: number; used: number; reserved: number; remaining: number };
+  [k: string]: unknown;
+}
+
+function printAccess(a: AccessView) {
+  printFields({
+    id: a.id,
+    tenant: `${a.tenant_name} (${String(a.tenant_id)})`,
+    agent: a.agent_id,
+    email: a.email,
+    status: a.effective_status,
+    quota: `${a.quota.used} used of ${a.quota.limit} (${a.quota_period === 'total' ? 'in total' : `in ${a.quota.period}`}), ${a.quota.remaining} remaining${a.quota.reserved ? `, ${a.quota.reserved} in flight` : ''}`,
+    rate_limit_per_minute: a.rate_limit_per_minute ?? 'none',
+    expires_at: a.expires_at,
+    order: a.order_ref,
+    resource: a.resource_ref,
+    offering: a.offering_ref,
+    plan: a.plan_ref,
+    project: a.project_ref,
+    created_at: a.created_at,
+    terminated_at: a.terminated_at,
+  });
+}
+
+export function registerAccess(program: Command): void {
+  const a = program.command('access').description('accesses: which tenant and user may use which agent, under which quota');
+  a.command('create')
+    .description('grant access to an agent; prints the access id and its first API key, once')
+    .requiredOption('--tenant <tenant>', 'tenant id, name or external id')
+    .requiredOption('--agent <id>', 'agent id')
+    .requiredOption('--email <email>', 'the user this access is for')
+    .requiredOption('--quota <n>', 'requests allowed per period', intArg)
+    .option('--period <period>', 'month (calendar month, UTC) or total', 'month')
+    .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
+    .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
+    .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: string; expires?: string; rateLimit?: number }, cmd: Command) => {
+      const res = await new ApiClient(g(cmd)).post<{ access: AccessView; api_key: { key: string; prefix: string } }>('/accesses', {
+        tenant: o.tenant,
+        agent: o.agent,
+        email: o.email,
+        quota: o.quota,
+        period: o.period,
+        ...(o.expires ? { expires_at: o.expires } : {}),
+        ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}),
+      });
+      emit(g(cmd).json, res, () => {
+        console.log(`access:  ${res.access.id}`);
+        console.log(`api key: ${res.api_key.key}`);
+        console.error('the API key is shown only this once; store it now');
+      });
+    });
+  a.command('show [id]')
+    .description('show an access, its quota and keys (by id, or by marketplace order with --order)')
+    .option('--order <uuid>', 'find the access created by this marketplace order')
+    .action(async (id: string | undefined, o: { order?: string }, cmd: Command) => {
+      const api = new ApiClient(g(cmd));
+      let access: AccessView;
+      if (o.order) {
+        const res = await api.get<{ items: AccessView[] }>(`/accesses?order=${seg(o.order)}`);
+        if (!res.items[0]) throw new CliError(`no access was created for order ${o.order}`);
+        access = res.items[0];
+      } else if (id) {
+        access = await api.get<AccessView>(`/accesses/${seg(id)}`);
+      } else {
+        throw new CliError('give an access id or --order UUID', { exitCode: 2 });
+      }
+      const keys = await api.get<{ items: Record<string, unknown>[] }>(`/accesses/${seg(access.id)}/keys`);
+      emit(g(cmd).json, { ...access, keys: keys.items }, () => {
+        printAccess(access);
+        console.log('');
+        printTable(keys.items, ['id', 'prefix', 'name', 'status', 'created_at', 'expires_at', 'last_used_at']);
+      });
+    });
+  a.command('list')
+    .description('list accesses')
+    .option('--tenant <tenant>', 'tenant id, name or external id')
+    .option('--email <email>', 'user e-mail')
+    .option('--agent <id>', 'agent id')
+    .option('--status <status>', 'active, suspended or terminated')
+    .option('--limit <n>', 'at most this many', intArg, 100)
+    .action(async (o: { tenant?: string; email?: string; agent?: string; status?: string; limit: number }, cmd: Command) => {
+      const q = new URLSearchParams({ limit: String(o.limit) });
+      for (const k of ['tenant', 'email', 'agent', 'status'] as const) if (o[k]) q.set(k, o[k]);
+      const res = await new ApiClient(g(cmd)).get<{ items: AccessView[] }>(`/accesses?${q}`);
+      emit(g(cmd).json, res, () =>
+        printTable(
+          res.items.map((x) => ({ ...x, tenant: x.tenant_name, status: x.effective_status, quota: `${x.quota.used}/${x.quota.limit} ${x.quota.period}` })),
+          ['id', 'tenant', 'agent_id', 'email', 'status', 'quota', 'created_at'],
+        ),
+      );
+    });
+  for (const action of ['suspend', 'resume', 'terminate'] as const) {
+    a.command(`${action} <id>`)
+      .description(action === 'terminate' ? 'terminate an access and revoke all its keys (every replica within a second)' : `${action} an access`)
+      .option('--reason <text>', 'recorded in the audit log')
+      .action(async (id: string, o: { reason?: string }, cmd: Command) => {
+        const res = await new ApiClient(g(cmd)).post<AccessView>(`/accesses/${seg(id)}/${action}`, o.reason ? { reason: o.reason } : {});
+        emit(g(cmd).json, res, () => console.log(`access ${id}: ${res.status}`));
+      });
+  }
+  a.command('update <id>')
+    .description("change an access's quota, period, rate limit or expiry")
+    .option('--quota <n>', 'requests allowed per period', intArg)
+    .option('--period <period>', 'month or total')
+    .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
+    .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
+    .action(async (id: string, o: { quota?: number; period?: string; rateLimit?: number; expires?: string }, cmd: Command) => {
+      const body: Record<string, unknown> = {};
+      if (o.quota !== undefined) body.quota = o.quota;
+      if (o.period !== undefined) body.period = o.period;
+      if (o.rateLimit !== undefined) body.rate_limit_per_minute = o.rateLimit;
+      if (o.expires !== undefined) body.expires_at = o.expires;
+      const res = await new ApiClient(g(cmd)).patch<AccessView>(`/accesses/${seg(id)}`, body);
+      emit(g(cmd).json, res, () => printAccess(res));
+    });
+}

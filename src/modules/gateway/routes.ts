@@ -1,0 +1,243 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { problems } from '../../http/problem.ts';
+import type { ZodApp } from '../../http/types.ts';
+import { AppError } from '../../lib/errors.ts';
+import { runView, type HistoryMessage } from '../runs/service.ts';
+import type { Caller, ChatResult } from './service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the API-key hook of the customer API. */
+    caller?: Caller;
+  }
+}
+
+const chatBody = z.object({
+  message: z.string().min(1).max(100_000),
+  conversation_id: z.string().min(1).max(200).optional(),
+  stream: z.boolean().default(false),
+});
+
+const quotaView = z.object({ period: z.string(), limit: z.number(), used: z.number(), remaining: z.number() });
+const chatResponse = z.object({
+  run_id: z.string(),
+  agent_id: z.string(),
+  agent_version: z.number(),
+  answer: z.string(),
+  conversation_id: z.string().nullable(),
+  usage: z.object({ requests: z.number(), input_tokens: z.number(), output_tokens: z.number() }),
+  quota: quotaView,
+  latency_ms: z.number().nullable(),
+});
+
+const publicAgent = z.object({ id: z.string(), name: z.string(), description: z.string(), version: z.number().nullable() });
+
+const publicAccess = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  email: z.string(),
+  status: z.string(),
+  effective_status: z.string(),
+  quota: z.object({ period: z.string(), limit: z.number(), used: z.number(), reserved: z.number(), remaining: z.number() }),
+  rate_limit_per_minute: z.number().nullable(),
+  expires_at: z.string().nullable(),
+});
+
+const contentPart = z.union([z.object({ type: z.literal('text'), text: z.string() }), z.looseObject({ type: z.string() })]);
+const openaiMessage = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+});
+const completionBody = z.looseObject({
+  model: z.string().min(1).max(63),
+  messages: z.array(openaiMessage).min(1).max(1000),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  user: z.string().max(200).optional(),
+});
+
+const modelView = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
+
+function text(content: z.infer<typeof openaiMessage>['content']): string {
+  if (typeof content === 'string') return content;
+  if (!content) return '';
+  return content.map((p) => (p.type === 'text' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+}
+
+/** Splits OpenAI messages into the earlier turns and the final user message. */
+function splitMessages(messages: z.infer<typeof openaiMessage>[]): { history: HistoryMessage[]; input: string } {
+  const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+  if (lastUser === -1) {
+    throw new AppError('validation_failed', 'messages must contain a user message', { extra: { errors: [{ pointer: '/body/messages', detail: 'no message with role "user"' }] } });
+  }
+  const input = text(messages[lastUser]!.content);
+  if (!input) throw new AppError('validation_failed', 'the last user message is empty', { extra: { errors: [{ pointer: `/body/messages/${lastUser}/content`, detail: 'empty' }] } });
+  const history: HistoryMessage[] = [];
+  for (const m of messages.slice(0, lastUser)) {
+    const t = text(m.content);
+    if (!t) continue;
+    if (m.role === 'user' || m.role === 'assistant') history.push({ role: m.role, content: t });
+    else if (m.role === 'system' || m.role === 'developer') history.push({ role: 'system', content: t });
+  }
+  return { history, input };
+}
+
+/** Splits an answer into small pieces for server-sent events. */
+const pieces = (s: string) => s.match(/\S+\s*|\s+/g) ?? [''];
+
+/**
+ * The customer API: `/api/v1` (the platform's own) and `/v1` (OpenAI-compatible: the model is the
+ * agent id, so any OpenAI SDK can call an agent). Every route authenticates the API key first, in
+ * `onRequest`, so an unauthenticated caller learns nothing else.
+ */
+export async function gatewayRoutes(app: ZodApp, deps: Deps) {
+  const gw = deps.services.gateway;
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ apiKey: [] }] };
+  });
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    req.caller = await gw.authenticate(req);
+    reply.headers(gw.rateHeaders(req.caller.rate));
+  });
+  const caller = (req: FastifyRequest) => req.caller!;
+  const authProblems = problems(400, 401, 403, 404, 429);
+
+  app.get('/api/v1/agents', { schema: { tags: ['customer API'], summary: 'The agents this key may use', response: { 200: z.object({ items: z.array(publicAgent) }), ...authProblems } } }, async (req) => {
+    const a = await deps.services.agents.show(caller(req).key.agentId);
+    return { items: [{ id: a.id, name: a.name, description: a.description, version: a.published_version }] };
+  });
+
+  app.get('/api/v1/access', { schema: { tags: ['customer API'], summary: "This key's access: quota, limits, expiry", response: { 200: publicAccess, ...authProblems } } }, async (req) =>
+    deps.services.accesses.get(caller(req).key.accessId),
+  );
+
+  app.get(
+    '/api/v1/accesses/:id',
+    { schema: { tags: ['customer API'], summary: 'An access of this key (any other id is not found)', params: z.object({ id: z.string().max(100) }), response: { 200: publicAccess, ...authProblems } } },
+    async (req) => {
+      if (req.params.id !== caller(req).key.accessId) throw new AppError('not_found', `access ${req.params.id} does not exist`);
+      return deps.services.accesses.get(req.params.id);
+    },
+  );
+
+  app.post(
+    '/api/v1/agents/:agentId/chat',
+    {
+      schema: {
+        tags: ['customer API'],
+        summary: 'Send a message to an agent; metered against the quota',
+        description: 'With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.',
+        params: z.object({ agentId: z.string().min(1).max(63) }),
+        body: chatBody,
+        response: { 200: chatResponse, ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+      },
+    },
+    async (req, reply) => {
+      const result = await gw.chat(caller(req), req.params.agentId, req.body.message, {
+        conversationId: req.body.conversation_id ?? null,
+        channel: 'api',
+        signal: clientGone(reply),
+      });
+      const done = toChat(result);
+      if (!req.body.stream) return done;
+      const events = pieces(result.run.output ?? '').map((p) => `event: delta\ndata: ${JSON.stringify({ text: p })}\n\n`);
+      events.push(`event: done\ndata: ${JSON.stringify(done)}\n\n`);
+      return reply.type('text/event-stream').header('cache-control', 'no-cache').send(events.join('') as never);
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:id',
+    { schema: { tags: ['customer API'], summary: 'A run of this key’s access (others are not found)', params: z.object({ id: z.string().max(100) }), response: { 200: runView, ...authProblems } } },
+    async (req) => deps.services.runs.get(req.params.id, { accessId: caller(req).key.accessId }),
+  );
+
+  // --- OpenAI-compatible ---------------------------------------------------------------------
+  const model = async (req: FastifyRequest) => {
+    const a = await deps.services.agents.show(caller(req).key.agentId);
+    return { id: a.id, object: 'model' as const, created: Math.floor(new Date(a.created_at).getTime() / 1000), owned_by: 'agent-platform' };
+  };
+  app.get('/v1/models', { schema: { tags: ['OpenAI-compatible'], summary: 'Models = the agents this key may use', response: { 200: z.object({ object: z.literal('list'), data: z.array(modelView) }), ...authProblems } } }, async (req) => ({
+    object: 'list' as const,
+    data: [await model(req)],
+  }));
+  app.get(
+    '/v1/models/:model',
+    { schema: { tags: ['OpenAI-compatible'], summary: 'One model (agent)', params: z.object({ model: z.string().max(100) }), response: { 200: modelView, ...authProblems } } },
+    async (req) => {
+      if (req.params.model !== caller(req).key.agentId) await gw.assertAgent(caller(req), req.params.model);
+      return model(req);
+    },
+  );
+
+  app.post(
+    '/v1/chat/completions',
+    {
+      schema: {
+        tags: ['OpenAI-compatible'],
+        summary: 'OpenAI chat completions; `model` is the agent id',
+        body: completionBody,
+        response: { ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+      },
+    },
+    async (req, reply) => {
+      const { history, input } = splitMessages(req.body.messages);
+      const result = await gw.chat(caller(req), req.body.model, input, { history, channel: 'openai', signal: clientGone(reply) });
+      const id = `chatcmpl-${result.run.id}`;
+      const created = Math.floor(new Date(result.run.created_at).getTime() / 1000);
+      const usage = {
+        prompt_tokens: result.run.usage.input_tokens,
+        completion_tokens: result.run.usage.output_tokens,
+        total_tokens: result.run.usage.input_tokens + result.run.usage.output_tokens,
+      };
+      reply.header('x-run-id', result.run.id).header('x-quota-remaining', String(result.quota.remaining));
+      if (!req.body.stream) {
+        return reply.type('application/json').send(
+          JSON.stringify({
+            id,
+            object: 'chat.completion',
+            created,
+            model: req.body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: result.run.output ?? '', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+            usage,
+          }) as never,
+        );
+      }
+      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: req.body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+      const out = [chunk({ role: 'assistant', content: '' }, null)];
+      for (const p of pieces(result.run.output ?? '')) out.push(chunk({ content: p }, null));
+      out.push(chunk({}, 'stop'));
+      if (req.body.stream_options?.include_usage) out.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: req.body.model, choices: [], usage })}\n\n`);
+      out.push('data: [DONE]\n\n');
+      return reply.type('text/event-stream').header('cache-control', 'no-cache').send(out.join('') as never);
+    },
+  );
+}
+
+/**
+ * Aborts when the client disconnects before the answer is sent: the provider call stops, the run
+ * is stored as failed and the quota unit goes back (nobody received the answer).
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort(new Error('the client closed the connection'));
+  });
+  return ac.signal;
+}
+
+function toChat(r: ChatResult) {
+  return {
+    run_id: r.run.id,
+    agent_id: r.run.agent_id,
+    agent_version: r.run.agent_version,
+    answer: r.run.output ?? '',
+    conversation_id: r.run.conversation_id,
+    usage: { requests: 1, input_tokens: r.run.usage.input_tokens, output_tokens: r.run.usage.output_tokens },
+    quota: { period: r.quota.period, limit: r.quota.limit, used: r.quota.used, remaining: r.quota.remaining },
+    latency_ms: r.run.latency_ms,
+  };
+}

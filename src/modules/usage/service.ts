@@ -1,0 +1,80 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Tx } from '../../db/client.ts';
+import { usageRecords } from '../../db/schema.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import { monthOf } from '../quota/service.ts';
+
+export const usagePeriodView = z.object({
+  period: z.string(),
+  requests: z.number(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+});
+export const accessUsageView = z.object({ access_id: z.string(), periods: z.array(usagePeriodView) });
+export type UsagePeriod = z.infer<typeof usagePeriodView>;
+
+export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/**
+ * The usage ledger: one record per successful run (requests, input tokens, output tokens), written
+ * in the run's success transaction, so a 2xx always has its record and a record always has its run.
+ * Billing reads month totals from here.
+ */
+export class UsageService {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  constructor(deps: { db: Db; clock: Clock }) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+  }
+
+  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date }): Promise<void> {
+    await tx.insert(usageRecords).values({
+      id: newId(),
+      runId: r.runId,
+      accessId: r.accessId,
+      tenantId: r.tenantId,
+      agentId: r.agentId,
+      period: monthOf(r.at),
+      requests: 1,
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      createdAt: r.at,
+    });
+  }
+
+  /** Totals per month for one access (all months, or one). */
+  async forAccess(accessId: string, period?: string): Promise<UsagePeriod[]> {
+    const conds: SQL[] = [eq(usageRecords.accessId, accessId)];
+    if (period) conds.push(eq(usageRecords.period, period));
+    const rows = await this.db
+      .select({
+        period: usageRecords.period,
+        requests: sql<number>`sum(${usageRecords.requests})::int`,
+        input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
+        output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+      })
+      .from(usageRecords)
+      .where(and(...conds))
+      .groupBy(usageRecords.period)
+      .orderBy(desc(usageRecords.period));
+    return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+  }
+
+  /** Totals of every access for one month. */
+  async forPeriod(period: string = monthOf(this.clock.now())): Promise<(UsagePeriod & { access_id: string })[]> {
+    const rows = await this.db
+      .select({
+        access_id: usageRecords.accessId,
+        requests: sql<number>`sum(${usageRecords.requests})::int`,
+        input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
+        output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+      })
+      .from(usageRecords)
+      .where(eq(usageRecords.period, period))
+      .groupBy(usageRecords.accessId);
+    return rows.map((r) => ({ access_id: r.access_id, period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+  }
+}
