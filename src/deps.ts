@@ -122,7 +122,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
   const usage = new UsageService({ db, clock });
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
-  const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: 60_000 });
+  const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   await events.start();
