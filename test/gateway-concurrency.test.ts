@@ -50,7 +50,7 @@ describe('quota is exact under concurrency', () => {
       const results = await Promise.all(
         Array.from({ length: 200 }, () => t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } })),
       );
-      const codes = results.map((r) => (r.statusCode === 200 ? 'ok' : (r.json() as { code: string }).code));
+      const codes = results.map((r) => (r.statusCode === 200 ? 'ok' : (r.json().code as string)));
       assert.equal(codes.filter((c) => c === 'ok').length, 50);
       assert.equal(codes.filter((c) => c === 'quota_exceeded').length, 150);
       assert.deepEqual(await countLedger(t, access.id), { records: 50, ok_runs: 50, used: 50, reserved: 0 });
@@ -98,7 +98,7 @@ describe('Redis outage', () => {
         const t0 = Date.now();
         const r = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } });
         assert.ok(Date.now() - t0 < 2000, 'a request waited on the dead Redis');
-        codes.push(r.statusCode === 200 ? 'ok' : (r.json() as { code: string }).code);
+        codes.push(r.statusCode === 200 ? 'ok' : (r.json().code as string));
       }
       assert.deepEqual(codes, ['ok', 'ok', 'ok', 'rate_limited', 'rate_limited']);
     } finally {

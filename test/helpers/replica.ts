@@ -45,8 +45,8 @@ export async function startReplica(env: Record<string, string>, role: 'serve' | 
         }
       }
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', (l) => lines.push(l));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`replica exited (${code}) before it was ready:\n${lines.slice(-30).join('\n')}`));
