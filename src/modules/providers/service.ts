@@ -15,7 +15,14 @@ export const providerInput = z.object({
   kind: z.enum(PROVIDER_KINDS),
   base_url: z.url({ protocol: /^https?$/ }).nullish(),
   default_model: z.string().min(1).max(200).nullish(),
-  api_key: z.string().min(1).max(10_000).nullish(),
+  // Sent as an HTTP header on every call: a control character (a pasted newline, a NUL) could never
+  // work there, so it is refused now rather than failing every run later with an obscure error.
+  api_key: z
+    .string()
+    .min(1)
+    .max(10_000)
+    .regex(/^\P{Cc}+$/u, 'must not contain control characters (newlines, NUL, tabs)')
+    .nullish(),
   settings: z.record(z.string(), z.unknown()).default({}),
 });
 export type ProviderInput = z.input<typeof providerInput>;
