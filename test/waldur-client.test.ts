@@ -376,8 +376,8 @@ describe('Waldur client against the fake Waldur', () => {
     test('times out a hanging attempt and retries it', async () => {
       fake.failNext({ path: '/api/' }, { hang: true });
       const t0 = performance.now();
-      await client({ timeoutMs: 100 }).ping();
-      assert.equal(fake.requestsTo('/api/').length, 2);
+      await client({ timeoutMs: 250 }).ping();
+      assert.ok(fake.requestsTo('/api/').length >= 2, 'the hung attempt was abandoned and retried');
       assert.ok(performance.now() - t0 < 2_000);
     });
 
