@@ -28,13 +28,23 @@ export function createRedis(config: Config, logger?: Logger): RedisHandle | unde
     keyPrefix: config.REDIS_KEY_PREFIX,
   });
   let down = false;
-  client.on('error', (err: Error) => {
-    if (!down) logger?.warn({ err: err.message }, 'redis unavailable');
+  let ready = false;
+  let closing = false;
+  const lost = (reason: string) => {
+    if (!down) logger?.warn({ err: reason }, 'redis unavailable');
     down = true;
+  };
+  client.on('error', (err: Error) => lost(err.message));
+  // Logged when the connection drops, not only at the first failed reconnect: a Redis that comes back
+  // within the first backoff step would otherwise leave no trace of an outage /health did report.
+  client.on('close', () => {
+    if (ready && !closing) lost('connection closed');
+    ready = false;
   });
   client.on('ready', () => {
     if (down) logger?.info('redis reconnected');
     down = false;
+    ready = true;
   });
   return {
     client,
@@ -42,6 +52,7 @@ export function createRedis(config: Config, logger?: Logger): RedisHandle | unde
       await withTimeout(client.ping(), timeoutMs, 'redis ping timed out');
     },
     close: async () => {
+      closing = true;
       try {
         await client.quit();
       } catch {

@@ -98,7 +98,9 @@ async function createPglite(config: Config, opts: CreateDbOptions): Promise<Data
     poolStats: () => ({ max: 1, total: 1, idle: busy > 0 ? 0 : 1, waiting: Math.max(0, busy - 1) }),
     listen: async (channel, onMessage) => {
       const unsub = await client.listen(channel, onMessage);
-      return { close: () => unsub() };
+      // UNLISTEN on a closed PGlite throws; the subscription died with the database, so closing the
+      // listener after the database (or after it failed) must not abort the rest of a shutdown.
+      return { close: async () => (client.closed ? undefined : unsub()) };
     },
     close: async () => {
       if (!client.closed) await client.close();
@@ -130,7 +132,8 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
     poolStats: () => ({ max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     listen: (channel, onMessage, onReconnect) => createPgListener({ url, channel, onMessage, onReconnect, logger: opts.logger }),
     close: async () => {
-      await pool.end();
+      // Idempotent like the PGlite side: pg's Pool throws when ended twice.
+      if (!pool.ended) await pool.end();
     },
   };
 }
