@@ -101,8 +101,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const audit = new AuditService({ db, clock });
   const adminTokens = new AdminTokenService({ db, clock, audit });
   const tenants = new TenantService({ db, clock, audit });
-  const providers = new ProviderService({ db, clock, audit, providerKeyKey: deriveKey(master, 'provider-keys') });
-  const agents = new AgentService({ db, clock, audit, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS });
+  const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
+  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS });
   const runs = new RunService({
     db,
     clock,

@@ -12,7 +12,8 @@ export type PlatformEvent =
   | { type: 'keys.flush' }
   | { type: 'accesses.changed'; accessIds: string[] }
   | { type: 'settings.changed'; key: string }
-  | { type: 'agents.changed'; agentId: string };
+  | { type: 'agents.changed'; agentId: string }
+  | { type: 'providers.changed'; providerId: string };
 
 type Handler = (event: PlatformEvent) => void;
 
@@ -57,6 +58,15 @@ export class EventBus {
   /** Sends `event` to every replica (this one included) when `tx` commits. */
   async publish(tx: DbOrTx, event: PlatformEvent): Promise<void> {
     await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
+  }
+
+  /**
+   * Delivers `event` to this process's handlers right away. Writers call it after their transaction
+   * committed, so the replica that made a change never serves its own stale cache while the NOTIFY
+   * is on its way (handlers are idempotent; the NOTIFY arrives as well).
+   */
+  local(event: PlatformEvent): void {
+    for (const h of this.handlers) h(event);
   }
 
   on(handler: Handler): () => void {

@@ -156,11 +156,16 @@ export const apiKeys = pgTable('api_keys', {
   lastUsedAt: ts('last_used_at'),
 }, (t) => [uniqueIndex('api_keys_prefix_uq').on(t.keyPrefix), index('api_keys_access_idx').on(t.accessId), index('api_keys_created_idx').on(t.createdAt)]);
 
-/** Units used per access and period (`YYYY-MM`, or `total`); the row is the lock that makes quota exact. */
+/**
+ * Units used and held per access and period (`YYYY-MM`, or `total`). One conditional upsert of this
+ * row both checks and takes a unit, which is what makes the quota exact across replicas.
+ */
 export const quotaCounters = pgTable('quota_counters', {
   accessId: uuid('access_id').notNull().references(() => accesses.id),
   period: text('period').notNull(),
   used: integer('used').notNull().default(0),
+  /** Units held by runs in flight (each one also has a row in quota_reservations). */
+  reserved: integer('reserved').notNull().default(0),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.accessId, t.period] })]);
 

@@ -36,6 +36,14 @@ export const jobCatalog = {
     schedule: () => '*/5 * * * *',
     handler: async (deps) => ({ reaped: await deps.services.runs.reapStale() }),
   }),
+  'quota.sweepExpired': defineJob({
+    name: 'quota.sweepExpired',
+    description: 'Returns the units held by reservations of crashed replicas once they expire (reservations also sweep themselves when a quota looks full).',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 120 },
+    schedule: () => '* * * * *',
+    handler: async (deps) => ({ swept: await deps.services.quota.purgeExpired() }),
+  }),
 } satisfies Record<string, JobDef>;
 
 export type JobName = keyof typeof jobCatalog;

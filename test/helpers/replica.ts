@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -16,42 +17,56 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts a real platform process (`agentctl serve|worker|up`) with the given environment and waits
  * until it logs that it is ready. Replicas of one installation share DATABASE_URL, REDIS_URL and
  * SECRETS_KEY, exactly as in a cluster.
  */
 export async function startReplica(env: Record<string, string>, role: 'serve' | 'worker' | 'up' = 'serve', timeoutMs = 60_000): Promise<Replica> {
+  const port = await freePort();
   const child = spawn(NODE, [join(ROOT, 'src', 'cli', 'main.ts'), role], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  // Keep the last lines only: a load test writes one per request.
+  const keep = (l: string) => {
+    lines.push(l);
+    if (lines.length > 2000) lines.splice(0, lines.length - 1000);
+  };
+  createInterface({ input: child.stdout }).on('line', keep);
+  createInterface({ input: child.stderr }).on('line', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)), timeoutMs);
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (line.includes('agent-platform ready')) {
-        try {
-          const u = (JSON.parse(line) as { url?: string }).url;
-          if (u) {
-            clearTimeout(timer);
-            resolve(u);
-          }
-        } catch {
-          /* not JSON */
-        }
-      }
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', (l) => lines.push(l));
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`replica exited (${code}) before it was ready:\n${lines.slice(-30).join('\n')}`));
-    });
-  });
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`replica exited (${exitCode}) before it was ready:\n${lines.slice(-30).join('\n')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`replica not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+    }
+    const ok = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     url,
     child,

@@ -191,7 +191,10 @@ export class AccessService {
       await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
       return this.view(row!, t);
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    if (tx) return run(tx);
+    const view = await this.db.transaction(run);
+    this.events.local({ type: 'accesses.changed', accessIds: [id] });
+    return view;
   }
 
   async suspend(id: string, ctx: ActorContext, reason?: string): Promise<AccessView> {
@@ -214,7 +217,10 @@ export class AccessService {
       await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
       return this.view(row!, t);
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    if (tx) return run(tx);
+    const view = await this.db.transaction(run);
+    this.events.local({ type: 'accesses.changed', accessIds: [id] });
+    return view;
   }
 
   async countActive(): Promise<number> {
@@ -227,7 +233,7 @@ export class AccessService {
   }
 
   private async setStatus(id: string, status: 'active' | 'suspended', ctx: ActorContext, reason?: string): Promise<AccessView> {
-    return this.db.transaction(async (t) => {
+    const view = await this.db.transaction(async (t) => {
       const current = await this.row(id, t, true);
       if (current.status === 'terminated') throw new AppError('conflict', `access ${id} is terminated; it cannot be ${status === 'active' ? 'resumed' : 'suspended'}`);
       if (current.status === status) return this.view(current, t);
@@ -242,6 +248,8 @@ export class AccessService {
       await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
       return this.view(row!, t);
     });
+    this.events.local({ type: 'accesses.changed', accessIds: [id] });
+    return view;
   }
 
   private async row(id: string, db: DbOrTx, forUpdate = false): Promise<Row> {

@@ -6,6 +6,8 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { SLUG_RE } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
+import type { EventBus } from '../../db/events.ts';
+import { LRUCache } from 'lru-cache';
 
 const versionFields = {
   provider: z.string().regex(SLUG_RE),
@@ -98,12 +100,24 @@ export class AgentService {
   private readonly clock: Clock;
   private readonly audit: AuditService;
   private readonly defaultTimeoutMs: number;
+  private readonly events: EventBus;
+  /**
+   * Published definitions, per process: the run path reads them on every call. Every write
+   * publishes `agents.changed` in its transaction, which evicts the entry on every replica; the TTL
+   * bounds staleness if that event is lost.
+   */
+  private readonly published = new LRUCache<string, PublishedAgent>({ max: 10_000, ttl: 60_000 });
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; defaultTimeoutMs: number }) {
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; defaultTimeoutMs: number }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.events = deps.events;
     this.defaultTimeoutMs = deps.defaultTimeoutMs;
+    deps.events.on((e) => {
+      if (e.type === 'agents.changed') this.published.delete(e.agentId);
+    });
+    deps.events.onResync(() => this.published.clear());
   }
 
   async create(raw: z.input<typeof agentCreate>, ctx: ActorContext): Promise<AgentDetailView> {
@@ -146,7 +160,9 @@ export class AgentService {
         tenantId: input.tenant_id ?? null,
         details: { provider: input.provider, model, published: input.publish },
       });
+      await this.events.publish(tx, { type: 'agents.changed', agentId: input.id });
     });
+    this.events.local({ type: 'agents.changed', agentId: input.id });
     return this.show(input.id);
   }
 
@@ -196,7 +212,9 @@ export class AgentService {
         tenantId: agent.tenantId,
         details: { new_version: newVersion, published: input.publish && newVersion !== null, fields: Object.keys(input).filter((k) => k !== 'publish') },
       });
+      await this.events.publish(tx, { type: 'agents.changed', agentId: id });
     });
+    this.events.local({ type: 'agents.changed', agentId: id });
     return this.show(id);
   }
 
@@ -208,7 +226,9 @@ export class AgentService {
       if (!v) throw new AppError('not_found', `agent "${id}" has no version ${version}`);
       await tx.update(agents).set({ publishedVersion: version, updatedAt: this.clock.now() }).where(eq(agents.id, id));
       await this.audit.record(tx, ctx, { action, targetType: 'agent', targetId: id, tenantId: agent.tenantId, details: { from: agent.publishedVersion, to: version } });
+      await this.events.publish(tx, { type: 'agents.changed', agentId: id });
     });
+    this.events.local({ type: 'agents.changed', agentId: id });
     return this.show(id);
   }
 
@@ -251,8 +271,23 @@ export class AgentService {
     return { ...toAgentView(agent, published, versions[0]?.version ?? 0), versions: versions.map(toVersionView) };
   }
 
-  /** The published version of an agent, or an error saying why it cannot run. */
-  async getPublished(id: string, db: DbOrTx = this.db): Promise<PublishedAgent> {
+  /** The published version of an agent (cached), or an error saying why it cannot run. */
+  async getPublished(id: string): Promise<PublishedAgent> {
+    const hit = this.published.get(id);
+    if (hit) return hit;
+    const found = await this.loadPublished(id);
+    this.published.set(id, found);
+    return found;
+  }
+
+  /** Loads the published definitions of every catalogue agent into the cache (warm-up). */
+  async warm(): Promise<number> {
+    const ids = await this.db.select({ id: agents.id }).from(agents).where(isNotNull(agents.publishedVersion));
+    for (const { id } of ids) this.published.set(id, await this.loadPublished(id));
+    return ids.length;
+  }
+
+  private async loadPublished(id: string, db: DbOrTx = this.db): Promise<PublishedAgent> {
     const [row] = await db
       .select({ agent: agents, version: agentVersions })
       .from(agents)

@@ -145,8 +145,7 @@ export class GatewayService {
         apiKeyId: key.keyId,
         ...(opts.signal ? { signal: opts.signal } : {}),
         onSucceeded: async (tx, r) => {
-          settled = await this.quota.settle(tx, reservation);
-          const now = this.clock.now();
+          // The usage belongs to the month in which the unit was taken (the run's start).
           await this.usage.record(tx, {
             runId: r.id,
             accessId: key.accessId,
@@ -154,9 +153,11 @@ export class GatewayService {
             agentId,
             inputTokens: r.usage.input_tokens,
             outputTokens: r.usage.output_tokens,
-            at: now,
+            at: reservation.at,
           });
-          await tx.execute(Verifier.touchSql(key.keyId, now));
+          await tx.execute(Verifier.touchSql(key.keyId, this.clock.now()));
+          // Last: settling locks the access's counter row until this transaction commits.
+          settled = await this.quota.settle(tx, reservation);
         },
       });
       return { run, quota: settled!, rate: caller.rate };

@@ -105,7 +105,7 @@ export class KeyService {
 
   async revoke(id: string, ctx: ActorContext): Promise<KeyView> {
     if (!isUuid(id)) throw new AppError('not_found', `API key ${id} does not exist`);
-    return this.db.transaction(async (tx) => {
+    const view = await this.db.transaction(async (tx) => {
       const [current] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
       if (!current) throw new AppError('not_found', `API key ${id} does not exist`);
       if (current.revokedAt) return this.view(current);
@@ -115,6 +115,8 @@ export class KeyService {
       await this.events.publish(tx, { type: 'keys.changed', prefixes: [current.keyPrefix] });
       return this.view(row!);
     });
+    this.events.local({ type: 'keys.changed', prefixes: [view.prefix] });
+    return view;
   }
 
   /**
@@ -122,7 +124,7 @@ export class KeyService {
    * that stamped `created_at`). Returns how many keys were revoked.
    */
   async revokeBefore(before: Date, ctx: ActorContext): Promise<{ revoked: number; prefixes: string[] }> {
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const rows = await tx
         .update(apiKeys)
         .set({ revokedAt: sql`now()` })
@@ -131,8 +133,10 @@ export class KeyService {
       const prefixes = rows.map((r) => r.prefix);
       await this.audit.record(tx, ctx, { action: 'api_key.revoke_before', targetType: 'api_key', details: { before: before.toISOString(), revoked: prefixes.length } });
       await this.publishRevoked(tx, prefixes);
-      return { revoked: prefixes.length, prefixes: prefixes.slice(0, 1000) };
+      return { revoked: prefixes.length, prefixes };
     });
+    if (result.revoked > 0) this.events.local({ type: 'keys.flush' });
+    return { revoked: result.revoked, prefixes: result.prefixes.slice(0, 1000) };
   }
 
   /** Revokes every active key of an access (termination), inside the caller's transaction. */

@@ -9,6 +9,8 @@ import { SLUG_RE } from '../../lib/ids.ts';
 import { PROVIDER_KINDS, type ProviderConfig } from '../../integrations/llm/index.ts';
 import { mockSettingsSchema } from '../../integrations/llm/mock.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
+import type { EventBus } from '../../db/events.ts';
+import { LRUCache } from 'lru-cache';
 
 export const providerInput = z.object({
   id: z.string().regex(SLUG_RE, 'lower-case letters, digits and dashes'),
@@ -56,11 +58,20 @@ export class ProviderService {
   private readonly audit: AuditService;
   private readonly secretKey: Buffer;
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; providerKeyKey: Buffer }) {
+  private readonly events: EventBus;
+  /** Resolved providers (key decrypted once), evicted on every replica by `providers.changed`. */
+  private readonly resolved = new LRUCache<string, ProviderConfig & { defaultModel: string | null }>({ max: 1000, ttl: 60_000 });
+
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; providerKeyKey: Buffer }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.events = deps.events;
     this.secretKey = deps.providerKeyKey;
+    deps.events.on((e) => {
+      if (e.type === 'providers.changed') this.resolved.delete(e.providerId);
+    });
+    deps.events.onResync(() => this.resolved.clear());
   }
 
   async create(raw: ProviderInput, ctx: ActorContext): Promise<ProviderView> {
@@ -119,8 +130,10 @@ export class ProviderService {
         targetId: id,
         details: { fields: Object.keys(input).filter((k) => k !== 'api_key'), api_key_changed: input.api_key !== undefined },
       });
+      await this.events.publish(tx, { type: 'providers.changed', providerId: id });
       return updated!;
     });
+    this.events.local({ type: 'providers.changed', providerId: id });
     return toView(row);
   }
 
@@ -135,11 +148,13 @@ export class ProviderService {
     return toView(row);
   }
 
-  /** The provider with its key decrypted, for the run engine only. */
+  /** The provider with its key decrypted, for the run engine only (cached per process). */
   async resolve(id: string): Promise<ProviderConfig & { defaultModel: string | null }> {
+    const hit = this.resolved.get(id);
+    if (hit) return hit;
     const [row] = await this.db.select().from(providers).where(eq(providers.id, id));
     if (!row) throw new AppError('not_found', `provider "${id}" does not exist`);
-    return {
+    const resolved = {
       id: row.id,
       kind: row.kind,
       baseUrl: row.baseUrl,
@@ -147,6 +162,8 @@ export class ProviderService {
       settings: row.settings,
       defaultModel: row.defaultModel,
     };
+    this.resolved.set(id, resolved);
+    return resolved;
   }
 }
 

@@ -1,5 +1,6 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.ts';
+import { queryRows } from '../../db/client.ts';
 import { quotaCounters, quotaReservations } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -33,18 +34,25 @@ export interface Reservation {
   accessId: string;
   period: string;
   limit: number;
+  /** When the unit was taken; the run's usage belongs to this moment's month. */
+  at: Date;
 }
 
 /**
  * Exact quotas under any concurrency, on any number of replicas.
  *
- * A run first *reserves* a unit: in one transaction it locks the access's counter row for the
- * period (`SELECT … FOR UPDATE`), counts the live reservations, and inserts one only if
- * `used + reserved < limit`. The row lock serialises every replica's reservations for that access,
- * so the check and the insert cannot interleave. When the run succeeds, the reservation is *settled*
- * in the run's own success transaction (counter + 1, reservation deleted, usage written); when it
- * fails, the reservation is *released*. A replica that dies mid-run leaves its reservation behind;
- * it stops counting at `expires_at` (the run's timeout plus a margin), so the unit returns by itself.
+ * Reserving a unit is ONE statement: an upsert of the access's counter row for the period that
+ * increments `reserved` only `WHERE used + reserved < limit`, chained (in a CTE) to the insert of a
+ * reservation row. PostgreSQL locks the counter row and re-evaluates the condition on its newest
+ * version, so concurrent reservations from any number of replicas can never pass the limit
+ * together, and the lock is held for one statement only.
+ *
+ * When the run succeeds the unit is *settled* as the last statement of the run's success
+ * transaction (reservation deleted, `used + 1`, `reserved − 1`), next to its usage record; when it
+ * fails it is *released*. A replica that dies mid-run leaves its reservation behind: it expires at
+ * the run's timeout plus a margin, and the next reservation that finds the quota full sweeps the
+ * expired ones of that access (each is deleted once, so `reserved` is decremented once) and tries
+ * again, so the unit returns by itself.
  */
 export class QuotaService {
   private readonly db: Db;
@@ -58,48 +66,82 @@ export class QuotaService {
   async reserve(accessId: string, kind: QuotaPeriodKind, limit: number, holdMs: number): Promise<Reservation> {
     const now = this.clock.now();
     const period = periodOf(kind, now);
-    return this.db.transaction(async (tx) => {
-      await tx.insert(quotaCounters).values({ accessId, period, used: 0, updatedAt: now }).onConflictDoNothing();
-      const [counter] = await tx
-        .select({ used: quotaCounters.used })
-        .from(quotaCounters)
-        .where(and(eq(quotaCounters.accessId, accessId), eq(quotaCounters.period, period)))
-        .for('update');
-      const reserved = await this.liveReservations(tx, accessId, period, now);
-      const used = counter?.used ?? 0;
-      if (used + reserved >= limit) {
-        // A monthly quota comes back at the next month (UTC); units in flight may come back sooner.
-        const retryAfter = reserved > 0 ? 5 : kind === 'month' ? secondsToNextMonth(now) : undefined;
-        throw new AppError('quota_exceeded', `the access has used ${used} of ${limit} for ${period}${reserved ? ` (${reserved} in flight)` : ''}`, {
-          extra: { quota: { period, limit, used, reserved, remaining: 0 } },
-          ...(retryAfter !== undefined ? { headers: { 'retry-after': String(retryAfter) } } : {}),
-        });
+    const id = newId();
+    if (limit > 0) {
+      if (await this.tryReserve(id, accessId, period, limit, now, holdMs)) return { id, accessId, period, limit, at: now };
+      if ((await this.sweepExpired(accessId, period, now)) > 0 && (await this.tryReserve(id, accessId, period, limit, now, holdMs))) {
+        return { id, accessId, period, limit, at: now };
       }
-      const id = newId();
-      await tx.insert(quotaReservations).values({ id, accessId, period, createdAt: now, expiresAt: new Date(now.getTime() + holdMs) });
-      return { id, accessId, period, limit };
+    }
+    const state = await this.state(accessId, kind, limit);
+    // A monthly quota comes back next month (UTC); units in flight may come back sooner.
+    const retryAfter = state.reserved > 0 ? 5 : kind === 'month' ? secondsToNextMonth(now) : undefined;
+    throw new AppError('quota_exceeded', `the access has used ${state.used} of ${limit} for ${period}${state.reserved ? ` (${state.reserved} in flight)` : ''}`, {
+      extra: { quota: { ...state, remaining: 0 } },
+      ...(retryAfter !== undefined ? { headers: { 'retry-after': String(retryAfter) } } : {}),
     });
   }
 
-  /** Turns a reservation into use, inside the caller's transaction; returns the new state. */
+  private async tryReserve(id: string, accessId: string, period: string, limit: number, now: Date, holdMs: number): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      this.db,
+      sql`with c as (
+            insert into quota_counters as q (access_id, period, used, reserved, updated_at)
+            values (${accessId}, ${period}, 0, 1, ${now})
+            on conflict (access_id, period) do update set reserved = q.reserved + 1, updated_at = excluded.updated_at
+            where q.used + q.reserved < ${limit}
+            returning q.access_id
+          )
+          insert into quota_reservations (id, access_id, period, created_at, expires_at)
+          select ${id}, ${accessId}, ${period}, ${now}, ${new Date(now.getTime() + holdMs)} from c
+          returning id`,
+    );
+    return rows.length === 1;
+  }
+
+  /** Returns the units of expired reservations (crashed replicas) of one access and period. */
+  private async sweepExpired(accessId: string, period: string, now: Date): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.db,
+      sql`with gone as (
+            delete from quota_reservations where access_id = ${accessId} and period = ${period} and expires_at <= ${now} returning 1
+          ), fix as (
+            update quota_counters set reserved = greatest(0, reserved - (select count(*) from gone))
+            where access_id = ${accessId} and period = ${period} and exists (select 1 from gone)
+            returning 1
+          )
+          select (select count(*) from gone)::int as n`,
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Turns a reservation into use inside the caller's transaction (call it last: it takes the
+   * counter row's lock until commit). Returns the new state.
+   */
   async settle(tx: Tx, r: Reservation): Promise<QuotaState> {
-    const now = this.clock.now();
-    const [counter] = await tx
-      .update(quotaCounters)
-      .set({ used: sql`${quotaCounters.used} + 1`, updatedAt: now })
-      .where(and(eq(quotaCounters.accessId, r.accessId), eq(quotaCounters.period, r.period)))
-      .returning({ used: quotaCounters.used });
-    await tx.delete(quotaReservations).where(eq(quotaReservations.id, r.id));
-    const used = counter?.used ?? 1;
-    const reserved = await this.liveReservations(tx, r.accessId, r.period, now);
+    const [row] = await queryRows<{ used: number; reserved: number }>(
+      tx,
+      sql`with r as (delete from quota_reservations where id = ${r.id} returning 1)
+          update quota_counters set used = used + 1, reserved = greatest(0, reserved - (select count(*) from r)), updated_at = ${this.clock.now()}
+          where access_id = ${r.accessId} and period = ${r.period}
+          returning used, reserved`,
+    );
+    const used = Number(row?.used ?? 1);
+    const reserved = Number(row?.reserved ?? 0);
     return { period: r.period, limit: r.limit, used, reserved, remaining: Math.max(0, r.limit - used - reserved) };
   }
 
-  /** Gives a reserved unit back (the run failed). */
+  /** Gives a reserved unit back (the run failed). Idempotent. */
   async release(r: Reservation): Promise<void> {
-    await this.db.delete(quotaReservations).where(eq(quotaReservations.id, r.id));
+    await this.db.execute(
+      sql`with r as (delete from quota_reservations where id = ${r.id} returning 1)
+          update quota_counters set reserved = greatest(0, reserved - (select count(*) from r))
+          where access_id = ${r.accessId} and period = ${r.period} and exists (select 1 from r)`,
+    );
   }
 
+  /** The quota state of an access now; reservations past their expiry do not count. */
   async state(accessId: string, kind: QuotaPeriodKind, limit: number, db: DbOrTx = this.db): Promise<QuotaState> {
     const now = this.clock.now();
     const period = periodOf(kind, now);
@@ -107,23 +149,25 @@ export class QuotaService {
       .select({ used: quotaCounters.used })
       .from(quotaCounters)
       .where(and(eq(quotaCounters.accessId, accessId), eq(quotaCounters.period, period)));
+    const [live] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(quotaReservations)
+      .where(and(eq(quotaReservations.accessId, accessId), eq(quotaReservations.period, period), sql`${quotaReservations.expiresAt} > ${now}`));
     const used = counter?.used ?? 0;
-    const reserved = await this.liveReservations(db, accessId, period, now);
+    const reserved = Number(live?.n ?? 0);
     return { period, limit, used, reserved, remaining: Math.max(0, limit - used - reserved) };
   }
 
-  /** Deletes reservations that expired (their replica died) more than `graceMs` ago. */
-  async purgeExpired(graceMs = 3_600_000): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - graceMs);
-    const rows = await this.db.delete(quotaReservations).where(sql`${quotaReservations.expiresAt} < ${cutoff}`).returning({ id: quotaReservations.id });
-    return rows.length;
-  }
-
-  private async liveReservations(db: DbOrTx, accessId: string, period: string, now: Date): Promise<number> {
-    const [row] = await db
-      .select({ n: sql<number>`count(*)::int` })
+  /** Sweeps expired reservations of every access (periodic job); returns how many. */
+  async purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    const stale = await this.db
+      .selectDistinct({ accessId: quotaReservations.accessId, period: quotaReservations.period })
       .from(quotaReservations)
-      .where(and(eq(quotaReservations.accessId, accessId), eq(quotaReservations.period, period), gt(quotaReservations.expiresAt, now)));
-    return Number(row?.n ?? 0);
+      .where(sql`${quotaReservations.expiresAt} <= ${now}`)
+      .limit(10_000);
+    let n = 0;
+    for (const s of stale) n += await this.sweepExpired(s.accessId, s.period, now);
+    return n;
   }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "quota_counters" ADD COLUMN "reserved" integer DEFAULT 0 NOT NULL;
