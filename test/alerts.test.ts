@@ -107,7 +107,7 @@ const alerts = rules.filter((r) => r.alert);
 /** Runs promtool, or says why it cannot: a failure in CI, a skip locally. */
 function promtool(t: TestContext, args: string[], cwd = ROOT): ReturnType<typeof spawnSync> | undefined {
   const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 240_000 });
-  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     const msg = 'promtool is not installed (apt-get install prometheus; .ci/run does this)';
     if (IN_CI) assert.fail(msg);
     t.skip(msg);
