@@ -24,6 +24,7 @@ import { KeyService } from './modules/keys/service.ts';
 import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
 import { UsageService } from './modules/usage/service.ts';
+import { SecretStore } from './modules/secrets/store.ts';
 
 /**
  * The composition root: everything the platform runs on, built once from the config. Services get
@@ -53,6 +54,7 @@ export interface Deps {
     usage: UsageService;
     limits: RateLimits;
     gateway: GatewayService;
+    secrets: SecretStore;
   };
   /** Set when shutdown begins: readiness turns 503 so load balancers stop sending. */
   state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
@@ -124,6 +126,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
 
+  const secrets = new SecretStore({
+    db,
+    clock,
+    events,
+    key: deriveKey(master, 'managed-secrets'),
+    env: {
+      webhook: { current: config.WALDUR_WEBHOOK_SECRET, previous: config.WALDUR_WEBHOOK_SECRET_PREVIOUS },
+      session: { current: config.SESSION_SECRET, previous: config.SESSION_SECRET_PREVIOUS },
+      api_key_pepper: { current: config.API_KEY_PEPPER, previous: config.API_KEY_PEPPER_PREVIOUS },
+    },
+  });
+
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   await events.start();
 
@@ -138,7 +152,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets },
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {
       if (closed) return;

@@ -19,6 +19,8 @@ export const SECRET_KEYS = [
   'WALDUR_TOKEN',
   'WALDUR_WEBHOOK_SECRET',
   'WALDUR_WEBHOOK_SECRET_PREVIOUS',
+  'SESSION_SECRET',
+  'SESSION_SECRET_PREVIOUS',
 ] as const;
 
 const bool = z
@@ -63,6 +65,10 @@ export const configSchema = z
     WALDUR_TOKEN: z.string().min(1).optional(),
     WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     WALDUR_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    SESSION_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Waldur's TIME_ZONE: its billing months start at midnight there. */
+    WALDUR_TIME_ZONE: z.string().default('UTC'),
     ORDER_SYNC_INTERVAL_MINUTES: int(1, 1440).default(5),
     USAGE_SYNC_INTERVAL_MINUTES: int(1, 1440).default(15),
     BACKUP_DIR: z.string().min(1).optional(),

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import * as schema from './schema.ts';
 import { createPgListener, type Listener } from './listener.ts';
+import { withTimeout } from '../lib/timeout.ts';
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever backend is behind it. */
@@ -138,20 +139,7 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   };
 }
 
-/** Rejects with `message` when `p` does not settle within `ms`. */
-export async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout };
 
 /** The database server's clock (used where time must agree across replicas, e.g. key revocation). */
 export async function dbNow(db: DbOrTx): Promise<Date> {

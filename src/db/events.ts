@@ -13,7 +13,8 @@ export type PlatformEvent =
   | { type: 'accesses.changed'; accessIds: string[] }
   | { type: 'settings.changed'; key: string }
   | { type: 'agents.changed'; agentId: string }
-  | { type: 'providers.changed'; providerId: string };
+  | { type: 'providers.changed'; providerId: string }
+  | { type: 'secrets.changed'; name: string };
 
 type Handler = (event: PlatformEvent) => void;
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The platform's tables. One schema for both backends (PGlite and PostgreSQL); migrations in
@@ -195,3 +195,119 @@ export const usageRecords = pgTable('usage_records', {
   outputTokens: integer('output_tokens').notNull().default(0),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('usage_records_run_uq').on(t.runId), index('usage_records_access_period_idx').on(t.accessId, t.period)]);
+
+/** A marketplace offering sold as one agent; `components` names the Waldur component types. */
+export const offerings = pgTable('offerings', {
+  id: uuid('id').primaryKey(),
+  /** Waldur offering UUID, normalised (32 lower-case hex digits). */
+  offeringRef: text('offering_ref').notNull(),
+  agentId: text('agent_id').notNull().references(() => agents.id),
+  name: text('name').notNull(),
+  /** Waldur component type per metered unit, and the divisor applied before reporting. */
+  components: jsonb('components')
+    .$type<{ requests: string | null; input_tokens: string | null; output_tokens: string | null; token_unit: number }>()
+    .notNull(),
+  /** Quota and limits for orders whose plan has no mapping (null: such orders are rejected). */
+  defaultQuota: integer('default_quota'),
+  defaultPeriod: text('default_period').$type<'month' | 'total'>().notNull().default('month'),
+  defaultRateLimit: integer('default_rate_limit'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('offerings_ref_uq').on(t.offeringRef)]);
+
+/** What a Waldur plan of an offering grants. */
+export const offeringPlans = pgTable('offering_plans', {
+  offeringId: uuid('offering_id').notNull().references(() => offerings.id, { onDelete: 'cascade' }),
+  planRef: text('plan_ref').notNull(),
+  name: text('name'),
+  quota: integer('quota').notNull(),
+  period: text('period').$type<'month' | 'total'>().notNull().default('month'),
+  rateLimitPerMinute: integer('rate_limit_per_minute'),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.offeringId, t.planRef] })]);
+
+/** Every inbound webhook as received: what came, whether it verified, what became of it. */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: uuid('id').primaryKey(),
+  source: text('source').notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  ip: text('ip'),
+  /** Request headers without credentials (authorization, cookies, signatures are dropped). */
+  headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+  /** The body as received (truncated to 64 KiB), and the query string with secrets masked. */
+  body: text('body').notNull(),
+  query: text('query'),
+  /** How it verified: token, token_previous, signature, signature_previous; or none / failed. */
+  verification: text('verification').notNull(),
+  verified: boolean('verified').notNull(),
+  status: text('status').$type<'rejected' | 'queued' | 'processing' | 'processed' | 'failed' | 'ignored'>().notNull(),
+  eventType: text('event_type'),
+  orderRef: text('order_ref'),
+  attempts: integer('attempts').notNull().default(0),
+  error: text('error'),
+  processedAt: ts('processed_at'),
+}, (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt), index('webhook_deliveries_status_idx').on(t.status, t.receivedAt), index('webhook_deliveries_order_idx').on(t.orderRef)]);
+
+/** Our view of each marketplace order: what we did with it (idempotency and diagnostics). */
+export const marketplaceOrders = pgTable('marketplace_orders', {
+  orderRef: text('order_ref').primaryKey(),
+  type: text('type').notNull(),
+  /** Waldur's state when we last read the order. */
+  waldurState: text('waldur_state').notNull(),
+  offeringRef: text('offering_ref').notNull(),
+  resourceRef: text('resource_ref'),
+  accessId: uuid('access_id'),
+  /** Our outcome: pending, done, rejected, erred, ignored. */
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  /** A processing lease, so one worker handles an order at a time without holding a transaction. */
+  leaseUntil: ts('lease_until'),
+  leaseOwner: text('lease_owner'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  completedAt: ts('completed_at'),
+}, (t) => [index('marketplace_orders_status_idx').on(t.status)]);
+
+/** What billing has acknowledged per access, component and month (set semantics: the month's total). */
+export const usageReports = pgTable('usage_reports', {
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  period: text('period').notNull(),
+  component: text('component').$type<'requests' | 'input_tokens' | 'output_tokens'>().notNull(),
+  resourceRef: text('resource_ref').notNull(),
+  /** The total Waldur acknowledged (in reported units, two decimals as text). */
+  reported: text('reported'),
+  status: text('status').$type<'reported' | 'refused' | 'failed'>().notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  reportedAt: ts('reported_at'),
+  nextAttemptAt: ts('next_attempt_at'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.accessId, t.period, t.component] })]);
+
+/**
+ * Secrets the platform rotates itself (webhook secret, portal session secret, API-key pepper):
+ * every version sealed with SECRETS_KEY; `retire_at` null marks the current one, a future
+ * `retire_at` an old one still accepted during the overlap window.
+ */
+export const managedSecrets = pgTable('managed_secrets', {
+  name: text('name').notNull(),
+  version: integer('version').notNull(),
+  valueEnc: text('value_enc').notNull(),
+  createdAt: createdAt(),
+  retireAt: ts('retire_at'),
+}, (t) => [primaryKey({ columns: [t.name, t.version] })]);
+
+/** Portal sessions, kept in the database so `agentctl sessions revoke-all` ends them on every replica. */
+export const sessions = pgTable('sessions', {
+  /** SHA-256 of the session cookie's value. */
+  id: text('id').primaryKey(),
+  subject: text('subject').notNull(),
+  email: text('email'),
+  tenantId: uuid('tenant_id'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  lastSeenAt: ts('last_seen_at'),
+  expiresAt: ts('expires_at').notNull(),
+  revokedAt: ts('revoked_at'),
+}, (t) => [index('sessions_subject_idx').on(t.subject)]);
