@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { withTimeout } from '../db/client.ts';
+import { withTimeout } from '../lib/timeout.ts';
 
 /**
  * The Redis side of the platform (cluster mode). Configured so an outage never hangs a request:

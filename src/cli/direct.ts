@@ -1,5 +1,5 @@
 import { cliEnv, loadConfig, type Config } from '../config/index.ts';
-import { createDeps, type Deps } from '../deps.ts';
+import type { Deps } from '../deps.ts';
 import { lockHolder } from '../lib/datadir-lock.ts';
 import { createLogger } from '../lib/logger.ts';
 import { CliError } from './client.ts';
@@ -29,6 +29,9 @@ export function assertDataDirFree(config: Config, what: string): void {
 export async function withDirectDeps<T>(what: string, fn: (deps: Deps) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = cliConfig();
   assertDataDirFree(config, what);
+  // Loaded here, not at the top: the full platform costs ~1.5 s to import, and most commands only
+  // talk to the API (see src/cli/main.ts).
+  const { createDeps } = await import('../deps.ts');
   const deps = await createDeps(config, { logger: createLogger(cliEnv().logLevel), migrate: opts.migrate ?? true, poolSize: 2 });
   try {
     return await fn(deps);

@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../config/index.ts';
-import { createDatabase } from '../../db/client.ts';
-import { appliedCount, runMigrations, shippedMigrations } from '../../db/migrate.ts';
-import { createRedis } from '../../cache/redis.ts';
-import { handleSignals, startPlatform } from '../../platform.ts';
 import { ApiClient, CliError, type GlobalOptions } from '../client.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
 import { emit, printFields } from '../output.ts';
 
 const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+// The server, the database drivers and Redis are imported by the commands that use them, not at
+// load time: importing the whole platform costs ~1.5 s, which every API command would otherwise pay.
+const platform = () => import('../../platform.ts');
+const dbClient = () => import('../../db/client.ts');
+const migrations = () => import('../../db/migrate.ts');
+const cacheClient = () => import('../../cache/redis.ts');
 
 export function registerSystem(program: Command): void {
   program
@@ -25,6 +28,7 @@ export function registerSystem(program: Command): void {
       .command(name)
       .description(desc)
       .action(async () => {
+        const { handleSignals, startPlatform } = await platform();
         handleSignals(await startPlatform(role, cliConfig()));
       });
   }
@@ -35,6 +39,7 @@ export function registerSystem(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
       assertDataDirFree(config, 'migrate');
+      const [{ createDatabase }, { appliedCount, runMigrations, shippedMigrations }] = await Promise.all([dbClient(), migrations()]);
       const database = await createDatabase(config, { poolSize: 1 });
       try {
         const applied = await runMigrations(database);
@@ -53,6 +58,7 @@ export function registerSystem(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
       assertDataDirFree(config, 'db check');
+      const [{ createDatabase }, { appliedCount, shippedMigrations }] = await Promise.all([dbClient(), migrations()]);
       const t0 = performance.now();
       let database;
       try {
@@ -88,6 +94,7 @@ export function registerSystem(program: Command): void {
     .description('write and read a key in Redis (cluster mode); reports in-process mode otherwise (no server needed)')
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
+      const { createRedis } = await cacheClient();
       const redis = createRedis(config);
       if (!redis) {
         emit(g(cmd).json, { status: 'not_configured', detail: 'REDIS_URL is not set: caches and rate limits are in-process' }, () =>
@@ -101,6 +108,12 @@ export function registerSystem(program: Command): void {
           redis.client.once('ready', () => {
             clearTimeout(t);
             resolve();
+          });
+          // A refused connection (or a rejected password) is reported at once and with its cause,
+          // not as a timeout three seconds later.
+          redis.client.once('error', (err: Error) => {
+            clearTimeout(t);
+            reject(err);
           });
         });
         const key = `agentctl:check:${process.pid}`;
