@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, VERSION } from '../src/config/index.ts';
+import { createLogger } from '../src/lib/logger.ts';
+import { startPlatform, type RunningPlatform } from '../src/platform.ts';
+import { onPostgres, TEST_REDIS_URL } from './helpers/env.ts';
+import { createScratchDatabase, LogCapture } from './helpers/harness.ts';
+import { loadTemplate } from './helpers/pglite-template.ts';
+import { freePort } from './helpers/servers.ts';
+
+/**
+ * agentctl as an operator uses it: the real binary (bin/agentctl) in a child process, against a real
+ * embedded platform started in this process on a free port with demo data. Output is checked the
+ * way a person or a script reads it: readable text, `--json` that parses, exit codes, one clear
+ * line on failure.
+ */
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'agentctl');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs agentctl with only the environment given (nothing leaks in from the test runner's). */
+async function agentctl(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (input !== undefined) child.stdin!.end(input);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const ok = (r: Result, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
+
+describe('agentctl against a running embedded platform', () => {
+  let platform: RunningPlatform;
+  let dataDir: string;
+  let env: Record<string, string>;
+  const logs = new LogCapture();
+  const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => agentctl(args, { ...env, ...extra }, input);
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ap-cli-'));
+    // Embedded with demo data, as `npm start` runs on a first start (from the pre-migrated template to save initdb).
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000' });
+    platform = await startPlatform('all', config, { logger: createLogger('info', logs), pgliteTemplate: await loadTemplate() });
+    env = { AGENT_PLATFORM_URL: platform.url, DATA_DIR: dataDir };
+  });
+  after(async () => {
+    await platform?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('version, with and without --json (no server needed)', async () => {
+    const [plain, json, flag] = await Promise.all([cli(['version']), cli(['--json', 'version']), cli(['--cli-version'])]);
+    ok(plain, 'version');
+    assert.equal(plain.stdout, `${VERSION}\n`);
+    assert.deepEqual(JSON.parse(json.stdout), { version: VERSION });
+    assert.equal(flag.stdout.trim(), VERSION);
+  });
+
+  test('health: exit 0 when healthy; an unreachable URL is one clear line and a non-zero exit', async () => {
+    const port = await freePort();
+    const [h, json, down] = await Promise.all([cli(['health']), cli(['health', '--json']), cli(['health', '--url', `http://127.0.0.1:${port}`])]);
+    ok(h, 'health');
+    assert.match(h.stdout, /^status:\s+healthy$/m);
+    assert.match(h.stdout, /^redis:\s+not_configured$/m);
+    assert.equal(JSON.parse(json.stdout).status, 'healthy');
+    assert.notEqual(down.code, 0);
+    assert.equal(down.stdout, '');
+    assert.equal(lines(down.stderr).length, 1, down.stderr);
+    assert.match(down.stderr, new RegExp(`^agentctl: cannot reach the platform at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+  });
+
+  test('agents list and agents test on the demo agent', async () => {
+    const [list, json, run] = await Promise.all([cli(['agents', 'list']), cli(['agents', 'list', '--json']), cli(['agents', 'test', 'helpdesk', '--message', 'printer on fire'])]);
+    ok(list, 'agents list');
+    assert.match(lines(list.stdout)[0]!, /^ID\s+NAME\s+PUBLISHED_VERSION/);
+    assert.match(list.stdout, /^helpdesk\s+Helpdesk triage\s+1\s+1\s+mock\s+mock-1$/m);
+    assert.deepEqual(JSON.parse(json.stdout).items.map((a: { id: string }) => a.id), ['helpdesk']);
+    ok(run, 'agents test');
+    assert.equal(run.stdout, '[mock] Helpdesk triage received: printer on fire\n');
+    assert.match(run.stderr, /run [0-9a-f-]{36} · version 1 · \d+ ms · \d+ in \/ \d+ out tokens · 1 attempt\(s\)/);
+  });
+
+  test('providers add (key from an env variable and from stdin), list, show; the key never comes back', async () => {
+    const secret = `sk-cli-${randomBytes(8).toString('hex')}`;
+    const add = await cli(['providers', 'add', 'ext', '--kind', 'openai-compatible', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'gpt-x', '--api-key-env', 'EXT_KEY'], { EXT_KEY: secret });
+    ok(add, 'providers add ext');
+    assert.match(add.stdout, /^provider ext added \(OpenAI-compatible/);
+    const stdinKey = `sk-ant-${randomBytes(8).toString('hex')}`;
+    ok(await cli(['providers', 'add', 'claude', '--kind', 'anthropic', '--model', 'claude-x', '--api-key-stdin'], {}, `${stdinKey}\n`), 'providers add --api-key-stdin');
+    ok(await cli(['providers', 'add', 'scripted', '--kind', 'mock', '--model', 'm2', '--settings', '{"script":[{"reply":"scripted answer"}]}']), 'providers add scripted');
+
+    const [list, show, json] = await Promise.all([cli(['providers', 'list']), cli(['providers', 'show', 'ext']), cli(['--json', 'providers', 'show', 'claude'])]);
+    ok(list, 'providers list');
+    assert.deepEqual(lines(list.stdout).slice(1).map((l) => l.split(/\s+/)[0]), ['claude', 'ext', 'mock', 'scripted']);
+    assert.match(list.stdout, /^ext\s+openai-compatible\s+http:\/\/127\.0\.0\.1:9\/v1\s+gpt-x\s+true/m);
+    ok(show, 'providers show');
+    assert.match(show.stdout, /^has_api_key:\s+true$/m);
+    assert.match(show.stdout, /^base_url:\s+http:\/\/127\.0\.0\.1:9\/v1$/m);
+    assert.equal(JSON.parse(json.stdout).has_api_key, true);
+    for (const r of [add, list, show, json]) assert.ok(!r.stdout.includes(secret) && !r.stdout.includes(stdinKey) && !r.stderr.includes(secret));
+    // Stored as given (stdin's newline trimmed), decrypted only for calls.
+    assert.equal((await platform.deps.services.providers.resolve('claude')).apiKey, stdinKey);
+    assert.equal((await platform.deps.services.providers.resolve('ext')).apiKey, secret);
+    assert.ok(!logs.text.includes(secret) && !logs.text.includes(stdinKey), 'a provider key reached the server log');
+  });
+
+  test('agents create, update, show, publish, rollback', async () => {
+    const instructions = join(dataDir, 'instructions.txt');
+    writeFileSync(instructions, 'Version two instructions,\nread from a file.\n');
+    const create = await cli(['agents', 'create', 'cli-agent', '--provider', 'scripted', '--instructions', 'Be helpful.', '--timeout', '30s', '--name', 'CLI agent']);
+    ok(create, 'agents create');
+    assert.equal(create.stdout, 'agent cli-agent created (version 1, published)\n');
+    const t1 = await cli(['agents', 'test', 'cli-agent', '--message', 'hi']);
+    ok(t1, 'agents test cli-agent');
+    assert.equal(t1.stdout, 'scripted answer\n');
+
+    const update = await cli(['agents', 'update', 'cli-agent', '--instructions', `@${instructions}`]);
+    ok(update, 'agents update');
+    assert.equal(update.stdout, 'agent cli-agent: latest version 2, published 1\n');
+    const show = await cli(['agents', 'show', 'cli-agent']);
+    ok(show, 'agents show');
+    assert.match(show.stdout, /^name:\s+CLI agent$/m);
+    assert.match(show.stdout, /^published_version:\s+1$/m);
+    assert.match(show.stdout, /^\s+2\s+scripted\s+m2\s+30000\s+admin:local-cli\s/m);
+    assert.match(show.stdout, /^\*\s+1\s+scripted\s+m2\s+30000\s/m);
+
+    const publish = await cli(['agents', 'publish', 'cli-agent', '--version', '2']);
+    ok(publish, 'agents publish');
+    assert.equal(publish.stdout, 'agent cli-agent: version 2 published\n');
+    const rollback = await cli(['agents', 'rollback', 'cli-agent']);
+    ok(rollback, 'agents rollback');
+    assert.equal(rollback.stdout, 'agent cli-agent: rolled back to version 1\n');
+    const json = JSON.parse((await cli(['--json', 'agents', 'show', 'cli-agent'])).stdout);
+    assert.equal(json.published_version, 1);
+    assert.equal(json.latest_version, 2);
+    assert.equal(json.versions.find((v: { version: number }) => v.version === 2).instructions, 'Version two instructions,\nread from a file.\n');
+  });
+
+  test('failures: a problem from the API is one line with its code, field errors below; bad flags are refused', async () => {
+    const [missing, invalid, badFlag, unknown] = await Promise.all([
+      cli(['agents', 'show', 'nope']),
+      cli(['agents', 'create', 'Bad_Id', '--provider', 'mock', '--instructions', 'x']),
+      cli(['agents', 'publish', 'helpdesk', '--version', 'two']),
+      cli(['agents', 'frobnicate']),
+    ]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'agentctl: Not found: agent "nope" does not exist [not_found]\n');
+    assert.equal(invalid.code, 1);
+    assert.match(lines(invalid.stderr)[0]!, /^agentctl: Validation failed: .*\[validation_failed\]$/);
+    assert.match(invalid.stderr, /^ {2}\/body\/id: /m);
+    assert.notEqual(badFlag.code, 0);
+    assert.match(badFlag.stderr, /expected an integer/);
+    assert.notEqual(unknown.code, 0);
+  });
+
+  test('tenants create and list', async () => {
+    const create = await cli(['tenants', 'create', '--name', 'acme', '--external-id', 'waldur-customer-1']);
+    ok(create, 'tenants create');
+    assert.match(create.stdout, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/);
+    const [list, json] = await Promise.all([cli(['tenants', 'list']), cli(['tenants', 'list', '--json'])]);
+    ok(list, 'tenants list');
+    assert.match(list.stdout, new RegExp(`^${create.stdout.trim()}\\s+acme\\s+waldur-customer-1\\s+active`, 'm'));
+    assert.deepEqual(JSON.parse(json.stdout).items.map((x: { name: string }) => x.name), ['acme', 'demo']);
+  });
+
+  test('audit list shows who did what through the CLI', async () => {
+    const [list, json] = await Promise.all([cli(['audit', 'list']), cli(['--json', 'audit', 'list', '--action', 'agent.*'])]);
+    ok(list, 'audit list');
+    for (const action of ['provider.create', 'agent.create', 'agent.update', 'agent.publish', 'agent.rollback', 'tenant.create']) {
+      assert.match(list.stdout, new RegExp(`admin:local-cli\\s+${action.replace('.', '\\.')}\\s`), action);
+    }
+    const actions = new Set(JSON.parse(json.stdout).items.map((e: { action: string }) => e.action));
+    assert.deepEqual(actions, new Set(['agent.create', 'agent.update', 'agent.publish', 'agent.rollback']));
+  });
+
+  test('admin token create goes through the API while the server holds the data dir; the token is printed once', async () => {
+    const created = await cli(['admin', 'token', 'create', '--name', 'x']);
+    ok(created, 'admin token create');
+    assert.equal(lines(created.stdout).length, 1, 'only the token on stdout');
+    const token = created.stdout.trim();
+    assert.match(token, /^apt_[A-Za-z0-9_-]{43}$/);
+    assert.match(created.stderr, /admin token "x" created \(id [0-9a-f-]{36}\); it is shown only this once/);
+    // It was created by the running server (audited as the local CLI's token), not by a second process on PGlite.
+    const audit = await platform.deps.services.audit.list({ action: 'admin_token.create' });
+    assert.ok(audit.some((e) => e.actor === 'admin:local-cli' && e.details.name === 'x'));
+
+    const [list, withFlag, withEnv] = await Promise.all([
+      cli(['admin', 'token', 'list']),
+      cli(['--token', token, 'agents', 'list']),
+      cli(['agents', 'list'], { AGENT_PLATFORM_TOKEN: token, DATA_DIR: join(dataDir, 'elsewhere') }),
+    ]);
+    ok(list, 'admin token list');
+    assert.deepEqual(lines(list.stdout).slice(1).map((l) => l.split(/\s+/)[1]), ['local-cli', 'x']);
+    assert.ok(!list.stdout.includes(token), 'admin token list printed a token');
+    ok(withFlag, '--token');
+    ok(withEnv, 'AGENT_PLATFORM_TOKEN');
+    const wrong = await cli(['agents', 'list'], { AGENT_PLATFORM_TOKEN: `apt_${'x'.repeat(43)}` });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /\[admin_token_invalid\]/);
+  });
+
+  test('migrate and db check refuse (exit 3) while the embedded server holds the data dir', async () => {
+    const [migrate, check] = await Promise.all([cli(['migrate']), cli(['db', 'check'])]);
+    for (const [r, what] of [
+      [migrate, 'migrate'],
+      [check, 'db check'],
+    ] as const) {
+      assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+      assert.equal(lines(r.stderr).length, 1);
+      assert.match(r.stderr, new RegExp(`^agentctl: ${what} needs the embedded database, which the running server \\(pid ${process.pid}\\) holds`));
+    }
+  });
+
+  test('on a stopped data dir: migrate, db check and admin token create work directly; health says it is down', async () => {
+    await platform.stop();
+    const migrate = await cli(['migrate']);
+    ok(migrate, 'migrate');
+    assert.match(migrate.stdout, /^database is up to date \(\d+ migrations\)$/m);
+    const check = await cli(['--json', 'db', 'check']);
+    ok(check, 'db check');
+    const report = JSON.parse(check.stdout);
+    assert.equal(report.status, 'ok');
+    assert.equal(report.backend, 'pglite');
+    assert.equal(report.mode, 'embedded');
+    assert.equal(report.migrations_pending, 0);
+    const token = await cli(['admin', 'token', 'create', '--name', 'offline']);
+    ok(token, 'admin token create (direct)');
+    assert.match(token.stdout, /^apt_[A-Za-z0-9_-]{43}\n$/);
+    const health = await cli(['health']);
+    assert.equal(health.code, 1);
+    assert.match(health.stderr, /cannot reach the platform/);
+  });
+});
+
+describe('agentctl db check and cache check against PostgreSQL and Redis', { skip: onPostgres ? false : 'needs the PostgreSQL pass (npm run test:pg)' }, () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let env: Record<string, string>;
+  let dataDir: string;
+  before(async () => {
+    scratch = await createScratchDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'ap-cli-pg-'));
+    env = { DATABASE_URL: scratch.url, REDIS_URL: TEST_REDIS_URL!, SECRETS_KEY: randomBytes(32).toString('hex'), DATA_DIR: dataDir };
+  });
+  after(async () => {
+    await scratch?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('db check on an empty database reports pending migrations (exit 1); migrate applies them; then db check passes', async () => {
+    const before = await agentctl(['--json', 'db', 'check'], env);
+    assert.equal(before.code, 1, before.stderr);
+    const b = JSON.parse(before.stdout);
+    assert.equal(b.backend, 'postgres');
+    assert.equal(b.mode, 'cluster');
+    assert.ok(b.migrations_pending > 0);
+    const migrate = await agentctl(['migrate'], env);
+    ok(migrate, 'migrate');
+    assert.match(migrate.stdout, new RegExp(`^applied ${b.migrations_pending} migration\\(s\\); ${b.migrations_pending} in total$`, 'm'));
+    const after = await agentctl(['db', 'check'], env);
+    ok(after, 'db check');
+    assert.match(after.stdout, /^status:\s+ok$/m);
+    assert.match(after.stdout, /^migrations_pending:\s+0$/m);
+  });
+
+  test('cache check writes and reads a key in Redis; an unreachable Redis is one line and exit 1', async () => {
+    const check = await agentctl(['--json', 'cache', 'check'], env);
+    ok(check, 'cache check');
+    const r = JSON.parse(check.stdout);
+    assert.equal(r.status, 'ok');
+    assert.ok(Number.isFinite(r.latency_ms));
+    const down = await agentctl(['cache', 'check'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    assert.equal(down.code, 1);
+    assert.equal(lines(down.stderr).length, 1, down.stderr);
+    assert.match(down.stderr, /^agentctl: redis unreachable: /);
+  });
+
+  test('admin token create bootstraps a cluster directly; a missing SECRETS_KEY is a config error (exit 78) naming it', async () => {
+    const created = await agentctl(['admin', 'token', 'create', '--name', 'ops'], env);
+    ok(created, 'admin token create');
+    assert.match(created.stdout, /^apt_[A-Za-z0-9_-]{43}\n$/);
+    const { SECRETS_KEY: _, ...noKey } = env;
+    const bad = await agentctl(['db', 'check'], noKey);
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /SECRETS_KEY: required when DATABASE_URL is set/);
+    assert.ok(!bad.stderr.includes(scratch.url), 'the database URL (a secret) was echoed');
+  });
+});
