@@ -2,8 +2,8 @@
  * Entry point of `npm start`: the whole platform in one process (API and jobs), embedded by
  * default. `agentctl serve` / `agentctl worker` start the roles separately (see src/cli).
  */
-import { ConfigError } from './config/index.ts';
-import { handleSignals, startPlatform, type Role } from './platform.ts';
+import { ConfigError, loadConfig } from './config/index.ts';
+import type { Role } from './platform.ts';
 
 const role = (process.argv[2] ?? 'all') as Role;
 if (!['all', 'api', 'worker'].includes(role)) {
@@ -11,7 +11,11 @@ if (!['all', 'api', 'worker'].includes(role)) {
   process.exit(2);
 }
 try {
-  handleSignals(await startPlatform(role));
+  // The configuration is read before the platform is loaded: importing the server, the database
+  // drivers and the job queue takes seconds, and a bad key should stop the start at once.
+  const config = loadConfig();
+  const { handleSignals, startPlatform } = await import('./platform.ts');
+  handleSignals(await startPlatform(role, config));
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
