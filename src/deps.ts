@@ -25,6 +25,13 @@ import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
+import { WaldurClient } from './integrations/waldur/client.ts';
+import { AppError } from './lib/errors.ts';
+import { UsageSync } from './modules/marketplace/billing.ts';
+import { OfferingService } from './modules/marketplace/offerings.ts';
+import { OrderProcessor } from './modules/marketplace/orders.ts';
+import { MarketplaceJobs } from './modules/marketplace/service.ts';
+import { WebhookService } from './modules/marketplace/webhooks.ts';
 
 /**
  * The composition root: everything the platform runs on, built once from the config. Services get
@@ -55,7 +62,14 @@ export interface Deps {
     limits: RateLimits;
     gateway: GatewayService;
     secrets: SecretStore;
+    offerings: OfferingService;
+    orders: OrderProcessor;
+    webhooks: WebhookService;
+    usageSync: UsageSync;
+    marketplace: MarketplaceJobs;
   };
+  /** The Waldur client, when WALDUR_URL and WALDUR_TOKEN are set. */
+  waldur: WaldurClient | undefined;
   /** Set when shutdown begins: readiness turns 503 so load balancers stop sending. */
   state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
   close(): Promise<void>;
@@ -72,6 +86,10 @@ export interface DepsOptions {
   fetch?: typeof fetch;
   /** Override the retry backoff base (tests). */
   retryBaseDelayMs?: number;
+  /** Override the Waldur client's backoff base (tests). */
+  waldurBaseDelayMs?: number;
+  /** Override fetch for Waldur calls (tests record what was sent). */
+  waldurFetch?: typeof fetch;
   poolSize?: number;
   /** Embedded only: start from a PGlite dump (tests load a pre-migrated template). */
   pgliteTemplate?: Blob;
@@ -122,7 +140,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const keys = new KeyService({ db, clock, audit, events, peppers, quota });
   const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
   const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
-  const usage = new UsageService({ db, clock });
+  const usage = new UsageService({ db, clock, timeZone: config.WALDUR_TIME_ZONE });
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
 
@@ -138,6 +156,27 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     },
   });
 
+  const waldur =
+    config.WALDUR_URL && config.WALDUR_TOKEN
+      ? new WaldurClient({
+          baseUrl: config.WALDUR_URL,
+          token: config.WALDUR_TOKEN,
+          clock,
+          logger: logger.child({ component: 'waldur' }),
+          ...(opts.waldurBaseDelayMs !== undefined ? { baseDelayMs: opts.waldurBaseDelayMs } : {}),
+          ...(opts.waldurFetch ? { fetch: opts.waldurFetch } : {}),
+        })
+      : undefined;
+  const requireWaldur = () => {
+    if (!waldur) throw new AppError('marketplace_not_configured', 'WALDUR_URL and WALDUR_TOKEN are not set');
+    return waldur;
+  };
+  const offerings = new OfferingService({ db, clock, audit });
+  const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
+  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, tenants, finalUsage: (id) => usageSync.syncAccess(id) });
+  const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
+  const marketplace = new MarketplaceJobs({ orders, webhooks, metrics, logger });
+
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   await events.start();
 
@@ -152,7 +191,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace },
+    waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {
       if (closed) return;

@@ -5,11 +5,12 @@
  * Commands are registered here, one file per area under ./commands.
  */
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../config/index.ts';
+import { ConfigError, VERSION } from '../config/index.ts';
 import { CliError } from './client.ts';
 import { registerAccess } from './commands/access.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerMarketplace } from './commands/marketplace.ts';
 import { registerUsage } from './commands/usage.ts';
 import { registerAgents } from './commands/agents.ts';
 import { registerAudit } from './commands/audit.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerAccess(program);
   registerKeys(program);
   registerUsage(program);
+  registerMarketplace(program);
   return program;
 }
 
@@ -48,6 +50,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return err.exitCode || 2;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`agentctl: ${err.message}`);
+      return 78;
     }
     if (err instanceof CliError) {
       console.error(`agentctl: ${err.message}`);

@@ -67,8 +67,18 @@ export const configSchema = z
     WALDUR_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SESSION_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
-    /** Waldur's TIME_ZONE: its billing months start at midnight there. */
-    WALDUR_TIME_ZONE: z.string().default('UTC'),
+    /** Waldur's TIME_ZONE: billing months (usage records and reports) start at midnight there. */
+    WALDUR_TIME_ZONE: z
+      .string()
+      .default('UTC')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as UTC or Europe/Tallinn'),
     ORDER_SYNC_INTERVAL_MINUTES: int(1, 1440).default(5),
     USAGE_SYNC_INTERVAL_MINUTES: int(1, 1440).default(15),
     BACKUP_DIR: z.string().min(1).optional(),
@@ -146,7 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       continue;
     }
     try {
-      input[key] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      // An empty file counts as unset, like an empty variable: compose and Kubernetes mount
+      // optional secrets (a previous secret outside a rotation) as empty files.
+      const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      input[key] = value === '' ? undefined : value;
     } catch (e) {
       issues.push(`${key}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
@@ -177,11 +190,26 @@ function describeValue(v: string | undefined): string {
   return ` (got ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)})`;
 }
 
-/** Admin CLI settings: where the API is and which token to use (see src/cli). */
+/**
+ * Admin CLI settings: where the API is and which token to use (see src/cli). The token may come
+ * from AGENT_PLATFORM_TOKEN or, like every secret, from a file named by AGENT_PLATFORM_TOKEN_FILE
+ * (empty variables and empty files count as unset). Throws `ConfigError` when both are set or the
+ * file cannot be read.
+ */
 export function cliEnv(env: Record<string, string | undefined> = process.env): { url?: string; token?: string; dataDir: string; logLevel: string } {
+  let token = env.AGENT_PLATFORM_TOKEN || undefined;
+  const file = env.AGENT_PLATFORM_TOKEN_FILE;
+  if (file) {
+    if (token !== undefined) throw new ConfigError(['AGENT_PLATFORM_TOKEN: set both AGENT_PLATFORM_TOKEN and AGENT_PLATFORM_TOKEN_FILE; use one']);
+    try {
+      token = readFileSync(file, 'utf8').trim() || undefined;
+    } catch (e) {
+      throw new ConfigError([`AGENT_PLATFORM_TOKEN_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+    }
+  }
   return {
     url: env.AGENT_PLATFORM_URL || undefined,
-    token: env.AGENT_PLATFORM_TOKEN || undefined,
+    token,
     dataDir: resolve(env.DATA_DIR || './data'),
     logLevel: env.AGENTCTL_LOG_LEVEL || 'warn',
   };

@@ -11,6 +11,7 @@ import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
+import { webhookRoutes } from '../modules/marketplace/routes.ts';
 
 export type App = FastifyInstance;
 export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -108,6 +109,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
+    await app.register(async (scope) => webhookRoutes(scope, deps));
   }
   return app;
 }

@@ -180,6 +180,12 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
       errors.length > 0 ? { errors } : {},
     );
   }
+  // Errors of the marketplace integration (src/integrations/waldur, src/modules/marketplace).
+  if (err.name === 'RetryLater') return sendProblem(req, reply, 'service_unavailable', err.message, {}, { 'retry-after': '10' });
+  if (err.name.startsWith('Waldur')) {
+    req.log.warn({ err: err.message }, 'waldur call failed');
+    return sendProblem(req, reply, 'upstream_error', err.message);
+  }
   if (isDatabaseUnavailable(err)) {
     req.log.error({ err: err.message }, 'database unavailable');
     return sendProblem(req, reply, 'service_unavailable', 'the database is unreachable; retry shortly', {}, { 'retry-after': '5' });

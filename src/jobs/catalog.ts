@@ -11,6 +11,10 @@ import type { Deps } from '../deps.ts';
 export interface JobContext {
   jobId: string;
   signal: AbortSignal;
+  /** 0 on the first attempt. */
+  retryCount: number;
+  /** Whether a failure now is final (no retry left). */
+  lastAttempt: boolean;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType> {
@@ -43,6 +47,43 @@ export const jobCatalog = {
     queue: { retryLimit: 1, expireInSeconds: 120 },
     schedule: () => '* * * * *',
     handler: async (deps) => ({ swept: await deps.services.quota.purgeExpired() }),
+  }),
+  'orders.process': defineJob({
+    name: 'orders.process',
+    description: 'Reads a Waldur order and moves it along (approve, create/update/terminate the access, done); hinted by webhooks and the poller.',
+    schema: z.object({ order: z.string().regex(/^[0-9a-fA-F-]{32,36}$/), delivery: z.uuid().optional() }),
+    queue: { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
+    concurrency: 4,
+    handler: async (deps, p, ctx) => deps.services.marketplace.processHint(p.order, p.delivery, ctx),
+  }),
+  'orders.reconcile': defineJob({
+    name: 'orders.reconcile',
+    description: 'Polls Waldur for orders of mapped offerings waiting for the provider, so a hint that never arrived does not matter.',
+    schema: z.object({ full: z.boolean().default(false), delivery: z.uuid().optional() }).default({ full: false }),
+    queue: { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 1800 },
+    schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? `*/${c.ORDER_SYNC_INTERVAL_MINUTES} * * * *` : undefined),
+    handler: async (deps, p, ctx) => deps.services.marketplace.reconcileHint(p.full, p.delivery, ctx),
+  }),
+  'usage.sync': defineJob({
+    name: 'usage.sync',
+    description: "Reports each access's month-to-date usage to Waldur (set semantics), and the previous month's final totals early in the next month.",
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, retryDelay: 60, expireInSeconds: 1800 },
+    schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? `*/${c.USAGE_SYNC_INTERVAL_MINUTES} * * * *` : undefined),
+    handler: async (deps) => deps.services.usageSync.syncAll(),
+  }),
+  'usage.syncMonthEnd': defineJob({
+    name: 'usage.syncMonthEnd',
+    description: 'One more usage sync two minutes before a month ends (in WALDUR_TIME_ZONE), when Waldur still takes the month from a provider token.',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 600 },
+    schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? '58 23 28-31 * *' : undefined),
+    handler: async (deps) => {
+      const now = deps.clock.now();
+      const tomorrow = new Date(now.getTime() + 86_400_000);
+      if (deps.services.usage.monthOf(tomorrow) === deps.services.usage.monthOf(now)) return { skipped: 'not the last day of the month' };
+      return deps.services.usageSync.syncAll();
+    },
   }),
 } satisfies Record<string, JobDef>;
 

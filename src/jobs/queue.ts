@@ -58,23 +58,24 @@ export class JobQueue {
     if (!opts.work) return;
     this.working = true;
     for (const def of Object.values(jobCatalog) as JobDef[]) {
-      await boss.work(def.name, { batchSize: 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      await boss.work(def.name, { batchSize: 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
         if (!job) return;
         const log = this.logger.child({ job: def.name, jobId: job.id });
         const payload = def.schema.parse(job.data ?? {});
         try {
-          const result = await def.handler(deps, payload, { jobId: job.id, signal: job.signal });
-          this.metrics.jobsProcessed.inc({ job: def.name, result: 'completed' });
+          const result = await def.handler(deps, payload, { jobId: job.id, signal: job.signal, retryCount: job.retryCount, lastAttempt: job.retryCount >= (def.queue.retryLimit ?? 2) });
+          this.metrics.jobsProcessed.inc({ name: def.name, result: 'completed' });
           log.debug('job completed');
           return result;
         } catch (err) {
-          this.metrics.jobsProcessed.inc({ job: def.name, result: 'failed' });
+          this.metrics.jobsProcessed.inc({ name: def.name, result: 'failed' });
           log.warn({ err: errorMessage(err) }, 'job failed');
           throw err;
         }
       });
       const cron = def.schedule?.(this.config);
-      if (cron) await boss.schedule(def.name, cron, {}, { tz: 'UTC' });
+      // Month-end runs follow the billing time zone; everything else is UTC.
+      if (cron) await boss.schedule(def.name, cron, {}, { tz: def.name === 'usage.syncMonthEnd' ? this.config.WALDUR_TIME_ZONE : 'UTC' });
       else await boss.unschedule(def.name).catch(() => {});
     }
   }

@@ -25,6 +25,10 @@ export const errorCatalog = {
   access_suspended: { status: 403, title: 'Access suspended', description: 'The access behind this key is suspended, terminated or expired.' },
   quota_exceeded: { status: 429, title: 'Quota exceeded', description: 'The access has used its whole quota for the period.' },
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  // marketplace
+  webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },
+  upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.' },
+  marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers
   agent_not_published: { status: 409, title: 'Agent has no published version', description: 'Publish a version with `agentctl agents publish`.' },
   provider_error: { status: 502, title: 'Provider error', description: 'The LLM provider failed; the run is stored with the error.' },

@@ -50,8 +50,9 @@ export function createMetrics() {
     }),
     jobsProcessed: new Counter({
       name: 'jobs_processed_total',
-      help: 'Background jobs processed by name and result.',
-      labelNames: ['job', 'result'] as const,
+      // `name`, not `job`: Prometheus's own `job` label (the scrape job) would shadow it as exported_job.
+      help: 'Background jobs processed by job name and result.',
+      labelNames: ['name', 'result'] as const,
       registers: [registry],
     }),
     keyVerifications: new Counter({
@@ -68,6 +69,30 @@ export function createMetrics() {
       registers: [registry],
     }),
     activeAccesses: new Gauge({ name: 'agent_registry_active_accesses_total', help: 'Accesses that are active and not expired.', registers: [registry] }),
+    marketplaceOrders: new Counter({
+      name: 'marketplace_orders_total',
+      help: 'Marketplace orders that reached an outcome, by order type and result (done, rejected, erred, canceled).',
+      labelNames: ['type', 'result'] as const,
+      registers: [registry],
+    }),
+    webhookProcessing: new Histogram({
+      name: 'webhook_processing_seconds',
+      help: 'Time to process a webhook delivery (reading and moving its order along), successful or not.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    webhookFailures: new Counter({
+      name: 'webhook_failures_total',
+      help: 'Webhook deliveries that failed, by reason (unverified, malformed, processing).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    lastUsageSync: new Gauge({
+      name: 'agent_registry_last_usage_sync_timestamp',
+      help: 'Unix time of the last usage sync to billing that completed without failures (read from the database).',
+      registers: [registry],
+    }),
+    usageSyncFailures: new Counter({ name: 'usage_sync_failures_total', help: 'Usage reports to billing that failed (refusals excluded).', registers: [registry] }),
     maintenanceMode: new Gauge({ name: 'maintenance_mode', help: '1 while maintenance mode is on.', registers: [registry] }),
     buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
   };

@@ -63,6 +63,39 @@ export function registerAccess(program: Command): void {
         console.error('the API key is shown only this once; store it now');
       });
     });
+  a.command('create-from-order')
+    .description("the runbook's manual path: create the access of a Waldur order by hand (idempotent per order); prints the access id and key once")
+    .requiredOption('--customer <uuid>', 'Waldur customer UUID (the tenant)')
+    .option('--customer-name <name>', 'tenant name when the customer is new')
+    .requiredOption('--project <uuid>', 'Waldur project UUID')
+    .requiredOption('--user <username>', 'Waldur username of the orderer')
+    .requiredOption('--email <email>', "the user's e-mail")
+    .requiredOption('--offering <uuid>', 'Waldur offering UUID (must be mapped)')
+    .requiredOption('--plan <uuid>', 'Waldur plan UUID')
+    .requiredOption('--order <uuid>', 'Waldur order UUID')
+    .option('--resource <uuid>', 'Waldur marketplace resource UUID, if it exists')
+    .action(async (o: { customer: string; customerName?: string; project: string; user: string; email: string; offering: string; plan: string; order: string; resource?: string }, cmd: Command) => {
+      const res = await new ApiClient(g(cmd)).post<{ access: AccessView; api_key: { key: string } | null; created: boolean }>('/accesses/from-order', {
+        customer: o.customer,
+        ...(o.customerName ? { customer_name: o.customerName } : {}),
+        project: o.project,
+        user: o.user,
+        email: o.email,
+        offering: o.offering,
+        plan: o.plan,
+        order: o.order,
+        ...(o.resource ? { resource: o.resource } : {}),
+      });
+      emit(g(cmd).json, res, () => {
+        console.log(`access:  ${res.access.id}`);
+        if (res.api_key) {
+          console.log(`api key: ${res.api_key.key}`);
+          console.error('the API key is shown only this once; store it now');
+        } else {
+          console.error(`order ${o.order} already had this access; no new key was made (agentctl keys create --access ${res.access.id})`);
+        }
+      });
+    });
   a.command('show [id]')
     .description('show an access, its quota and keys (by id, or by marketplace order with --order)')
     .option('--order <uuid>', 'find the access created by this marketplace order')

@@ -23,5 +23,21 @@ export function registerUsage(program: Command): Command {
         printTable(res.items, ['access_id', 'requests', 'input_tokens', 'output_tokens']);
       });
     });
+  u.command('sync')
+    .description('report usage to Waldur now (what the job does every USAGE_SYNC_INTERVAL_MINUTES)')
+    .action(async (_o, cmd: Command) => {
+      const r = await new ApiClient(g(cmd)).post<{ accesses: number; reported: number; unchanged: number; refused: number; failed: number; deferred: number; details: { access_id: string; period: string; result: string; error?: string }[] }>('/usage/sync');
+      emit(g(cmd).json, r, () => {
+        console.log(`${r.accesses} access(es): ${r.reported} reported, ${r.unchanged} unchanged, ${r.deferred} backing off, ${r.refused} refused, ${r.failed} failed`);
+        for (const d of r.details.filter((x) => x.result !== 'reported')) console.log(`  ${d.access_id} ${d.period}: ${d.result}${d.error ? ` (${d.error})` : ''}`);
+      });
+      if (r.failed > 0) process.exitCode = 1;
+    });
+  u.command('pending')
+    .description('usage not yet acknowledged by Waldur: changed totals, failures, refused periods')
+    .action(async (_o, cmd: Command) => {
+      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/usage/pending');
+      emit(g(cmd).json, res, () => printTable(res.items, ['access_id', 'period', 'component', 'ledger', 'reported', 'status', 'attempts', 'next_attempt_at', 'last_error']));
+    });
   return u;
 }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { monthOf } from '../quota/service.ts';
 import { PERIOD_RE, usagePeriodView } from './service.ts';
 
 export async function usageRoutes(app: ZodApp, deps: Deps) {
@@ -17,7 +16,7 @@ export async function usageRoutes(app: ZodApp, deps: Deps) {
       },
     },
     async (req) => {
-      const period = req.query.period ?? monthOf(deps.clock.now());
+      const period = req.query.period ?? deps.services.usage.monthOf(deps.clock.now());
       return { period, items: await deps.services.usage.forPeriod(period) };
     },
   );

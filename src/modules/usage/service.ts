@@ -6,6 +6,21 @@ import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { monthOf } from '../quota/service.ts';
 
+/**
+ * The billing month (`YYYY-MM`) of a moment in a time zone: Waldur bills by months of its own
+ * TIME_ZONE, so usage is filed the same way.
+ *
+ * @example
+ * monthIn(new Date('2026-01-31T23:30:00Z'), 'Europe/Tallinn') // "2026-02"
+ */
+export function monthIn(d: Date, timeZone: string): string {
+  if (timeZone === 'UTC') return monthOf(d);
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(d);
+  const y = parts.find((p) => p.type === 'year')!.value;
+  const m = parts.find((p) => p.type === 'month')!.value;
+  return `${y}-${m}`;
+}
+
 export const usagePeriodView = z.object({
   period: z.string(),
   requests: z.number(),
@@ -25,9 +40,16 @@ export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 export class UsageService {
   private readonly db: Db;
   private readonly clock: Clock;
-  constructor(deps: { db: Db; clock: Clock }) {
+  readonly timeZone: string;
+  constructor(deps: { db: Db; clock: Clock; timeZone?: string }) {
     this.db = deps.db;
     this.clock = deps.clock;
+    this.timeZone = deps.timeZone ?? 'UTC';
+  }
+
+  /** The billing month of a moment. */
+  monthOf(d: Date): string {
+    return monthIn(d, this.timeZone);
   }
 
   async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date }): Promise<void> {
@@ -37,7 +59,7 @@ export class UsageService {
       accessId: r.accessId,
       tenantId: r.tenantId,
       agentId: r.agentId,
-      period: monthOf(r.at),
+      period: this.monthOf(r.at),
       requests: 1,
       inputTokens: r.inputTokens,
       outputTokens: r.outputTokens,
@@ -64,7 +86,7 @@ export class UsageService {
   }
 
   /** Totals of every access for one month. */
-  async forPeriod(period: string = monthOf(this.clock.now())): Promise<(UsagePeriod & { access_id: string })[]> {
+  async forPeriod(period: string = this.monthOf(this.clock.now())): Promise<(UsagePeriod & { access_id: string })[]> {
     const rows = await this.db
       .select({
         access_id: usageRecords.accessId,

@@ -1,0 +1,187 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { actorOf } from '../../http/auth.ts';
+import { listOf } from '../../http/common.ts';
+import { problems, sendProblem } from '../../http/problem.ts';
+import type { ZodApp } from '../../http/types.ts';
+import { newKeyView } from '../keys/service.ts';
+import { accessView } from '../accesses/service.ts';
+import { pendingView } from './billing.ts';
+import { offeringMapInput, offeringView, planInput, waldurUuid } from './offerings.ts';
+import { orderRowView } from './orders.ts';
+import { AppError } from '../../lib/errors.ts';
+import { deliveryDetailView, deliveryView } from './webhooks.ts';
+
+/** The largest webhook body accepted; Waldur's events are a few hundred bytes. */
+export const WEBHOOK_BODY_LIMIT = 64 * 1024;
+
+/**
+ * `POST /webhooks/waldur/order/`: Waldur's hooks-web events and bare order callbacks. The raw body
+ * is kept (signatures are computed over it), every delivery is stored, verified ones enqueue work
+ * and get 202 at once.
+ */
+export async function webhookRoutes(app: FastifyInstance, deps: Deps) {
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const t0 = performance.now();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // An address that keeps sending unverifiable deliveries is stopped before it costs more work.
+    await deps.services.limits.assertAuthAllowed(req.ip);
+    const r = await deps.services.webhooks.receive({ body, headers: req.headers, url: req.url, ip: req.ip });
+    if (r.status !== 202) {
+      if (r.status === 401) await deps.services.limits.authFailed(req.ip);
+      deps.metrics.webhookProcessing.observe((performance.now() - t0) / 1000);
+      return sendProblem(req, reply, r.code!, r.detail!, { delivery_id: r.delivery.id });
+    }
+    if (r.enqueue?.kind === 'order') await deps.jobs.send('orders.process', { order: r.enqueue.order, delivery: r.delivery.id });
+    else await deps.jobs.send('orders.reconcile', { full: false, delivery: r.delivery.id });
+    return reply.code(202).send({ delivery_id: r.delivery.id, order: r.delivery.order, status: r.delivery.status });
+  };
+  const schema = {
+    tags: ['marketplace'],
+    summary: 'Waldur order hints (hooks-web events and bare callbacks), authenticated by ?token= or an HMAC signature header',
+    querystring: z.looseObject({ token: z.string().max(500).optional(), order_uuid: z.string().max(100).optional() }),
+    response: { 202: z.object({ delivery_id: z.string(), order: z.string().nullable(), status: z.string() }), ...problems(400, 401, 413, 429) },
+  };
+  app.post('/webhooks/waldur/order/', { schema }, handler);
+  app.post('/webhooks/waldur/order', { schema: { ...schema, hide: true } }, handler);
+}
+
+const outcomeView = z.object({ order: z.string(), type: z.string().nullable(), status: z.string(), waldur_state: z.string().nullable(), access_id: z.string().nullable(), detail: z.string().optional() });
+const reconcileView = z.object({
+  offerings: z.number(),
+  orders: z.array(outcomeView),
+  created: z.array(z.object({ resource: z.string(), access_id: z.string() })),
+  terminated: z.array(z.object({ resource: z.string(), access_id: z.string() })),
+  backend_ids_set: z.array(z.string()),
+  skipped: z.array(z.object({ offering: z.string(), reason: z.string() })),
+  errors: z.array(z.object({ ref: z.string(), error: z.string() })),
+});
+const syncView = z.object({
+  accesses: z.number(),
+  reported: z.number(),
+  unchanged: z.number(),
+  refused: z.number(),
+  failed: z.number(),
+  deferred: z.number(),
+  details: z.array(z.object({ access_id: z.string(), period: z.string(), result: z.string(), error: z.string().optional() })),
+});
+
+export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
+  const s = deps.services;
+  const tags = ['marketplace'];
+  const refParam = z.object({ ref: waldurUuid });
+
+  app.get('/offerings', { schema: { tags, summary: 'Mapped Waldur offerings', response: { 200: listOf(offeringView), ...problems(401) } } }, async () => ({ items: await s.offerings.list() }));
+  app.post('/offerings', { schema: { tags, summary: 'Map a Waldur offering to an agent (and optionally one plan)', body: offeringMapInput, response: { 200: offeringView, ...problems(400, 401) } } }, async (req) =>
+    s.offerings.map(req.body, actorOf(req)),
+  );
+  app.get('/offerings/:ref', { schema: { tags, summary: 'One mapped offering', params: refParam, response: { 200: offeringView, ...problems(400, 401, 404) } } }, async (req) => s.offerings.get(req.params.ref));
+  app.put(
+    '/offerings/:ref/plans',
+    { schema: { tags, summary: 'Set what a Waldur plan grants (quota, period, rate limit)', params: refParam, body: planInput, response: { 200: offeringView, ...problems(400, 401, 404) } } },
+    async (req) => s.offerings.setPlan(req.params.ref, req.body, actorOf(req)),
+  );
+
+  app.post(
+    '/marketplace/sync',
+    {
+      schema: {
+        tags,
+        summary: 'Poll Waldur now: process pending orders; with full, also reconcile every resource with our accesses',
+        body: z.object({ full: z.boolean().default(false), force: z.boolean().default(false) }).default({ full: false, force: false }),
+        response: { 200: reconcileView, ...problems(400, 401, 409, 502) },
+      },
+    },
+    async (req) => {
+      const report = await s.orders.reconcile({ full: req.body.full, force: req.body.force });
+      await s.audit.record(deps.db, actorOf(req), {
+        action: req.body.full ? 'marketplace.sync_full' : 'marketplace.sync',
+        targetType: 'marketplace',
+        details: { orders: report.orders.length, created: report.created.length, terminated: report.terminated.length, errors: report.errors.length },
+      });
+      return report;
+    },
+  );
+  app.get(
+    '/marketplace/orders',
+    { schema: { tags, summary: 'Orders as we last saw them, and what we did', querystring: z.object({ status: z.string().max(30).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) }), response: { 200: listOf(orderRowView), ...problems(400, 401) } } },
+    async (req) => ({ items: await s.orders.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }) }),
+  );
+  app.post('/marketplace/orders/:ref/process', { schema: { tags, summary: 'Process one order now', params: refParam, response: { 200: outcomeView, ...problems(400, 401, 409, 502) } } }, async (req) => {
+    const outcome = await s.orders.process(req.params.ref);
+    await s.audit.record(deps.db, actorOf(req), { action: 'marketplace.process_order', targetType: 'order', targetId: req.params.ref, details: { status: outcome.status } });
+    return outcome;
+  });
+
+  app.post(
+    '/accesses/from-order',
+    {
+      schema: {
+        tags: ['accesses', 'marketplace'],
+        summary: 'The runbook\'s manual path: create the access of a Waldur order by hand (idempotent per order); the key is in this answer only',
+        body: z.object({
+          customer: waldurUuid,
+          customer_name: z.string().max(200).optional(),
+          project: waldurUuid,
+          user: z.string().min(1).max(200),
+          email: z.email(),
+          offering: waldurUuid,
+          plan: waldurUuid,
+          order: waldurUuid,
+          resource: waldurUuid.optional(),
+        }),
+        response: { 201: z.object({ access: accessView, api_key: newKeyView.nullable(), created: z.boolean() }), ...problems(400, 401, 404) },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const offering = await s.offerings.find(b.offering);
+      if (!offering) throw new AppError('validation_failed', `offering ${b.offering} is not mapped; run agentctl offerings map first`, { extra: { errors: [{ pointer: '/body/offering', detail: 'not mapped' }] } });
+      const access = await s.orders.ensureAccess(
+        {
+          orderRef: b.order,
+          resourceRef: b.resource ?? null,
+          offeringId: offering.id,
+          agentId: offering.agentId,
+          offeringRef: b.offering,
+          planRef: b.plan,
+          customerRef: b.customer,
+          customerName: b.customer_name ?? null,
+          projectRef: b.project,
+          username: b.user,
+          email: b.email,
+        },
+        actorOf(req),
+      );
+      reply.code(201).header('cache-control', 'no-store');
+      const { api_key, ...view } = access;
+      const key = api_key ? await s.keys.list(view.id).then((ks) => ks.find((k) => k.id === api_key.id)) : undefined;
+      return { access: view, api_key: api_key && key ? { ...key, key: api_key.key } : null, created: Boolean(api_key) };
+    },
+  );
+
+  app.get(
+    '/webhooks',
+    { schema: { tags, summary: 'Webhook deliveries, newest first', querystring: z.object({ status: z.string().max(30).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(50) }), response: { 200: listOf(deliveryView), ...problems(400, 401) } } },
+    async (req) => ({ items: await s.webhooks.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }) }),
+  );
+  app.get('/webhooks/:id', { schema: { tags, summary: 'One delivery with its headers and body', params: z.object({ id: z.string().max(100) }), response: { 200: deliveryDetailView, ...problems(401, 404) } } }, async (req) =>
+    s.webhooks.get(req.params.id),
+  );
+  app.post('/webhooks/:id/replay', { schema: { tags, summary: 'Process a stored delivery again', params: z.object({ id: z.string().max(100) }), response: { 202: deliveryView, ...problems(401, 404) } } }, async (req, reply) => {
+    const { delivery, enqueue } = await s.webhooks.replay(req.params.id, actorOf(req));
+    if (enqueue?.kind === 'order') await deps.jobs.send('orders.process', { order: enqueue.order, delivery: delivery.id });
+    else await deps.jobs.send('orders.reconcile', { full: false, delivery: delivery.id });
+    return reply.code(202).send(delivery);
+  });
+
+  app.post('/usage/sync', { schema: { tags: ['usage'], summary: 'Report usage to Waldur now', response: { 200: syncView, ...problems(401, 409) } } }, async (req) => {
+    const report = await s.usageSync.syncAll();
+    await s.audit.record(deps.db, actorOf(req), { action: 'usage.sync', targetType: 'usage', details: { reported: report.reported, failed: report.failed, refused: report.refused } });
+    return report;
+  });
+  app.get('/usage/pending', { schema: { tags: ['usage'], summary: 'Usage not yet acknowledged by Waldur', response: { 200: listOf(pendingView), ...problems(401, 409) } } }, async () => ({ items: await s.usageSync.pending() }));
+}
