@@ -28,9 +28,11 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM ${NODE_IMAGE} AS runtime
 
 # tini as PID 1: forwards SIGTERM to node (which drains requests and jobs before exiting) and reaps
-# zombies. ca-certificates for HTTPS to LLM providers and the marketplace.
+# zombies. ca-certificates for HTTPS to LLM providers and the marketplace. postgresql-client
+# (15, Debian bookworm's) for `agentctl backup create|verify|restore` in cluster mode: pg_dump,
+# pg_restore and psql; pg_dump must be at least the server's major version (compose runs 15).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini ca-certificates \
+ && apt-get install -y --no-install-recommends tini ca-certificates postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \

@@ -27,7 +27,7 @@ describe(`jobs on ${backend}`, () => {
 
   async function processed(result: 'completed' | 'failed'): Promise<number> {
     const m = await t.deps.metrics.jobsProcessed.get();
-    return m.values.find((v) => v.labels.job === 'runs.reapStale' && v.labels.result === result)?.value ?? 0;
+    return m.values.find((v) => v.labels.name === 'runs.reapStale' && v.labels.result === result)?.value ?? 0;
   }
 
   before(async () => {
@@ -66,7 +66,7 @@ describe(`jobs on ${backend}`, () => {
     await eventually(() => processed('completed'), (n) => n === before + 1, 'jobs_processed_total{result="completed"} + 1', { timeoutMs: 5000 });
     assert.equal(await processed('failed'), 0);
     const text = await t.deps.metrics.registry.metrics();
-    assert.match(text, /^jobs_processed_total\{job="runs\.reapStale",result="completed"\} [1-9]/m);
+    assert.match(text, /^jobs_processed_total\{name="runs\.reapStale",result="completed"\} [1-9]/m);
   });
 
   test('an invalid payload is refused before it reaches the queue', async () => {

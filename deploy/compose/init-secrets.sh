@@ -33,9 +33,11 @@ make redis_url "redis://:$(cat secrets/redis_password)@redis:6379/0"
 make secrets_key "$(openssl rand -hex 32)"
 make api_key_pepper "$(openssl rand -hex 32)"
 make waldur_webhook_secret "$(openssl rand -hex 32)"
+make session_secret "$(openssl rand -hex 32)"
 make api_key_pepper_previous ""
 make waldur_token ""
 make waldur_webhook_secret_previous ""
+make session_secret_previous ""
 make admin_token ""
 # Compose bind-mounts each file with its host owner and mode, and the containers read them as
 # other users (the platform as uid 1000, PostgreSQL as 999): the files are world-readable, the
