@@ -50,6 +50,9 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
     deps.metrics.dbPoolMax.set(pool.max);
     try {
       deps.metrics.activeAccesses.set(await deps.services.accesses.countActive());
+      // Read from the database so every process (api or worker) exports the same value.
+      const lastSync = await deps.services.usageSync.lastSyncSeconds();
+      if (lastSync > 0) deps.metrics.lastUsageSync.set(lastSync);
     } catch {
       /* database down: keep the last value; db_up says why */
     }
