@@ -29,7 +29,7 @@ export const offeringMapInput = z.object({
   agent: z.string().regex(SLUG_RE),
   name: z.string().min(1).max(200).optional(),
   components: z
-    .object({
+    .strictObject({
       requests: componentType.optional(),
       input_tokens: componentType.optional(),
       output_tokens: componentType.optional(),
@@ -134,7 +134,9 @@ export class OfferingService {
 
   /** Sets what a plan of a mapped offering grants. */
   async setPlan(offeringRef: string, raw: z.input<typeof planInput>, ctx: ActorContext): Promise<OfferingView> {
-    const ref = waldurUuid.parse(offeringRef);
+    const parsed = waldurUuid.safeParse(offeringRef);
+    if (!parsed.success) throw new AppError('not_found', `offering ${offeringRef} is not mapped`);
+    const ref = parsed.data;
     const plan = planInput.parse(raw);
     await this.db.transaction(async (tx) => {
       const [o] = await tx.select({ id: offerings.id }).from(offerings).where(eq(offerings.offeringRef, ref));

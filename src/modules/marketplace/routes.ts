@@ -72,7 +72,8 @@ const syncView = z.object({
 export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
   const s = deps.services;
   const tags = ['marketplace'];
-  const refParam = z.object({ ref: waldurUuid });
+  // Any string: a reference that is not a Waldur UUID is simply not found (404), like an unknown one.
+  const refParam = z.object({ ref: z.string().min(1).max(100) });
 
   app.get('/offerings', { schema: { tags, summary: 'Mapped Waldur offerings', response: { 200: listOf(offeringView), ...problems(401) } } }, async () => ({ items: await s.offerings.list() }));
   app.post('/offerings', { schema: { tags, summary: 'Map a Waldur offering to an agent (and optionally one plan)', body: offeringMapInput, response: { 200: offeringView, ...problems(400, 401) } } }, async (req) =>
@@ -110,8 +111,11 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
     { schema: { tags, summary: 'Orders as we last saw them, and what we did', querystring: z.object({ status: z.string().max(30).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) }), response: { 200: listOf(orderRowView), ...problems(400, 401) } } },
     async (req) => ({ items: await s.orders.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }) }),
   );
-  app.post('/marketplace/orders/:ref/process', { schema: { tags, summary: 'Process one order now', params: refParam, response: { 200: outcomeView, ...problems(400, 401, 409, 502) } } }, async (req) => {
-    const outcome = await s.orders.process(req.params.ref);
+  app.post('/marketplace/orders/:ref/process', { schema: { tags, summary: 'Process one order now', params: refParam, response: { 200: outcomeView, ...problems(400, 401, 404, 409, 502) } } }, async (req) => {
+    const ref = waldurUuid.safeParse(req.params.ref);
+    if (!ref.success) throw new AppError('not_found', `order ${req.params.ref} does not exist`);
+    const outcome = await s.orders.process(ref.data);
+    if (outcome.status === 'ignored' && outcome.waldur_state === null) throw new AppError('not_found', `Waldur does not show order ${ref.data} to our token`);
     await s.audit.record(deps.db, actorOf(req), { action: 'marketplace.process_order', targetType: 'order', targetId: req.params.ref, details: { status: outcome.status } });
     return outcome;
   });
