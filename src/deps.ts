@@ -25,6 +25,7 @@ import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
+import { createOps, type OpsServices } from './modules/ops/index.ts';
 import { WaldurClient } from './integrations/waldur/client.ts';
 import { AppError } from './lib/errors.ts';
 import { UsageSync } from './modules/marketplace/billing.ts';
@@ -62,6 +63,8 @@ export interface Deps {
     limits: RateLimits;
     gateway: GatewayService;
     secrets: SecretStore;
+    /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
+    ops: OpsServices;
     offerings: OfferingService;
     orders: OrderProcessor;
     webhooks: WebhookService;
@@ -70,7 +73,7 @@ export interface Deps {
   };
   /** The Waldur client, when WALDUR_URL and WALDUR_TOKEN are set. */
   waldur: WaldurClient | undefined;
-  /** Set when shutdown begins: readiness turns 503 so load balancers stop sending. */
+  /** Set when shutdown begins: readiness answers 503 (during SHUTDOWN_DRAIN_DELAY_MS) so load balancers stop sending. */
   state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
   close(): Promise<void>;
 }
@@ -152,7 +155,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     env: {
       webhook: { current: config.WALDUR_WEBHOOK_SECRET, previous: config.WALDUR_WEBHOOK_SECRET_PREVIOUS },
       session: { current: config.SESSION_SECRET, previous: config.SESSION_SECRET_PREVIOUS },
-      api_key_pepper: { current: config.API_KEY_PEPPER, previous: config.API_KEY_PEPPER_PREVIOUS },
+      // Versioned like api_keys.pepper_version; derived from SECRETS_KEY when not configured.
+      api_key_pepper: Peppers.envSecret(config, master),
     },
   });
 
@@ -178,7 +182,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const marketplace = new MarketplaceJobs({ orders, webhooks, metrics, logger });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
+  const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
+  await ops.start();
 
   let closed = false;
   const deps: Deps = {
@@ -191,16 +197,27 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace, ops },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {
       if (closed) return;
       closed = true;
-      await jobs.stop(config.SHUTDOWN_TIMEOUT_MS).catch((err: Error) => logger.warn({ err: err.message }, 'job queue stop failed'));
-      await events.close();
-      await redis?.close();
-      await database.close();
+      // Each step runs whatever the previous one did, so one failure leaves nothing open.
+      const steps: [string, () => unknown][] = [
+        ['job queue', () => jobs.stop(config.SHUTDOWN_TIMEOUT_MS)],
+        ['operations', () => ops.stop()],
+        ['events', () => events.close()],
+        ['redis', () => redis?.close()],
+        ['database', () => database.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, `closing ${name} failed`);
+        }
+      }
     },
   };
   return deps;

@@ -44,6 +44,9 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
       stopping ??= (async () => {
         deps.state.shuttingDown = true;
         deps.logger.info('shutting down: draining requests and jobs');
+        // Readiness answers 503 from now; give load balancers time to stop sending before the
+        // listener closes (Kubernetes: the preStop hook does the same).
+        if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
         await app.close();
         await deps.close();
         release();

@@ -46,7 +46,10 @@ export const configSchema = z
     REDIS_URL: redisUrl.optional(),
     REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
     REDIS_KEY_PREFIX: z.string().max(100).default('ap:'),
-    SECRETS_KEY: z.string().optional(),
+    SECRETS_KEY: z
+      .string()
+      .refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'must be 32 bytes, as 64 hex characters or base64')
+      .optional(),
     API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
     API_KEY_PEPPER_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
     API_KEY_PEPPER_VERSION: int(1, 1_000_000).default(1),
@@ -54,6 +57,8 @@ export const configSchema = z
     BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     TRUST_PROXY: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+    /** On SIGTERM, answer readiness 503 for this long before closing the listener (load balancers notice). */
+    SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000).default(0),
     AGENT_DEFAULT_TIMEOUT_MS: int(100, 3_600_000).default(300_000),
     PROVIDER_MAX_RETRIES: int(0, 10).default(3),
     KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
@@ -87,18 +92,19 @@ export const configSchema = z
     AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
   })
-  .superRefine((c, ctx) => {
-    if (c.DATABASE_URL && !c.SECRETS_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SECRETS_KEY'],
-        message: 'required when DATABASE_URL is set (cluster mode); generate one with `openssl rand -hex 32`',
-      });
-    }
-    if (c.SECRETS_KEY && !/^[0-9a-fA-F]{64}$/.test(c.SECRETS_KEY.trim()) && Buffer.from(c.SECRETS_KEY.trim(), 'base64').length !== 32) {
-      ctx.addIssue({ code: 'custom', path: ['SECRETS_KEY'], message: 'must be 32 bytes, as 64 hex characters or base64' });
-    }
-  });
+  .superRefine(
+    (c, ctx) => {
+      if (c.DATABASE_URL && !c.SECRETS_KEY) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SECRETS_KEY'],
+          message: 'required when DATABASE_URL is set (cluster mode); generate one with `openssl rand -hex 32`',
+        });
+      }
+    },
+    // Run even when other keys failed, so boot lists every problem at once.
+    { when: () => true },
+  );
 
 type Raw = z.output<typeof configSchema>;
 

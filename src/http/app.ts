@@ -11,6 +11,8 @@ import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
+import { maintenanceGate } from '../modules/ops/maintenance.ts';
+import { opsRootRoutes } from '../modules/ops/routes.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 
 export type App = FastifyInstance;
@@ -47,6 +49,8 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     return503OnClosing: true,
+    // Router-level errors (bad percent-encoding, over-long segments) become problem+json too.
+    frameworkErrors: errorHandler,
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -80,6 +84,9 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     },
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
   });
+  // Maintenance mode closes the customer API (503 maintenance) before anything else of it runs
+  // (after helmet, so its answers carry the security headers too).
+  app.addHook('onRequest', maintenanceGate(deps.services.ops.maintenance));
 
   await app.register(swagger, {
     openapi: {
@@ -109,6 +116,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
+    await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
     await app.register(async (scope) => webhookRoutes(scope, deps));
   }
   return app;
