@@ -50,7 +50,9 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     return503OnClosing: true,
     // Router-level errors (bad percent-encoding, over-long segments) become problem+json too.
-    frameworkErrors: errorHandler,
+    frameworkErrors: (err, req, reply) => {
+      void errorHandler(err, req, reply);
+    },
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler);
