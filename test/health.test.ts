@@ -18,7 +18,7 @@ import { postgresBinDir, redisServerPath, startPostgres, startRedis, type Throwa
  * both recover by themselves (invariant 8), and no request hangs meanwhile.
  */
 
-const HEALTH_KEYS = ['status', 'database', 'redis', 'agents', 'version', 'mode', 'uptime_seconds'].sort();
+const HEALTH_KEYS = ['status', 'database', 'redis', 'agents', 'version', 'mode', 'uptime_seconds', 'maintenance'].sort();
 
 describe('health endpoints (in-process)', () => {
   let t: TestApp;

@@ -17,6 +17,13 @@ import { registerAudit } from './commands/audit.ts';
 import { registerProviders } from './commands/providers.ts';
 import { registerSystem } from './commands/system.ts';
 import { registerTenants } from './commands/tenants.ts';
+import { registerBackup } from './commands/backup.ts';
+import { registerCache } from './commands/cache.ts';
+import { registerDoctor } from './commands/doctor.ts';
+import { registerMaintenance } from './commands/maintenance.ts';
+import { registerSecrets } from './commands/secrets.ts';
+import { registerSessions } from './commands/sessions.ts';
+import { registerTransfer } from './commands/transfer.ts';
 
 export function buildProgram(): Command {
   const program = new Command('agentctl')
@@ -33,6 +40,14 @@ export function buildProgram(): Command {
   registerProviders(program);
   registerAgents(program);
   registerTenants(program);
+  // Operations (docs/RUNBOOK.md): registerCache adds `cache warm` to the group registerSystem made.
+  registerMaintenance(program);
+  registerBackup(program);
+  registerTransfer(program);
+  registerSecrets(program);
+  registerSessions(program);
+  registerCache(program);
+  registerDoctor(program);
   registerAudit(program);
   registerAccess(program);
   registerKeys(program);

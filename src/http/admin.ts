@@ -3,6 +3,7 @@ import { accessRoutes } from '../modules/accesses/routes.ts';
 import { adminTokenRoutes } from '../modules/admin-tokens/routes.ts';
 import { keyRoutes } from '../modules/keys/routes.ts';
 import { usageRoutes } from '../modules/usage/routes.ts';
+import { opsRoutes } from '../modules/ops/routes.ts';
 import { marketplaceAdminRoutes } from '../modules/marketplace/routes.ts';
 import { agentRoutes } from '../modules/agents/routes.ts';
 import { auditRoutes } from '../modules/audit/routes.ts';
@@ -28,5 +29,6 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await accessRoutes(app, deps);
   await keyRoutes(app, deps);
   await usageRoutes(app, deps);
+  await opsRoutes(app, deps);
   await marketplaceAdminRoutes(app, deps);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { QueueOptions } from 'pg-boss';
 import type { Config } from '../config/index.ts';
 import type { Deps } from '../deps.ts';
+import { opsJobs } from '../modules/ops/jobs.ts';
 
 /**
  * The typed job catalog: every background job the platform runs, with its payload schema,
@@ -85,6 +86,8 @@ export const jobCatalog = {
       return deps.services.usageSync.syncAll();
     },
   }),
+  // backup.create (BACKUP_SCHEDULE) and audit.prune (AUDIT_PRUNE_SCHEDULE): src/modules/ops/jobs.ts
+  ...opsJobs,
 } satisfies Record<string, JobDef>;
 
 export type JobName = keyof typeof jobCatalog;

@@ -94,6 +94,11 @@ export function createMetrics() {
     }),
     usageSyncFailures: new Counter({ name: 'usage_sync_failures_total', help: 'Usage reports to billing that failed (refusals excluded).', registers: [registry] }),
     maintenanceMode: new Gauge({ name: 'maintenance_mode', help: '1 while maintenance mode is on.', registers: [registry] }),
+    backupLastSuccess: new Gauge({
+      name: 'backup_last_success_timestamp',
+      help: 'Unix time of the data in the newest verified backup (read from the database at scrape time; 0 until the first).',
+      registers: [registry],
+    }),
     buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
   };
   return m;

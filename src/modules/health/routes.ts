@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { checkHealth, checkReady } from './service.ts';
+import { lastVerifiedSeconds } from '../ops/settings.ts';
 
 const healthSchema = z.object({
   status: z.enum(['healthy', 'degraded', 'unhealthy']),
@@ -11,11 +12,14 @@ const healthSchema = z.object({
   version: z.string(),
   mode: z.enum(['embedded', 'cluster']),
   uptime_seconds: z.number(),
+  maintenance: z.boolean().describe('maintenance mode is on: the customer API answers 503 maintenance'),
 });
 const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), reason: z.string().optional() });
 
 /** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
 export async function healthRoutes(app: ZodApp, deps: Deps) {
+  // Without Redis (embedded mode) redis_up is left out rather than exported as 0, which would fire RedisDown.
+  if (!deps.redis) deps.metrics.registry.removeSingleMetric('redis_up');
   const health = {
     schema: { tags: ['operations'], summary: 'Health of the platform and its dependencies', response: { 200: healthSchema, 503: healthSchema } },
     handler: async (_req: unknown, reply: { code(n: number): unknown }) => {
@@ -43,6 +47,21 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
   app.get('/healthz', ready as never);
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
+    // db_up and redis_up are probed at every scrape (short timeouts), not left from the last /health.
+    const dbOk = await deps.database.ping(1000).then(
+      () => true,
+      () => false,
+    );
+    deps.metrics.dbUp.set(dbOk ? 1 : 0);
+    if (deps.redis) deps.metrics.redisUp.set(await deps.redis.ping(500).then(() => 1, () => 0));
+    deps.metrics.maintenanceMode.set(deps.services.ops.maintenance.current().on ? 1 : 0);
+    if (dbOk) {
+      // Read from the database so every process (api or worker) exports the same value.
+      await lastVerifiedSeconds(deps.db).then(
+        (s) => deps.metrics.backupLastSuccess.set(s),
+        () => {},
+      );
+    }
     const pool = deps.database.poolStats();
     deps.metrics.dbPoolTotal.set(pool.total);
     deps.metrics.dbPoolIdle.set(pool.idle);

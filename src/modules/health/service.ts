@@ -11,6 +11,8 @@ export interface HealthReport {
   version: string;
   mode: 'embedded' | 'cluster';
   uptime_seconds: number;
+  /** Maintenance mode is on: the customer API answers 503 (health itself stays 200). */
+  maintenance: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function checkHealth(deps: Deps): Promise<HealthReport> {
     version: deps.config.version,
     mode: deps.config.mode,
     uptime_seconds: Math.round((Date.now() - deps.state.startedAt.getTime()) / 1000),
+    maintenance: deps.services.ops.maintenance.current().on,
   };
 }
 

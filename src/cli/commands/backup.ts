@@ -1,0 +1,262 @@
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { Config } from '../../config/index.ts';
+import { lockHolder } from '../../lib/datadir-lock.ts';
+import { ApiClient, CliError, type GlobalOptions } from '../client.ts';
+import { assertDataDirFree, cliConfig } from '../direct.ts';
+import { emit, printTable } from '../output.ts';
+
+const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+const backupModule = () => import('../../modules/ops/backup.ts');
+
+/** Progress of long operations goes to stderr, so stdout stays the result (or --json). */
+export const progressLine = (prefix: string) => (m: string) => process.stderr.write(`${prefix}: ${m}\n`);
+
+export const cliActor = () => {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return { actor: `cli:${user}` };
+};
+
+/**
+ * Asks before replacing data: `--yes`, or typing the word at an interactive terminal. Without a
+ * terminal and without --yes nothing is replaced (exit 2).
+ */
+export async function confirm(yes: boolean | undefined, what: string, word: string): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new CliError(`${what}: nothing was changed; re-run with --yes to confirm`, { exitCode: 2 });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${what}. Type "${word}" to continue: `);
+    if (answer.trim() !== word) throw new CliError('not confirmed; nothing was changed', { exitCode: 2 });
+  } finally {
+    rl.close();
+  }
+}
+
+/** Whether the running embedded server must do it (it holds the database). */
+const serverHolds = (config: Config) => config.mode === 'embedded' && lockHolder(config.dataDir) !== undefined;
+
+function assertEmbeddedDatabase(config: Config): void {
+  if (config.mode === 'embedded' && !existsSync(join(config.dataDir, 'pgdata'))) {
+    throw new CliError(`no embedded database in ${config.dataDir} (set DATA_DIR or --data-dir; for a cluster set DATABASE_URL and SECRETS_KEY)`, { exitCode: 2 });
+  }
+}
+
+async function openDirect(config: Config) {
+  const [{ createDatabase }, { AuditService }, { systemClock }] = await Promise.all([import('../../db/client.ts'), import('../../modules/audit/service.ts'), import('../../lib/clock.ts')]);
+  const database = await createDatabase(config, { poolSize: 2 });
+  return { database, audit: new AuditService({ db: database.db, clock: systemClock }) };
+}
+
+function masterKey(config: Config, readMasterKey: (c: Config) => Buffer | undefined): Buffer {
+  const key = readMasterKey(config);
+  if (!key) throw new CliError(`no SECRETS_KEY: set SECRETS_KEY, or keep DATA_DIR/secrets-key of this installation in ${config.dataDir}`, { exitCode: 2 });
+  return key;
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** agentctl backup create|list|verify|restore. */
+export function registerBackup(program: Command): void {
+  const b = program.command('backup').description('backups with checksums: create, list, verify (trial restore), restore');
+
+  b.command('create')
+    .description('back up the database into BACKUP_DIR (embedded: through the running server, or directly; cluster: pg_dump), check it, apply BACKUP_RETENTION')
+    .action(async (_o, cmd: Command) => {
+      const config = cliConfig();
+      const progress = progressLine('backup');
+      let out: { file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; tables: number; rows: number; via: string };
+      if (serverHolds(config)) {
+        progress('the embedded server holds the database: asking it to take the backup');
+        const r = await new ApiClient(g(cmd)).post<{ file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; manifest: { tables: Record<string, { rows: number }> } }>('/backups');
+        const t = Object.values(r.manifest.tables);
+        out = { ...r, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'server' };
+      } else {
+        assertEmbeddedDatabase(config);
+        const { createBackup, readMasterKey, recordVerified } = await backupModule();
+        const master = masterKey(config, readMasterKey);
+        const { database, audit } = await openDirect(config);
+        try {
+          const r = await createBackup({ config, database, master, progress });
+          await recordVerified(database.db, audit, cliActor(), { at: r.manifest.created_at, file: r.file, verified_at: new Date().toISOString(), check: 'checksum' });
+          const t = Object.values(r.manifest.tables);
+          out = { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'direct' };
+        } finally {
+          await database.close();
+        }
+      }
+      emit(g(cmd).json, out, () => {
+        console.log(out.path);
+        console.error(`backup ${out.file}: ${mb(out.bytes)}, ${out.tables} tables, ${out.rows} rows, sha256 ${out.sha256.slice(0, 16)}…, checksum verified, ${out.ms} ms`);
+        if (out.removed.length > 0) console.error(`retention removed ${out.removed.length} older backup(s): ${out.removed.join(', ')}`);
+      });
+    });
+
+  b.command('list')
+    .description('list the backups in BACKUP_DIR, newest first')
+    .option('--dir <dir>', 'another directory than BACKUP_DIR')
+    .action(async (o: { dir?: string }, cmd: Command) => {
+      const config = cliConfig();
+      const { backupDir, listBackups } = await backupModule();
+      const dir = o.dir ? resolve(o.dir) : backupDir(config);
+      const items = listBackups(dir).reverse();
+      emit(g(cmd).json, { dir, items }, () => {
+        console.error(`backups in ${dir}`);
+        printTable(
+          items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING' })),
+          ['file', 'shape', 'created_at', 'size', 'checksum'],
+        );
+      });
+    });
+
+  b.command('verify <file>')
+    .description('check a backup against its .sha256, restore it into a scratch database and compare every table with the manifest; records a success')
+    .option('--scratch-url <url>', 'cluster backups: a PostgreSQL server where a scratch database may be created (default DATABASE_URL)')
+    .action(async (file: string, o: { scratchUrl?: string }, cmd: Command) => {
+      const config = cliConfig();
+      const progress = progressLine('verify');
+      const { backupDir, keyFingerprint, readMasterKey, recordVerified, resolveBackup, verifyBackup } = await backupModule();
+      let path: string;
+      try {
+        path = resolveBackup(file, backupDir(config));
+      } catch (err) {
+        throw new CliError((err as Error).message, { exitCode: 2 });
+      }
+      type Out = Awaited<ReturnType<typeof verifyBackup>> & { recorded: boolean; note?: string };
+      let out: Out;
+      if (serverHolds(config) && dirname(path) === backupDir(config)) {
+        progress('the embedded server holds the database: it verifies the backup and records the result');
+        const r = await new ApiClient(g(cmd)).post<Out>('/backups/verify', { file: basename(path) });
+        out = { ...r, manifest: undefined };
+      } else {
+        const v = await verifyBackup(path, { progress, ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) });
+        out = { ...v, recorded: false };
+        if (v.ok && v.manifest) {
+          const master = readMasterKey(config);
+          const ours = master !== undefined && v.manifest.key_fingerprint === keyFingerprint(master) && v.manifest.shape === config.mode && !serverHolds(config);
+          if (ours && (config.mode === 'cluster' || existsSync(join(config.dataDir, 'pgdata')))) {
+            const { database, audit } = await openDirect(config);
+            try {
+              out.recorded = await recordVerified(database.db, audit, cliActor(), { at: v.manifest.created_at, file: v.file, verified_at: new Date().toISOString(), check: 'restore' });
+            } finally {
+              await database.close();
+            }
+          } else {
+            out.note = 'not recorded as this installation\'s last verified backup (another installation, shape or key, or the file is outside BACKUP_DIR)';
+          }
+        }
+      }
+      emit(g(cmd).json, { ...out, manifest: undefined }, () => {
+        if (!out.checksum.ok) {
+          console.error(`verify ${out.file}: FAILED: checksum: ${out.checksum.problems.join('; ')}`);
+          return;
+        }
+        for (const d of out.differences) {
+          const e = d.expected as { rows: number } | undefined;
+          const a = d.actual as { rows: number } | undefined;
+          console.error(`  ${d.table}: manifest ${e ? `${e.rows} rows` : 'absent'}, restored ${a ? `${a.rows} rows` : 'absent'}${e && a && e.rows === a.rows ? ' (content differs)' : ''}`);
+        }
+        for (const p of out.problems) console.error(`  ${p}`);
+        console.log(out.ok ? `verify ${out.file}: OK: checksum matches; trial restore of ${out.restored_tables} tables matches the manifest (${out.ms} ms)` : `verify ${out.file}: FAILED`);
+        if (out.ok) console.error(out.recorded ? 'recorded as the last verified backup (backup_last_success_timestamp)' : (out.note ?? 'a newer verified backup is already recorded'));
+      });
+      if (!out.ok) process.exitCode = 1;
+    });
+
+  b.command('restore <file>')
+    .description('replace the database with a backup (checksum first; shows what it replaces; embedded: the server must be stopped)')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (file: string, o: { yes?: boolean }, cmd: Command) => {
+      const config = cliConfig();
+      const progress = progressLine('restore');
+      const m = await backupModule();
+      let path: string;
+      try {
+        path = m.resolveBackup(file, m.backupDir(config));
+      } catch (err) {
+        throw new CliError((err as Error).message, { exitCode: 2 });
+      }
+      if (config.mode === 'embedded') assertDataDirFree(config, 'backup restore');
+      progress(`checking ${basename(path)} against its checksum`);
+      const check = await m.verifyChecksum(path);
+      if (!check.ok) throw new CliError(`refusing to restore ${basename(path)}: ${check.problems.join('; ')}`);
+      const manifest = m.readManifest(path);
+      if (manifest.shape !== config.mode) {
+        throw new CliError(`${basename(path)} is a backup of a ${manifest.shape} installation and this one is ${config.mode}; to move between shapes use agentctl export / import`, { exitCode: 2 });
+      }
+      const master = masterKey(config, m.readMasterKey);
+      if (manifest.key_fingerprint !== m.keyFingerprint(master)) {
+        throw new CliError(
+          `${basename(path)} was made with a different SECRETS_KEY: its sealed values and API-key hashes would not work here. ${config.mode === 'embedded' ? `Copy the original installation's secrets-key into ${config.dataDir}` : 'Set SECRETS_KEY to the original key'} and try again`,
+          { exitCode: 2 },
+        );
+      }
+      let current: Record<string, number> = {};
+      let target: string;
+      if (config.mode === 'embedded') {
+        target = `embedded database ${join(config.dataDir, 'pgdata')}`;
+        if (existsSync(join(config.dataDir, 'pgdata'))) {
+          const { PGlite } = await import('@electric-sql/pglite');
+          const db = await PGlite.create({ dataDir: join(config.dataDir, 'pgdata') });
+          try {
+            current = await m.currentCounts(m.pgliteQuery(db));
+          } finally {
+            await db.close();
+          }
+        }
+      } else {
+        const { redactDbUrl } = await import('../../modules/ops/pgtools.ts');
+        target = `PostgreSQL database ${redactDbUrl(config.DATABASE_URL!)}`;
+        const pg = (await import('pg')).default;
+        const c = new pg.Client({ connectionString: config.DATABASE_URL });
+        await c.connect();
+        try {
+          current = await m.currentCounts(m.clientQuery(c));
+        } finally {
+          await c.end();
+        }
+      }
+      const tables = [...new Set([...Object.keys(current), ...Object.keys(manifest.tables)])].sort();
+      console.error(`restore ${basename(path)} (taken ${manifest.created_at}, platform ${manifest.version}) over the ${target}:`);
+      printTableTo(
+        tables.map((t) => ({ table: t, current: current[t] ?? '-', backup: manifest.tables[t]?.rows ?? '-' })),
+        ['table', 'current', 'backup'],
+      );
+      await confirm(o.yes, `this replaces every table of the ${target} with the backup`, 'restore');
+      let previous: string | null = null;
+      if (config.mode === 'embedded') {
+        ({ previous } = await m.restoreEmbedded(path, config.dataDir, manifest, progress));
+      } else {
+        const r = await m.restoreCluster(path, config.DATABASE_URL!, manifest, progress);
+        if (r.differences.length > 0) throw new CliError(`the restored database does not match the manifest: ${r.differences.map((d) => d.table).join(', ')}`);
+      }
+      const { database, audit } = await openDirect(config);
+      try {
+        await database.db.transaction((tx) => audit.record(tx, cliActor(), { action: 'backup.restore', targetType: 'backup', targetId: basename(path), details: { created_at: manifest.created_at, previous } }));
+      } finally {
+        await database.close();
+      }
+      const result = { restored: basename(path), target, created_at: manifest.created_at, previous };
+      emit(g(cmd).json, result, () => {
+        console.log(`restored ${basename(path)} (data of ${manifest.created_at}) into the ${target}`);
+        if (previous) console.error(`the replaced database is kept in ${previous}; delete it once you are satisfied`);
+        if (config.mode === 'cluster') console.error('restart the api and worker replicas so no process keeps state from before the restore');
+      });
+    });
+}
+
+function printTableTo(rows: Record<string, unknown>[], columns: string[]): void {
+  // The preview goes to stderr: stdout is the command's result.
+  const w = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(w[i]!)).join('  ').trimEnd();
+  process.stderr.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
+  for (const r of rows) process.stderr.write(`${line(columns.map((c) => String(r[c])))}\n`);
+}

@@ -1,0 +1,314 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { and, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Config } from '../../config/index.ts';
+import { queryRows } from '../../db/client.ts';
+import { pendingMigrations } from '../../db/migrate.ts';
+import { accesses, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { withTimeout } from '../../lib/timeout.ts';
+import { backupDir, type LastVerified } from './backup.ts';
+import { readSetting, SETTING_KEYS } from './settings.ts';
+
+/**
+ * `agentctl doctor`: every diagnostic of OPERATIONS.md in one place. Each check reports ok, warn or
+ * critical, what it found and, when something is wrong, what to do and which section of
+ * docs/RUNBOOK.md explains it. The server runs the checks that need its view (GET
+ * /admin/api/v1/doctor); `directChecks` is the CLI's fallback when no server answers.
+ */
+
+export const checkStatus = z.enum(['ok', 'warn', 'critical']);
+export type CheckStatus = z.infer<typeof checkStatus>;
+
+export const checkView = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: checkStatus,
+  finding: z.string(),
+  resolution: z.string().nullable(),
+  runbook: z.string(),
+  ms: z.number(),
+});
+export type CheckResult = z.infer<typeof checkView>;
+
+export const doctorView = z.object({
+  status: checkStatus,
+  source: z.enum(['server', 'direct']),
+  checked_at: z.string(),
+  checks: z.array(checkView),
+});
+export type DoctorReport = z.infer<typeof doctorView>;
+
+const RUNBOOK = 'docs/RUNBOOK.md';
+
+/** Each check: its title, its runbook section, and what to do when it is not ok. */
+export const CHECKS = {
+  platform: { title: 'platform API', anchor: 'service-down', fix: 'Start the platform (npm start, agentctl serve, or the api Deployment), check its logs, and that --url / AGENT_PLATFORM_URL points at it.' },
+  database: { title: 'database', anchor: 'database-down', fix: 'Check that PostgreSQL runs and DATABASE_URL is right (agentctl db check); the platform reconnects by itself once it is back.' },
+  redis: { title: 'Redis', anchor: 'redis-down', fix: 'Start Redis or fix REDIS_URL (agentctl cache check). Meanwhile rate limits and caches are per replica; the platform reconnects by itself.' },
+  migrations: { title: 'migrations', anchor: 'database-down', fix: 'Run agentctl migrate (the Helm hook and the compose migrate service do this on deploy).' },
+  pool: { title: 'database pool', anchor: 'database-pool-saturation', fix: 'Look for slow queries (see long-running queries), then raise DATABASE_POOL_SIZE or add replicas within PostgreSQL max_connections.' },
+  long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them; end one with SELECT pg_cancel_backend(<pid>) (or pg_terminate_backend) in psql.' },
+  webhook_secret: { title: 'webhook secret', anchor: 'webhooks-not-received', fix: 'Set WALDUR_WEBHOOK_SECRET (the secret configured in Waldur), or create one with agentctl secrets rotate webhook and configure it in Waldur.' },
+  webhook_verification: { title: 'webhook verification', anchor: 'webhooks-not-received', fix: 'Deliveries failed verification: check that Waldur uses the current secret (agentctl secrets status; agentctl webhooks list --status rejected).' },
+  webhook_failures: { title: 'failed webhook deliveries', anchor: 'webhook-failures', fix: 'agentctl webhooks list --status failed, agentctl webhooks show ID for the error, fix the cause, then agentctl webhooks replay ID.' },
+  usage_sync: { title: 'usage sync to billing', anchor: 'usage-sync-lag', fix: 'Check WALDUR_URL/WALDUR_TOKEN and that a worker runs; agentctl usage pending shows what is waiting, agentctl usage sync reports it now.' },
+  usage_pending: { title: 'usage reports not accepted', anchor: 'usage-not-syncing', fix: 'agentctl usage pending lists them with the error; fix the cause (refused: offering component or resource state in Waldur) and run agentctl usage sync.' },
+  providers: { title: 'LLM providers', anchor: 'provider-retries-high', fix: 'Check the provider base URL and network egress (agentctl providers show ID); agents on an unreachable provider fail their runs.' },
+  maintenance: { title: 'maintenance mode', anchor: 'maintenance-mode-on', fix: 'Customers get 503 maintenance. When the work is done: agentctl maintenance off.' },
+  disk: { title: 'disk space', anchor: 'disk-space-low', fix: 'Free space in DATA_DIR / BACKUP_DIR (old backups: lower BACKUP_RETENTION; old audit events: agentctl audit prune --older-than 90d) or grow the volume.' },
+  backup: { title: 'last verified backup', anchor: 'backup-too-old', fix: 'Run agentctl backup create (and agentctl backup verify FILE); schedule it with BACKUP_SCHEDULE, the compose backup service or the Helm CronJob.' },
+} as const;
+export type CheckId = keyof typeof CHECKS;
+
+interface Finding {
+  status: CheckStatus;
+  finding: string;
+  /** Replaces the catalog's resolution (when the fix depends on the finding). */
+  resolution?: string;
+}
+
+const worst = (list: CheckStatus[]): CheckStatus => (list.includes('critical') ? 'critical' : list.includes('warn') ? 'warn' : 'ok');
+
+/** Runs one check with a deadline; an error or a timeout is a critical finding. */
+export async function runCheck(id: CheckId, fn: () => Promise<Finding>, timeoutMs = 8000): Promise<CheckResult> {
+  const t0 = performance.now();
+  let f: Finding;
+  try {
+    f = await withTimeout(fn(), timeoutMs, `no answer within ${timeoutMs} ms`);
+  } catch (err) {
+    f = { status: 'critical', finding: `check failed: ${errorMessage(err)}` };
+  }
+  const c = CHECKS[id];
+  return {
+    id,
+    title: c.title,
+    status: f.status,
+    finding: f.finding,
+    resolution: f.status === 'ok' ? null : (f.resolution ?? c.fix),
+    runbook: `${RUNBOOK}#${c.anchor}`,
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+export function report(source: 'server' | 'direct', checks: CheckResult[]): DoctorReport {
+  return { status: worst(checks.map((c) => c.status)), source, checked_at: new Date().toISOString(), checks };
+}
+
+const age = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`);
+
+/** Free space of the file system holding `path` (or its nearest existing parent). */
+export function diskFinding(paths: string[]): Finding {
+  const parts: string[] = [];
+  let status: CheckStatus = 'ok';
+  for (const p of [...new Set(paths)]) {
+    let dir = p;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const s = statfsSync(dir);
+    const free = s.bavail * s.bsize;
+    const ratio = s.blocks > 0 ? s.bavail / s.blocks : 1;
+    const st: CheckStatus = ratio < 0.05 ? 'critical' : ratio < 0.1 ? 'warn' : 'ok';
+    status = worst([status, st]);
+    parts.push(`${p}: ${(free / 1e9).toFixed(1)} GB free (${Math.round(ratio * 100)}%)`);
+  }
+  return { status, finding: parts.join('; ') };
+}
+
+/** Every check, from the server's point of view. */
+export async function runDoctor(deps: Deps): Promise<DoctorReport> {
+  const { config, database, db } = deps;
+  const now = () => deps.clock.now().getTime();
+  const checks = await Promise.all([
+    runCheck('database', async () => {
+      const t0 = performance.now();
+      await database.ping(3000);
+      const ms = Math.round(performance.now() - t0);
+      return { status: ms > 500 ? 'warn' : 'ok', finding: `reachable (${database.kind}), ${ms} ms for select 1${ms > 500 ? ': slow' : ''}` };
+    }),
+    runCheck('redis', async () => {
+      if (!deps.redis) return { status: 'ok', finding: 'not configured: caches and rate limits are in-process (embedded mode)' };
+      const t0 = performance.now();
+      try {
+        await deps.redis.ping(1500);
+      } catch (err) {
+        return { status: 'critical', finding: `unreachable: ${errorMessage(err)}` };
+      }
+      return { status: 'ok', finding: `reachable, ${Math.round(performance.now() - t0)} ms for PING` };
+    }),
+    runCheck('migrations', async () => {
+      const pending = await pendingMigrations(database);
+      return pending.length > 0 ? { status: 'critical', finding: `${pending.length} migration(s) not applied: ${pending.join(', ')}` } : { status: 'ok', finding: 'every shipped migration is applied' };
+    }),
+    runCheck('pool', async () => {
+      const p = database.poolStats();
+      if (database.kind === 'pglite') return { status: 'ok', finding: `embedded database: one connection${p.waiting > 0 ? `, ${p.waiting} queries queued` : ''}` };
+      const use = p.max > 0 ? p.total / p.max : 0;
+      const status: CheckStatus = use >= 0.95 ? 'critical' : use >= 0.8 || p.waiting > 0 ? 'warn' : 'ok';
+      return { status, finding: `${p.total}/${p.max} connections open, ${p.idle} idle, ${p.waiting} waiting` };
+    }),
+    runCheck('long_queries', async () => {
+      if (database.kind === 'pglite') return { status: 'ok', finding: 'n/a on the embedded database (one connection, no pg_stat_activity)' };
+      const rows = await queryRows<{ pid: number; seconds: number; state: string; query: string }>(
+        db,
+        sql`select pid, extract(epoch from now() - query_start)::int as seconds, state, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
+            from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle' and query_start < now() - interval '30 seconds'
+            order by query_start limit 5`,
+      );
+      if (rows.length === 0) return { status: 'ok', finding: 'no query has been running for more than 30 s' };
+      return { status: 'warn', finding: `${rows.length} query(ies) running for more than 30 s: ${rows.map((r) => `pid ${r.pid} ${r.state} ${r.seconds} s "${r.query}"`).join('; ')}` };
+    }),
+    runCheck('webhook_secret', async () => {
+      const s = await deps.services.secrets.get('webhook');
+      if (s.current) return { status: 'ok', finding: `configured (${s.source}, version ${s.version}${s.accepted.length > 1 ? `, ${s.accepted.length - 1} previous still accepted` : ''})` };
+      const [seen] = await db.select({ n: sql<number>`count(*)::int` }).from(webhookDeliveries);
+      const used = Boolean(config.WALDUR_URL) || Number(seen?.n ?? 0) > 0;
+      return used
+        ? { status: 'warn', finding: 'not configured: every marketplace webhook is refused (401 webhook_unverified)' }
+        : { status: 'ok', finding: 'not configured (the marketplace is not used: no WALDUR_URL, no deliveries)' };
+    }),
+    runCheck('webhook_verification', async () => {
+      const since = new Date(now() - 86_400_000);
+      const [r] = await db
+        .select({ total: sql<number>`count(*)::int`, unverified: sql<number>`count(*) filter (where not ${webhookDeliveries.verified})::int` })
+        .from(webhookDeliveries)
+        .where(gte(webhookDeliveries.receivedAt, since));
+      const total = Number(r?.total ?? 0);
+      const bad = Number(r?.unverified ?? 0);
+      if (bad > 0) return { status: 'warn', finding: `${bad} of ${total} deliveries in the last 24 h failed verification` };
+      return { status: 'ok', finding: total > 0 ? `all ${total} deliveries of the last 24 h verified` : 'no deliveries in the last 24 h' };
+    }),
+    runCheck('webhook_failures', async () => {
+      const [r] = await db
+        .select({ n: sql<number>`count(*)::int`, last: sql<string | null>`max(${webhookDeliveries.receivedAt})::text` })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.status, 'failed'));
+      const n = Number(r?.n ?? 0);
+      return n > 0
+        ? { status: 'critical', finding: `${n} delivery(ies) failed processing (latest received ${r?.last ?? '?'}): their orders may be missing accesses` }
+        : { status: 'ok', finding: 'no failed deliveries' };
+    }),
+    runCheck('usage_sync', async () => {
+      const [a] = await db.select({ n: sql<number>`count(*)::int` }).from(accesses).where(and(isNotNull(accesses.resourceRef), eq(accesses.status, 'active')));
+      const billable = Number(a?.n ?? 0);
+      const last = await readSetting<{ at?: string }>(db, SETTING_KEYS.usageLastSync);
+      const at = last?.value.at ? Date.parse(last.value.at) : NaN;
+      if (billable === 0) return { status: 'ok', finding: `no active marketplace accesses to bill${Number.isFinite(at) ? `; last sync ${age(now() - at)} ago` : ''}` };
+      if (!Number.isFinite(at)) return { status: 'critical', finding: `${billable} marketplace access(es) to bill, and no usage sync has ever completed` };
+      const lag = now() - at;
+      return lag > 3_600_000
+        ? { status: 'critical', finding: `last complete usage sync ${age(lag)} ago (more than 1 h), with ${billable} marketplace access(es) to bill` }
+        : { status: 'ok', finding: `last complete usage sync ${age(lag)} ago` };
+    }),
+    runCheck('usage_pending', async () => {
+      const rows = await db
+        .select({ status: usageReports.status, n: sql<number>`count(*)::int` })
+        .from(usageReports)
+        .where(inArray(usageReports.status, ['failed', 'refused']))
+        .groupBy(usageReports.status);
+      const c = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      const total = (c.failed ?? 0) + (c.refused ?? 0);
+      return total > 0
+        ? { status: 'warn', finding: `${c.failed ?? 0} usage report(s) failed and ${c.refused ?? 0} refused by billing` }
+        : { status: 'ok', finding: 'no failed or refused usage reports' };
+    }),
+    runCheck('providers', async () => {
+      const list = await db.select({ id: providers.id, kind: providers.kind, baseUrl: providers.baseUrl }).from(providers);
+      if (list.length === 0) return { status: 'warn', finding: 'no provider registered: no agent can run', resolution: 'agentctl providers add ID --kind mock|openai-compatible|anthropic ...' };
+      const results = await Promise.all(list.map(async (p) => ({ p, r: await probeProvider(p.kind, p.baseUrl) })));
+      const down = results.filter((x) => !x.r.ok);
+      const text = results.map((x) => `${x.p.id} (${x.p.kind}): ${x.r.detail}`).join('; ');
+      return { status: down.length > 0 ? 'critical' : 'ok', finding: text };
+    }),
+    runCheck('maintenance', async () => {
+      const m = await deps.services.ops.maintenance.refresh();
+      if (!m.on) return { status: 'ok', finding: 'off' };
+      const since = m.since ? Date.parse(m.since) : NaN;
+      return { status: 'warn', finding: `ON${Number.isFinite(since) ? ` for ${age(now() - since)}` : ''} (by ${m.by ?? '?'}): customers get 503 "${m.message}" (Retry-After ${m.retry_after} s)` };
+    }),
+    runCheck('disk', async () => diskFinding([config.dataDir, backupDir(config)])),
+    runCheck('backup', async () => backupFinding(await readSetting<Partial<LastVerified>>(db, SETTING_KEYS.backupLastVerified), now())),
+  ]);
+  return report('server', checks);
+}
+
+/** The age of the last verified backup (warn after 26 h, like the BackupTooOld alert). */
+export function backupFinding(row: { value: Partial<LastVerified> } | undefined, now: number): Finding {
+  const at = row?.value.at ? Date.parse(row.value.at) : NaN;
+  if (!Number.isFinite(at)) return { status: 'warn', finding: 'no verified backup has been recorded' };
+  const a = now - at;
+  const what = `${row!.value.file ?? '?'} (${row!.value.check === 'restore' ? 'trial-restored' : 'checksum verified'})`;
+  return a > 26 * 3_600_000 ? { status: 'warn', finding: `the last verified backup is ${age(a)} old: ${what}` } : { status: 'ok', finding: `last verified backup ${age(a)} old: ${what}` };
+}
+
+const DEFAULT_BASE: Record<string, string> = { anthropic: 'https://api.anthropic.com', 'openai-compatible': 'https://api.openai.com/v1' };
+
+/** Whether a provider's base URL answers HTTP at all (any status counts: reachability, not credentials). */
+export async function probeProvider(kind: string, baseUrl: string | null, timeoutMs = 3000): Promise<{ ok: boolean; detail: string }> {
+  if (kind === 'mock') return { ok: true, detail: 'built in' };
+  const url = baseUrl ?? DEFAULT_BASE[kind];
+  if (!url) return { ok: false, detail: 'no base URL' };
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+    return { ok: true, detail: `reachable at ${url} (HTTP ${res.status}, ${Math.round(performance.now() - t0)} ms)` };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? errorMessage(err));
+    return { ok: false, detail: `unreachable at ${url} (${why})` };
+  }
+}
+
+/**
+ * The fallback when no server answers: the checks this machine can make by itself (database,
+ * migrations, Redis, disk), each said to be direct.
+ */
+export async function directChecks(config: Config, opts: { databaseAllowed: boolean; whyNoDatabase?: string }): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  if (opts.databaseAllowed) {
+    const { createDatabase } = await import('../../db/client.ts');
+    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
+    out.push(
+      await runCheck('database', async () => {
+        const t0 = performance.now();
+        database = await createDatabase(config, { poolSize: 1 });
+        await database.ping(3000);
+        return { status: 'ok', finding: `reachable from this machine (direct check, ${config.mode}), ${Math.round(performance.now() - t0)} ms` };
+      }),
+    );
+    if (database && out[0]!.status === 'ok') {
+      const db = database;
+      out.push(
+        await runCheck('migrations', async () => {
+          const pending = await pendingMigrations(db);
+          return pending.length > 0 ? { status: 'critical', finding: `${pending.length} migration(s) not applied (direct check)` } : { status: 'ok', finding: 'every shipped migration is applied (direct check)' };
+        }),
+      );
+    }
+    await database?.close().catch(() => {});
+  } else {
+    out.push(await runCheck('database', async () => ({ status: 'warn', finding: `not checked directly: ${opts.whyNoDatabase ?? 'unavailable'}` })));
+  }
+  out.push(
+    await runCheck('redis', async () => {
+      if (!config.REDIS_URL) return { status: 'ok', finding: 'not configured (direct check)' };
+      const { Redis } = await import('ioredis');
+      const r = new Redis(config.REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, keyPrefix: config.REDIS_KEY_PREFIX });
+      r.on('error', () => {});
+      try {
+        await withTimeout(r.connect(), 3000, 'no connection within 3 s');
+        await withTimeout(r.ping(), 1500, 'no PONG within 1.5 s');
+        return { status: 'ok', finding: 'reachable from this machine (direct check)' };
+      } catch (err) {
+        return { status: 'critical', finding: `unreachable from this machine (direct check): ${errorMessage(err)}` };
+      } finally {
+        r.disconnect();
+      }
+    }),
+  );
+  out.push(await runCheck('disk', async () => ({ ...diskFinding([config.dataDir, backupDir(config)]), finding: `${diskFinding([config.dataDir, backupDir(config)]).finding} (this machine)` })));
+  return out;
+}
