@@ -39,9 +39,9 @@ describe('the official OpenAI SDK calls an agent', () => {
   test('errors surface as the SDK’s typed errors with our code', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'helpdesk', messages: [{ role: 'user', content: 'over quota' }] }),
-      (e: unknown) => e instanceof OpenAI.RateLimitError && e.status === 429 && (e.error)?.code === 'quota_exceeded',
+      (e: unknown) => e instanceof OpenAI.RateLimitError && e.status === 429 && e.code === 'quota_exceeded',
     );
     const wrongKey = new OpenAI({ baseURL: client.baseURL, apiKey: 'sk-not-ours', maxRetries: 0 });
-    await assert.rejects(wrongKey.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError && (e.error)?.code === 'api_key_invalid');
+    await assert.rejects(wrongKey.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError && e.code === 'api_key_invalid');
   });
 });
