@@ -2,12 +2,18 @@
  * Shared by the operations tests (test/ops-*.test.ts, test/runbook-drills.test.ts): running the real
  * agentctl binary and small database probes. Not a test file itself.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { sessions } from '../src/db/schema.ts';
 import { clientQuery, pgliteQuery } from '../src/modules/ops/backup.ts';
-import { databaseStats, type TableStat } from '../src/modules/ops/stats.ts';
+import { databaseStats, tableStat, type TableStat } from '../src/modules/ops/stats.ts';
+import type { RunningPlatform } from '../src/platform.ts';
+import { seedAgent } from './helpers/harness.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'agentctl');
@@ -59,4 +65,48 @@ export async function statsOfUrl(url: string, schemas?: string[]): Promise<Recor
   } finally {
     await c.end();
   }
+}
+
+const actor = { actor: 'test' };
+
+/** A populated instance: tenants, agents, accesses with keys, metered runs, a rotated secret, maintenance switches, a session. Returns the keys. */
+export async function populate(t: { deps: RunningPlatform['deps']; app: RunningPlatform['app'] }): Promise<string[]> {
+  const s = t.deps.services;
+  await seedAgent(t.deps);
+  await s.tenants.create({ name: 'acme' }, actor);
+  await s.tenants.create({ name: 'globex' }, actor);
+  const keys: string[] = [];
+  for (const email of ['ann@example.com', 'bob@example.com']) keys.push((await s.accesses.create({ tenant: 'acme', agent: 'helpdesk', email, quota: 50 }, actor)).api_key.key);
+  for (let i = 0; i < 3; i++) {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': keys[i % 2]! }, payload: { message: `ticket ${i}: ünïcödé ✓` } });
+    assert.equal(res.statusCode, 200, res.body);
+  }
+  await s.ops.secretAdmin.rotate('webhook', 86_400_000, actor);
+  await s.ops.maintenance.set({ on: true, message: 'backup test' }, actor);
+  await s.ops.maintenance.set({ on: false }, actor);
+  await t.deps.db.insert(sessions).values({ id: `s-${randomBytes(4).toString('hex')}`, subject: 'u1', data: { nested: { a: [1, 2.5, 'x'] } }, expiresAt: new Date(Date.now() + 86_400_000) });
+  return keys;
+}
+
+/** Every table's stats, audit_events without the restore's own event (the restore records itself in the restored database). */
+export async function statsWithoutRestoreEvent(q: (text: string) => Promise<Record<string, unknown>[]>): Promise<Record<string, TableStat>> {
+  const all = await databaseStats(q);
+  await q(`create temp view audit_check as select * from public.audit_events where action <> 'backup.restore'`);
+  all['public.audit_events'] = await tableStat(q, 'pg_temp.audit_check');
+  return all;
+}
+
+/** Flips one bit in the middle of a file (a damaged backup). */
+export function flipByte(file: string) {
+  const b = readFileSync(file);
+  const i = Math.floor(b.length / 2);
+  b[i] = b[i]! ^ 0x01;
+  writeFileSync(file, b);
+}
+
+/** Copies a backup with its .manifest.json and .sha256 into `dir`. */
+export function copyBackup(path: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const s of ['', '.manifest.json', '.sha256']) copyFileSync(`${path}${s}`, join(dir, `${basename(path)}${s}`));
+  return join(dir, basename(path));
 }

@@ -190,7 +190,7 @@ export function registerBackup(program: Command): void {
       if (!check.ok) throw new CliError(`refusing to restore ${basename(path)}: ${check.problems.join('; ')}`);
       const manifest = m.readManifest(path);
       if (manifest.shape !== config.mode) {
-        throw new CliError(`${basename(path)} is a backup of a ${manifest.shape} installation and this one is ${config.mode}; to move between shapes use agentctl export / import`, { exitCode: 2 });
+        throw new CliError(`${basename(path)} is a backup of the ${manifest.shape} shape and this installation is ${config.mode}; to move between shapes use agentctl export / import`, { exitCode: 2 });
       }
       const master = masterKey(config, m.readMasterKey);
       if (manifest.key_fingerprint !== m.keyFingerprint(master)) {
