@@ -120,14 +120,18 @@ export function diskFinding(paths: string[]): Finding {
 export async function runDoctor(deps: Deps): Promise<DoctorReport> {
   const { config, database, db } = deps;
   const now = () => deps.clock.now().getTime();
-  const checks = await Promise.all([
-    runCheck('database', async () => {
+  // The pool as the platform's own traffic uses it, before the doctor's queries take connections;
+  // the checks then run one after another so the doctor never fills the pool it reports on.
+  const poolAtStart = database.poolStats();
+  const checks: CheckResult[] = [];
+  for (const run of [
+    () => runCheck('database', async () => {
       const t0 = performance.now();
       await database.ping(3000);
       const ms = Math.round(performance.now() - t0);
       return { status: ms > 500 ? 'warn' : 'ok', finding: `reachable (${database.kind}), ${ms} ms for select 1${ms > 500 ? ': slow' : ''}` };
     }),
-    runCheck('redis', async () => {
+    () => runCheck('redis', async () => {
       if (!deps.redis) return { status: 'ok', finding: 'not configured: caches and rate limits are in-process (embedded mode)' };
       const t0 = performance.now();
       try {
@@ -137,18 +141,18 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       }
       return { status: 'ok', finding: `reachable, ${Math.round(performance.now() - t0)} ms for PING` };
     }),
-    runCheck('migrations', async () => {
+    () => runCheck('migrations', async () => {
       const pending = await pendingMigrations(database);
       return pending.length > 0 ? { status: 'critical', finding: `${pending.length} migration(s) not applied: ${pending.join(', ')}` } : { status: 'ok', finding: 'every shipped migration is applied' };
     }),
-    runCheck('pool', async () => {
-      const p = database.poolStats();
+    () => runCheck('pool', async () => {
+      const p = poolAtStart;
       if (database.kind === 'pglite') return { status: 'ok', finding: `embedded database: one connection${p.waiting > 0 ? `, ${p.waiting} queries queued` : ''}` };
       const use = p.max > 0 ? p.total / p.max : 0;
       const status: CheckStatus = use >= 0.95 ? 'critical' : use >= 0.8 || p.waiting > 0 ? 'warn' : 'ok';
       return { status, finding: `${p.total}/${p.max} connections open, ${p.idle} idle, ${p.waiting} waiting` };
     }),
-    runCheck('long_queries', async () => {
+    () => runCheck('long_queries', async () => {
       if (database.kind === 'pglite') return { status: 'ok', finding: 'n/a on the embedded database (one connection, no pg_stat_activity)' };
       const rows = await queryRows<{ pid: number; seconds: number; state: string; query: string }>(
         db,
@@ -160,7 +164,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       if (rows.length === 0) return { status: 'ok', finding: 'no query has been running for more than 30 s' };
       return { status: 'warn', finding: `${rows.length} query(ies) running for more than 30 s: ${rows.map((r) => `pid ${r.pid} ${r.state} ${r.seconds} s "${r.query}"`).join('; ')}` };
     }),
-    runCheck('webhook_secret', async () => {
+    () => runCheck('webhook_secret', async () => {
       const s = await deps.services.secrets.get('webhook');
       if (s.current) return { status: 'ok', finding: `configured (${s.source}, version ${s.version}${s.accepted.length > 1 ? `, ${s.accepted.length - 1} previous still accepted` : ''})` };
       const [seen] = await db.select({ n: sql<number>`count(*)::int` }).from(webhookDeliveries);
@@ -169,7 +173,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
         ? { status: 'warn', finding: 'not configured: every marketplace webhook is refused (401 webhook_unverified)' }
         : { status: 'ok', finding: 'not configured (the marketplace is not used: no WALDUR_URL, no deliveries)' };
     }),
-    runCheck('webhook_verification', async () => {
+    () => runCheck('webhook_verification', async () => {
       const since = new Date(now() - 86_400_000);
       const [r] = await db
         .select({ total: sql<number>`count(*)::int`, unverified: sql<number>`count(*) filter (where not ${webhookDeliveries.verified})::int` })
@@ -180,7 +184,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       if (bad > 0) return { status: 'warn', finding: `${bad} of ${total} deliveries in the last 24 h failed verification` };
       return { status: 'ok', finding: total > 0 ? `all ${total} deliveries of the last 24 h verified` : 'no deliveries in the last 24 h' };
     }),
-    runCheck('webhook_failures', async () => {
+    () => runCheck('webhook_failures', async () => {
       const [r] = await db
         .select({ n: sql<number>`count(*)::int`, last: sql<string | null>`max(${webhookDeliveries.receivedAt})::text` })
         .from(webhookDeliveries)
@@ -190,7 +194,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
         ? { status: 'critical', finding: `${n} delivery(ies) failed processing (latest received ${r?.last ?? '?'}): their orders may be missing accesses` }
         : { status: 'ok', finding: 'no failed deliveries' };
     }),
-    runCheck('usage_sync', async () => {
+    () => runCheck('usage_sync', async () => {
       const [a] = await db.select({ n: sql<number>`count(*)::int` }).from(accesses).where(and(isNotNull(accesses.resourceRef), eq(accesses.status, 'active')));
       const billable = Number(a?.n ?? 0);
       const last = await readSetting<{ at?: string }>(db, SETTING_KEYS.usageLastSync);
@@ -202,7 +206,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
         ? { status: 'critical', finding: `last complete usage sync ${age(lag)} ago (more than 1 h), with ${billable} marketplace access(es) to bill` }
         : { status: 'ok', finding: `last complete usage sync ${age(lag)} ago` };
     }),
-    runCheck('usage_pending', async () => {
+    () => runCheck('usage_pending', async () => {
       const rows = await db
         .select({ status: usageReports.status, n: sql<number>`count(*)::int` })
         .from(usageReports)
@@ -214,7 +218,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
         ? { status: 'warn', finding: `${c.failed ?? 0} usage report(s) failed and ${c.refused ?? 0} refused by billing` }
         : { status: 'ok', finding: 'no failed or refused usage reports' };
     }),
-    runCheck('providers', async () => {
+    () => runCheck('providers', async () => {
       const list = await db.select({ id: providers.id, kind: providers.kind, baseUrl: providers.baseUrl }).from(providers);
       if (list.length === 0) return { status: 'warn', finding: 'no provider registered: no agent can run', resolution: 'agentctl providers add ID --kind mock|openai-compatible|anthropic ...' };
       const results = await Promise.all(list.map(async (p) => ({ p, r: await probeProvider(p.kind, p.baseUrl) })));
@@ -222,15 +226,16 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       const text = results.map((x) => `${x.p.id} (${x.p.kind}): ${x.r.detail}`).join('; ');
       return { status: down.length > 0 ? 'critical' : 'ok', finding: text };
     }),
-    runCheck('maintenance', async () => {
+    () => runCheck('maintenance', async () => {
       const m = await deps.services.ops.maintenance.refresh();
       if (!m.on) return { status: 'ok', finding: 'off' };
       const since = m.since ? Date.parse(m.since) : NaN;
       return { status: 'warn', finding: `ON${Number.isFinite(since) ? ` for ${age(now() - since)}` : ''} (by ${m.by ?? '?'}): customers get 503 "${m.message}" (Retry-After ${m.retry_after} s)` };
     }),
-    runCheck('disk', async () => diskFinding([config.dataDir, backupDir(config)])),
-    runCheck('backup', async () => backupFinding(await readSetting<Partial<LastVerified>>(db, SETTING_KEYS.backupLastVerified), now())),
-  ]);
+    () => runCheck('disk', async () => diskFinding([config.dataDir, backupDir(config)])),
+    () => runCheck('backup', async () => backupFinding(await readSetting<Partial<LastVerified>>(db, SETTING_KEYS.backupLastVerified), now())),
+  ])
+    checks.push(await run());
   return report('server', checks);
 }
 
