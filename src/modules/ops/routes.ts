@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { actorOf, adminAuth } from '../../http/auth.ts';
@@ -8,7 +9,7 @@ import { sinceValue } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { parseDuration, parseSince } from '../../lib/duration.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, errorMessage } from '../../lib/errors.ts';
 import { loadSecretsKey } from '../../lib/secrets.ts';
 import { revokeAllView } from '../sessions/service.ts';
 import { warmView } from './cache.ts';
@@ -37,8 +38,16 @@ function durationOf(value: string | undefined, pointer: string, fallback: number
 const auditExportQuery = z.object({ since: sinceValue.optional(), until: sinceValue.optional() });
 const pruneBody = z.object({ older_than: z.string().max(20).describe('delete events older than this, e.g. 90d (at least 1d)') });
 const pruneView = z.object({ deleted: z.number(), before: z.string() });
-// Bodies that may be left out entirely (`curl -X POST …/admin/cache/warm`): Fastify passes null then.
-const warmBody = z.object({ since: z.string().max(20).optional().describe('warm the keys used within this long (default 24h)') }).nullish();
+const warmBody = z.object({ since: z.string().max(20).optional().describe('warm the keys used within this long (default 24h)') });
+
+/**
+ * For routes whose body may be left out entirely (`curl -X POST …/admin/cache/warm`): a request
+ * without a body and without a Content-Type is treated as `{}`. A body that is there must be an
+ * object (JSON `null` is still a 400).
+ */
+const optionalBody = async (req: FastifyRequest) => {
+  if ((req.body === undefined || req.body === null) && req.headers['content-type'] === undefined) req.body = {};
+};
 
 const backupManifestView = z.object({
   format: z.literal('agent-platform-backup'),
@@ -99,41 +108,43 @@ export async function opsRoutes(app: ZodApp, deps: Deps) {
   app.post(
     '/secrets/:name/rotate',
     {
+      preValidation: optionalBody,
       schema: {
         tags,
         summary: 'Rotate a secret: a new value now, the old one accepted for the overlap',
         description: 'The new webhook secret is in the answer, once (configure it in Waldur); session and pepper values are never shown.',
         params: secretParam,
-        body: rotateBody.nullish(),
+        body: rotateBody,
         response: { 200: rotateView, ...problems(400, 401, 404) },
       },
     },
     async (req) => {
       const name = secretNamed(req.params.name);
-      const overlap = durationOf(req.body?.overlap, '/body/overlap', DEFAULT_OVERLAP_MS[name], { min: 0, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, at most 366d' });
+      const overlap = durationOf(req.body.overlap, '/body/overlap', DEFAULT_OVERLAP_MS[name], { min: 0, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, at most 366d' });
       return ops.secretAdmin.rotate(name, overlap, actorOf(req));
     },
   );
   app.post(
     '/secrets/:name/retire-previous',
     {
+      preValidation: optionalBody,
       schema: {
         tags,
         summary: 'End the overlap now: only the current value is accepted',
         params: secretParam,
-        body: retireBody.nullish(),
+        body: retireBody,
         response: { 200: retireView, ...problems(400, 401, 404, 409) },
       },
     },
-    async (req) => ops.secretAdmin.retirePrevious(secretNamed(req.params.name), req.body?.force ?? false, actorOf(req)),
+    async (req) => ops.secretAdmin.retirePrevious(secretNamed(req.params.name), req.body.force, actorOf(req)),
   );
 
   // --- sessions --------------------------------------------------------------------------------
   app.post('/sessions/revoke-all', { schema: { tags, summary: 'Revoke every portal session', response: { 200: revokeAllView, ...problems(401) } } }, async (req) => ops.sessions.revokeAll(actorOf(req)));
 
   // --- cache -----------------------------------------------------------------------------------
-  app.post('/cache/warm', { schema: { tags, summary: 'Warm the caches of every replica (agents, recently used keys)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
-    ops.cache.warm(durationOf(req.body?.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
+  app.post('/cache/warm', { preValidation: optionalBody, schema: { tags, summary: 'Warm the caches of every replica (agents, recently used keys)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
+    ops.cache.warm(durationOf(req.body.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
   );
 
   // --- audit export and prune ------------------------------------------------------------------
@@ -173,7 +184,10 @@ export async function opsRoutes(app: ZodApp, deps: Deps) {
   // --- backups (the server takes them: embedded mode, where it holds the database) --------------
   app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) => {
     const { createBackup, recordVerified } = await import('./backup.ts');
-    const r = await createBackup({ config: deps.config, database: deps.database, master: loadSecretsKey(deps.config), progress: (m) => req.log.info({ backup: m }, 'backup') });
+    const r = await createBackup({ config: deps.config, database: deps.database, master: loadSecretsKey(deps.config), progress: (m) => req.log.info({ backup: m }, 'backup') }).catch((err: unknown) => {
+      // Say why (disk full, pg_dump missing or too old): the operator's next step depends on it.
+      throw new AppError('internal_error', `the backup failed: ${errorMessage(err)}`, { cause: err });
+    });
     await recordVerified(deps.db, deps.services.audit, actorOf(req), { at: r.manifest.created_at, file: r.file, verified_at: new Date().toISOString(), check: 'checksum' });
     return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, manifest: r.manifest };
   });
@@ -206,7 +220,7 @@ export async function opsRootRoutes(app: ZodApp, deps: Deps) {
     route.schema = { ...route.schema, security: [{ adminToken: [] }] };
   });
   app.addHook('onRequest', adminAuth(deps));
-  app.post('/admin/cache/warm', { schema: { tags: ['operations'], summary: 'Warm the caches of every replica (same as /admin/api/v1/cache/warm)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
-    deps.services.ops.cache.warm(durationOf(req.body?.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
+  app.post('/admin/cache/warm', { preValidation: optionalBody, schema: { tags: ['operations'], summary: 'Warm the caches of every replica (same as /admin/api/v1/cache/warm)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
+    deps.services.ops.cache.warm(durationOf(req.body.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
   );
 }
