@@ -7,7 +7,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from '../deps.ts';
 import { errorCatalog, type ErrorCode } from '../lib/errors.ts';
 import { redactUrl } from '../lib/logger.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { errorHandler, nulPointers, sendProblem } from './problem.ts';
+import { AppError } from '../lib/errors.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
@@ -62,6 +63,12 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  // PostgreSQL text cannot hold NUL characters: refuse them up front, naming the fields, so no
+  // route reaches the database (or an earlier check about another field) with them.
+  app.addHook('preValidation', async (req) => {
+    const errors = nulPointers(req);
+    if (errors.length > 0) throw new AppError('validation_failed', `invalid request: ${errors.map((e) => e.pointer).join(', ')}`, { extra: { errors } });
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
