@@ -10,6 +10,7 @@ import { buildProgram } from '../src/cli/main.ts';
 import { CHECKS } from '../src/modules/ops/doctor.ts';
 import { onPostgres } from './helpers/env.ts';
 import { startReplica, type Replica } from './helpers/replica.ts';
+import { startFakeWaldur, type FakeWaldur } from './fakes/waldur.ts';
 import { ROOT } from './ops-helpers.ts';
 
 /**
@@ -139,16 +140,11 @@ describe('docs/RUNBOOK.md: structure and commands', () => {
     for (const m of text.matchAll(/\]\(#([^)]+)\)/g)) assert.ok(headings.has(m[1]!), `link #${m[1]}`);
   });
 
-  test('the marketplace sections are there for the lead, their commands described but not drilled', () => {
+  test('the marketplace sections drill every marketplace command of the runbooks', () => {
     for (const h of ['Webhooks not received', 'Access missing for an order', 'Usage not syncing']) assert.ok(headings.has(slug(h)), h);
-    const plain = blocks(text)
-      .filter((b) => !b.info.includes('drill'))
-      .map((b) => b.body)
-      .join('\n');
     const drilled = drills.map((d) => d.script).join('\n');
-    for (const c of ['agentctl webhooks list --status failed', 'agentctl webhooks show ID', 'agentctl webhooks replay ID', 'agentctl usage pending', 'agentctl usage sync', 'agentctl marketplace sync --full', 'agentctl access show --order UUID', 'agentctl access create-from-order']) {
-      assert.ok(plain.includes(c), `${c} is described`);
-      assert.ok(!drilled.includes(c.split(' ').slice(0, 3).join(' ')), `${c} is not a drill yet`);
+    for (const c of ['agentctl webhooks list --status failed', 'agentctl webhooks show', 'agentctl webhooks replay', 'agentctl usage pending', 'agentctl usage sync', 'agentctl marketplace sync --full', 'agentctl access show --order', 'agentctl access create-from-order', 'agentctl offerings map']) {
+      assert.ok(drilled.includes(c), `${c} is a drill`);
     }
   });
 
@@ -218,9 +214,31 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
   let work: string;
   let replica: Replica | undefined;
   let token: string;
-  const serverEnv = () => ({ DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '5000' });
+  // A fake Waldur for the marketplace drills: an offering with two orders waiting for the provider.
+  let fake: FakeWaldur;
+  const waldur: Record<string, string> = {};
+  const serverEnv = () => ({
+    DATA_DIR: dataDir,
+    DEMO_DATA: 'true',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    WALDUR_URL: fake.url,
+    WALDUR_TOKEN: fake.token,
+    WALDUR_WEBHOOK_SECRET: waldur.WALDUR_WEBHOOK_SECRET!,
+  });
 
   before(async () => {
+    fake = await startFakeWaldur();
+    const off = fake.createOffering({ name: 'Helpdesk agent', components: [{ type: 'requests' }, { type: 'input_tokens' }, { type: 'output_tokens' }] });
+    Object.assign(waldur, {
+      WALDUR_WEBHOOK_SECRET: 'drill-webhook-secret-0123456789',
+      WALDUR_OFFERING: off.uuid,
+      WALDUR_PLAN: off.planUuids[0]!,
+      // Hinted with a wrong token in a drill, then replayed.
+      WALDUR_ORDER: fake.createOrder({ offeringUuid: off.uuid, customer: { name: 'Drill Customer' }, attributes: { email: 'drill@example.com' } }),
+      // Never hinted: found by marketplace sync.
+      WALDUR_ORDER_UNHINTED: fake.createOrder({ offeringUuid: off.uuid, customer: { name: 'Quiet Customer' } }),
+    });
     root = mkdtempSync(join(tmpdir(), 'ap-drills-'));
     dataDir = join(root, 'data');
     work = root;
@@ -229,6 +247,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
   });
   after(async () => {
     await replica?.stop();
+    await fake?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -245,6 +264,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
           DATA_DIR: dataDir,
           AGENT_PLATFORM_URL: replica?.url ?? 'http://127.0.0.1:9',
           AGENT_PLATFORM_TOKEN: token,
+          ...waldur,
         };
         const r = await sh(d.script, env, work);
         const shown = `drill at docs/RUNBOOK.md:${d.line}\n--- script\n${d.script}\n--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;

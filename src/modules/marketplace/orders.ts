@@ -414,7 +414,8 @@ export class OrderProcessor {
       const orders = await waldur.listOrders({ offeringUuid: offering.offering, states: ['pending-provider', 'executing'] });
       for (const o of orders) {
         try {
-          report.orders.push(await this.process(o.uuid));
+          // A hint's job may hold the order right now: wait for it rather than report an error.
+          report.orders.push(await this.process(o.uuid, { waitMs: 30_000 }));
         } catch (e) {
           report.errors.push({ ref: normalizeUuid(o.uuid), error: errorMessage(e) });
         }
