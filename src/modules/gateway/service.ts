@@ -61,6 +61,8 @@ export class GatewayService {
   private readonly runs: RunService;
   private readonly agents: AgentService;
   private readonly reservationMarginMs: number;
+  /** When this process last wrote each key's `last_used_at` (bounded; cleared when it grows). */
+  private readonly touched = new Map<string, number>();
 
   constructor(deps: {
     db: Db;
@@ -155,7 +157,13 @@ export class GatewayService {
             outputTokens: r.usage.output_tokens,
             at: reservation.at,
           });
-          await tx.execute(Verifier.touchSql(key.keyId, this.clock.now()));
+          // `last_used_at` has minute precision: skip the write when this process wrote it recently.
+          const now = this.clock.now();
+          if ((this.touched.get(key.keyId) ?? 0) < now.getTime() - 60_000) {
+            await tx.execute(Verifier.touchSql(key.keyId, now));
+            this.touched.set(key.keyId, now.getTime());
+            if (this.touched.size > 100_000) this.touched.clear();
+          }
           // Last: settling locks the access's counter row until this transaction commits.
           settled = await this.quota.settle(tx, reservation);
         },
