@@ -235,8 +235,9 @@ export class FakeWaldur {
     return this.#url;
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  /** Listens on 127.0.0.1, on `port` (0: a free one). */
+  async listen(onPort = 0): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(onPort, '127.0.0.1', resolve));
     const { port } = this.#server.address() as AddressInfo;
     this.#url = `http://127.0.0.1:${port}`;
   }
