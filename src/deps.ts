@@ -177,7 +177,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   };
   const offerings = new OfferingService({ db, clock, audit });
   const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
-  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, tenants, finalUsage: (id) => usageSync.syncAccess(id) });
+  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, audit, finalUsage: (id) => usageSync.syncAccess(id) });
   const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
   const marketplace = new MarketplaceJobs({ orders, webhooks, metrics, logger });
 

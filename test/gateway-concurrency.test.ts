@@ -118,7 +118,7 @@ describe('replicas on PostgreSQL and Redis', { skip: !onPostgres }, () => {
       DATABASE_URL: env.databaseUrl!,
       SECRETS_KEY: env.config.SECRETS_KEY!,
       ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: env.config.REDIS_KEY_PREFIX } : {}),
-      QUOTA_RESERVATION_MARGIN_MS: '500',
+      QUOTA_RESERVATION_MARGIN_MS: '1000',
     };
     [a, b] = await Promise.all([startReplica(replicaEnv), startReplica(replicaEnv)]);
   });
@@ -175,7 +175,7 @@ describe('replicas on PostgreSQL and Redis', { skip: !onPostgres }, () => {
     await inflight;
     const held = await fetch(`${a.url}/api/v1/agents/slowpoke/chat`, { method: 'POST', headers: { 'x-api-key': api_key.key, 'content-type': 'application/json' }, body: '{"message":"hi"}' });
     assert.equal(((await held.json()) as { code: string }).code, 'quota_exceeded', 'the dead replica still holds the unit');
-    // timeout (1 s) + margin (0.5 s) after the reservation, the unit counts no more: the next
+    // timeout (1 s) + margin (1 s) after the reservation, the unit counts no more: the next
     // request gets past the quota (and then times out on the slow provider, giving it back).
     const ms = await eventually(async () => {
       const res = await fetch(`${a.url}/api/v1/agents/slowpoke/chat`, { method: 'POST', headers: { 'x-api-key': api_key.key, 'content-type': 'application/json' }, body: '{"message":"hi"}' });

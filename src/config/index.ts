@@ -65,7 +65,7 @@ export const configSchema = z
     KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
     /** How long past an agent's timeout a quota reservation outlives a crashed replica. */
-    QUOTA_RESERVATION_MARGIN_MS: int(0, 86_400_000).default(60_000),
+    QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
     WALDUR_URL: z.url().optional(),
     WALDUR_TOKEN: z.string().min(1).optional(),
     WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -84,6 +84,8 @@ export const configSchema = z
           return false;
         }
       }, 'must be an IANA time zone such as UTC or Europe/Tallinn'),
+    /** Webhook deliveries older than this are deleted daily. */
+    WEBHOOK_RETENTION_DAYS: int(1, 3650).default(30),
     ORDER_SYNC_INTERVAL_MINUTES: int(1, 1440).default(5),
     USAGE_SYNC_INTERVAL_MINUTES: int(1, 1440).default(15),
     BACKUP_DIR: z.string().min(1).optional(),

@@ -45,7 +45,7 @@ export async function createPgListener(opts: {
 
   const connect = async (): Promise<void> => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5000, application_name: 'agent-platform-listener' });
+    const c = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: 'agent-platform-listener' });
     c.on('error', (err) => {
       opts.logger?.warn({ err: err.message, channel: opts.channel }, 'listener connection lost');
       if (client === c) {
@@ -80,14 +80,33 @@ export async function createPgListener(opts: {
     client = c;
     const recovered = connectedOnce || attempt > 0;
     attempt = 0;
+    // A heartbeat that does not answer in time means the socket is dead even if TCP has not said so
+    // (a partition): drop the connection and reconnect, which flushes the caches (onReconnect).
+    let pending = false;
+    const every = opts.heartbeatMs ?? 5000;
     heartbeat = setInterval(() => {
-      c.query('select 1').catch(() => {
+      if (pending) return;
+      pending = true;
+      const lost = () => {
         if (client === c) {
+          opts.logger?.warn({ channel: opts.channel }, 'listener heartbeat failed; reconnecting');
           drop();
           schedule();
         }
-      });
-    }, opts.heartbeatMs ?? 5000);
+      };
+      const timer = setTimeout(lost, every);
+      c.query('select 1').then(
+        () => {
+          clearTimeout(timer);
+          pending = false;
+        },
+        () => {
+          clearTimeout(timer);
+          pending = false;
+          lost();
+        },
+      );
+    }, every);
     heartbeat.unref();
     if (recovered) {
       opts.logger?.info({ channel: opts.channel }, 'listener reconnected');

@@ -180,6 +180,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
       errors.length > 0 ? { errors } : {},
     );
   }
+  // A unique index refused a concurrent duplicate (two creates raced past the existence check).
+  if (state === '23505') return sendProblem(req, reply, 'conflict', 'the object already exists (a concurrent request created it)');
   // Errors of the marketplace integration (src/integrations/waldur, src/modules/marketplace).
   if (err.name === 'RetryLater') return sendProblem(req, reply, 'service_unavailable', err.message, {}, { 'retry-after': '10' });
   if (err.name.startsWith('Waldur')) {

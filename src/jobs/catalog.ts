@@ -65,6 +65,16 @@ export const jobCatalog = {
     schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? `*/${c.ORDER_SYNC_INTERVAL_MINUTES} * * * *` : undefined),
     handler: async (deps, p, ctx) => deps.services.marketplace.reconcileHint(p.full, p.delivery, ctx),
   }),
+  'webhooks.prune': defineJob({
+    name: 'webhooks.prune',
+    description: 'Deletes webhook deliveries older than WEBHOOK_RETENTION_DAYS.',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 600 },
+    schedule: () => '41 3 * * *',
+    handler: async (deps) => ({
+      deleted: await deps.services.webhooks.prune(new Date(deps.clock.now().getTime() - deps.config.WEBHOOK_RETENTION_DAYS * 86_400_000)),
+    }),
+  }),
   'usage.sync': defineJob({
     name: 'usage.sync',
     description: "Reports each access's month-to-date usage to Waldur (set semantics), and the previous month's final totals early in the next month.",

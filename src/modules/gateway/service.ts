@@ -132,9 +132,9 @@ export class GatewayService {
       if (err instanceof AppError && err.code === 'quota_exceeded') this.metrics.quotaExceeded.inc();
       throw err;
     }
-    const history = opts.history ?? (opts.conversationId ? await this.history(key.accessId, opts.conversationId) : []);
     let settled: QuotaState | undefined;
     try {
+      const history = opts.history ?? (opts.conversationId ? await this.history(key.accessId, opts.conversationId) : []);
       const run = await this.runs.execute({
         agentId,
         agent,

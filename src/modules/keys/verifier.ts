@@ -47,6 +47,11 @@ export class KeyVerifier {
   private readonly logger: Logger;
   private readonly cache: LRUCache<string, KeyRecord> | undefined;
   private readonly byAccess = new Map<string, Set<string>>();
+  /**
+   * Bumped by every invalidation. A lookup that started before an invalidation does not cache what
+   * it read: the row may predate the revocation whose event found nothing to evict.
+   */
+  private generation = 0;
   /** Counts database lookups (tests assert malformed keys cause none). */
   lookups = 0;
 
@@ -60,13 +65,22 @@ export class KeyVerifier {
       this.cache = new LRUCache<string, KeyRecord>({
         max: deps.max,
         ttl: deps.ttlMs,
-        dispose: (rec, prefix) => this.byAccess.get(rec.accessId)?.delete(prefix),
+        dispose: (rec, prefix) => {
+          const set = this.byAccess.get(rec.accessId);
+          set?.delete(prefix);
+          if (set?.size === 0) this.byAccess.delete(rec.accessId);
+        },
       });
     }
     deps.events.on((e) => {
-      if (e.type === 'keys.changed') for (const p of e.prefixes) this.cache?.delete(p);
-      else if (e.type === 'keys.flush') this.flush();
-      else if (e.type === 'accesses.changed') for (const id of e.accessIds) this.evictAccess(id);
+      if (e.type === 'keys.changed') {
+        this.generation++;
+        for (const p of e.prefixes) this.cache?.delete(p);
+      } else if (e.type === 'keys.flush') this.flush();
+      else if (e.type === 'accesses.changed') {
+        this.generation++;
+        for (const id of e.accessIds) this.evictAccess(id);
+      }
     });
     deps.events.onResync(() => this.flush());
   }
@@ -82,9 +96,14 @@ export class KeyVerifier {
     let rec = this.cache?.get(parsed.prefix);
     if (!rec) {
       await opts.beforeLookup?.();
+      const generation = this.generation;
       rec = await this.load(parsed.prefix);
       if (!rec) return { ...this.fail('api_key_invalid'), guessed: true } as VerifyResult;
-      this.remember(rec);
+      if (this.generation !== generation) {
+        // An invalidation arrived while we read: read again so this request sees it too.
+        rec = await this.load(parsed.prefix);
+        if (!rec) return { ...this.fail('api_key_invalid'), guessed: true } as VerifyResult;
+      } else this.remember(rec);
     }
     if (!this.peppers.verify(parsed.secret, rec.hash, rec.pepperVersion)) return { ...this.fail('api_key_invalid'), guessed: true } as VerifyResult;
     if (rec.pepperVersion !== this.peppers.current) await this.rehash(rec, parsed.secret);
@@ -105,8 +124,9 @@ export class KeyVerifier {
   async warm(prefixes: string[]): Promise<number> {
     let n = 0;
     for (const p of prefixes) {
+      const generation = this.generation;
       const rec = await this.load(p);
-      if (rec) {
+      if (rec && this.generation === generation) {
         this.remember(rec);
         n++;
       }
@@ -115,6 +135,7 @@ export class KeyVerifier {
   }
 
   flush(): void {
+    this.generation++;
     this.cache?.clear();
     this.byAccess.clear();
   }

@@ -2,6 +2,8 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import { acquireLease, releaseLease } from '../../db/lease.ts';
+import { newId } from '../../lib/ids.ts';
 import { accesses, offerings, settings, usageReports } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -174,7 +176,32 @@ export class UsageSync {
     };
   }
 
+  /**
+   * One access at a time across replicas (a lease): two overlapping syncs could otherwise read the
+   * ledger at different moments and the slower one would overwrite Waldur's total with a smaller
+   * value. With `force` (the final report before termination) it waits for the lease.
+   */
   private async syncAccessInto(a: Awaited<ReturnType<UsageSync['billable']>>[number], report: SyncReport, force = false) {
+    const lease = `usage:${a.id}`;
+    // One owner per attempt: two syncs in the same process must exclude each other too.
+    const owner = newId();
+    const deadline = Date.now() + (force ? 30_000 : 0);
+    while (!(await acquireLease(this.db, lease, owner, this.clock.now(), 120_000))) {
+      if (Date.now() >= deadline) {
+        report.deferred++;
+        report.details.push({ access_id: a.id, period: this.usage.monthOf(this.clock.now()), result: 'another sync holds this access' });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    try {
+      await this.syncAccessLocked(a, report, force);
+    } finally {
+      await releaseLease(this.db, lease, owner);
+    }
+  }
+
+  private async syncAccessLocked(a: Awaited<ReturnType<UsageSync['billable']>>[number], report: SyncReport, force: boolean) {
     const now = this.clock.now();
     const current = this.usage.monthOf(now);
     for (const period of this.periods(now)) {
@@ -226,14 +253,17 @@ export class UsageSync {
         await this.waldur().setUsage({
           resourceUuid: a.resourceRef,
           usages: usages.map((u) => ({ ...u, description: `agent-platform usage ${period}` })),
-          // The current month: let Waldur date it now. An earlier month: a moment inside it.
-          ...(period === current ? {} : { date: insideMonth(period) }),
+          // Always dated inside its month, so a report that reaches Waldur after midnight is refused
+          // (and recorded) rather than filed into the next month.
+          date: period === current ? reportDate(now, this.usage) : insideMonth(period),
         });
         for (const [i, c] of wanted.entries()) await this.upsert(a, period, c, { reported: usages[i]!.amount, status: 'reported', attempts: 0, lastError: null, reportedAt: now, nextAttemptAt: null });
         report.reported++;
         report.details.push({ access_id: a.id, period, result: 'reported' });
       } catch (e) {
-        if (e instanceof WaldurApiError && e.closedPeriod) {
+        // Closed or past periods, and a resource Waldur no longer takes usage for (terminated):
+        // final answers, recorded, not retried forever.
+        if (e instanceof WaldurApiError && (e.closedPeriod || (a.status === 'terminated' && e.status >= 400 && e.status < 500 && e.status !== 429))) {
           for (const c of wanted) {
             await this.upsert(a, period, c, { reported: acked.get(c) ?? null, status: 'refused', attempts: (rows.find((r) => r.component === c)?.attempts ?? 0) + 1, lastError: `${e.reason}: ${errorMessage(e)}`.slice(0, 2000), reportedAt: null, nextAttemptAt: null });
           }
@@ -273,6 +303,15 @@ export class UsageSync {
       .values({ accessId: a.id, period, component, resourceRef: a.resourceRef, ...v, updatedAt: now })
       .onConflictDoUpdate({ target: [usageReports.accessId, usageReports.period, usageReports.component], set: { ...v, resourceRef: a.resourceRef, updatedAt: now } });
   }
+}
+
+/**
+ * The date of a current-month report: a few minutes back (so a Waldur clock slightly behind ours
+ * does not call it a future date), unless that would fall into the previous month.
+ */
+function reportDate(now: Date, usage: UsageService): Date {
+  const back = new Date(now.getTime() - 5 * 60_000);
+  return usage.monthOf(back) === usage.monthOf(now) ? back : now;
 }
 
 /** A moment inside a `YYYY-MM` month in every time zone (the 15th, noon UTC), to date a report into it. */

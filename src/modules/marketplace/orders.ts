@@ -2,16 +2,16 @@ import { and, desc, eq, isNotNull, lt, or, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import { accesses, marketplaceOrders, tenants } from '../../db/schema.ts';
+import { accesses, marketplaceOrders, quotaReservations, tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { isUuid, newId } from '../../lib/ids.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import { WaldurApiError, WaldurNetworkError, type WaldurClient } from '../../integrations/waldur/client.ts';
 import { normalizeUuid, type WaldurOrder, type WaldurResource } from '../../integrations/waldur/types.ts';
 import type { AccessService, AccessView } from '../accesses/service.ts';
-import type { TenantService } from '../tenants/service.ts';
-import type { ActorContext } from '../audit/service.ts';
+import type { ActorContext, AuditService } from '../audit/service.ts';
+import { isDatabaseUnavailable, sqlState } from '../../http/problem.ts';
 import type { OfferingService } from './offerings.ts';
 
 /** The actor of everything the marketplace integration does, in the audit log. */
@@ -50,6 +50,11 @@ export const orderRowView = z.object({
   completed_at: z.string().nullable(),
 });
 
+/** Database trouble (unreachable, serialization, constraint races) is worth a retry, never an erred order. */
+function isDatabaseTrouble(e: unknown): boolean {
+  return isDatabaseUnavailable(e) || /^(23|40|53|57|08)/.test(sqlState(e) ?? '');
+}
+
 const isRetryable = (e: unknown) => e instanceof WaldurNetworkError || (e instanceof WaldurApiError && e.retryable);
 const isStateConflict = (e: unknown) => e instanceof WaldurApiError && e.status === 409;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -75,7 +80,7 @@ export class OrderProcessor {
   private readonly waldur: () => WaldurClient;
   private readonly offerings: OfferingService;
   private readonly accesses: AccessService;
-  private readonly tenants: TenantService;
+  private readonly audit: AuditService;
   private readonly finalUsage: (accessId: string) => Promise<unknown>;
   private readonly owner = newId();
 
@@ -87,7 +92,7 @@ export class OrderProcessor {
     waldur: () => WaldurClient;
     offerings: OfferingService;
     accesses: AccessService;
-    tenants: TenantService;
+    audit: AuditService;
     /** Reports an access's final usage before its resource is terminated. */
     finalUsage: (accessId: string) => Promise<unknown>;
   }) {
@@ -98,7 +103,7 @@ export class OrderProcessor {
     this.waldur = deps.waldur;
     this.offerings = deps.offerings;
     this.accesses = deps.accesses;
-    this.tenants = deps.tenants;
+    this.audit = deps.audit;
     this.finalUsage = deps.finalUsage;
   }
 
@@ -155,13 +160,14 @@ export class OrderProcessor {
       }
       throw new RetryLater(`order ${ref} did not settle after ${MAX_STEPS} steps (last state ${order?.state ?? 'unknown'})`);
     } catch (err) {
-      if (isRetryable(err) || err instanceof RetryLater) {
-        await this.note(ref, errorMessage(err));
-        throw err instanceof RetryLater ? err : new RetryLater(`Waldur: ${errorMessage(err)}`, { cause: err });
+      if (isRetryable(err) || err instanceof RetryLater || isDatabaseTrouble(err)) {
+        await this.note(ref, errorMessage(err)).catch(() => {});
+        throw err instanceof RetryLater ? err : new RetryLater(isDatabaseTrouble(err) ? `database: ${errorMessage(err)}` : `Waldur: ${errorMessage(err)}`, { cause: err });
       }
-      // A failure that retrying will not fix: tell Waldur, so the customer sees why.
-      const message = errorMessage(err);
-      this.logger.error({ order: ref, err: message }, 'order failed');
+      // A failure that retrying will not fix: tell Waldur, so the customer sees why. Only our own
+      // (AppError) messages go out; anything else is summarised, the details stay in our logs.
+      const message = err instanceof AppError ? err.message : `the provider could not process this order (reference ${ref}); the operator has the details`;
+      this.logger.error({ order: ref, err: errorMessage(err) }, 'order failed');
       if (order?.state === 'executing') {
         try {
           await this.tolerateConflict(() => waldur.setOrderErred(ref, { error_message: message.slice(0, 1000), error_traceback: '' }));
@@ -196,6 +202,12 @@ export class OrderProcessor {
         username: order.created_by_username ?? null,
         email: typeof order.attributes.email === 'string' ? order.attributes.email : null,
       });
+      if (access.resource_ref === null) {
+        // Made by hand (create-from-order) before the order was processed: it gets its resource now.
+        await this.db.update(accesses).set({ resourceRef, updatedAt: this.clock.now() }).where(eq(accesses.id, access.id));
+      } else if (access.resource_ref !== resourceRef) {
+        throw new AppError('conflict', `the access of order ${ref} belongs to resource ${access.resource_ref}, not ${resourceRef}`);
+      }
       await this.setAccessRef(ref, access.id);
       await this.tolerateConflict(() => waldur.setResourceBackendId(resourceRef, access.id));
     } else if (order.type === 'Update') {
@@ -217,9 +229,12 @@ export class OrderProcessor {
     } else {
       const access = resourceRef ? await this.accessByResource(resourceRef) : undefined;
       if (access && access.status !== 'terminated') {
-        // Report the final usage while the resource can still take it, then end the access.
-        await this.finalUsage(access.id);
+        // End the access first (no new runs), let runs in flight settle, then report the final
+        // usage while the resource still takes it. A run that outlives the wait is metered after
+        // the final report; Waldur refuses that report and the refusal is recorded.
         await this.accesses.terminate(access.id, { ...WALDUR_ACTOR, requestId: ref }, undefined, `Waldur terminate order ${ref}`);
+        await this.drain(access.id);
+        await this.finalUsage(access.id);
       }
       if (access) await this.setAccessRef(ref, access.id);
     }
@@ -279,14 +294,34 @@ export class OrderProcessor {
     }
   }
 
-  /** The tenant of a Waldur customer: found by its UUID, created (and audited) on its first order. */
+  /**
+   * The tenant of a Waldur customer: found by its UUID, created (and audited) on its first order.
+   * Two first orders of one customer race here: the insert does nothing on any unique conflict and
+   * the winner's row is read back, so neither order fails.
+   */
   private async tenantFor(tx: DbOrTx, customerRef: string, customerName: string | null, ctx: ActorContext): Promise<string> {
-    const [found] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.externalId, customerRef));
-    if (found) return found.id;
-    let name = customerName?.trim() || `waldur-${customerRef.slice(0, 8)}`;
-    const [clash] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
-    if (clash) name = `${name} (${customerRef.slice(0, 8)})`;
-    return (await this.tenants.create({ name, external_id: customerRef }, ctx, tx)).id;
+    const base = customerName?.trim() || `waldur-${customerRef.slice(0, 8)}`;
+    for (const name of [base, `${base} (${customerRef.slice(0, 8)})`, `${base} (${customerRef})`]) {
+      const [found] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.externalId, customerRef));
+      if (found) return found.id;
+      const id = newId();
+      const inserted = await tx.insert(tenants).values({ id, name, externalId: customerRef, createdAt: this.clock.now() }).onConflictDoNothing().returning({ id: tenants.id });
+      if (inserted.length === 1) {
+        await this.audit.record(tx, ctx, { action: 'tenant.create', targetType: 'tenant', targetId: id, tenantId: id, details: { name, external_id: customerRef } });
+        return id;
+      }
+    }
+    throw new RetryLater(`could not create the tenant of customer ${customerRef}`);
+  }
+
+  /** Waits (at most 30 s) until no run of the access holds a quota unit. */
+  private async drain(accessId: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(quotaReservations).where(and(eq(quotaReservations.accessId, accessId), sql`${quotaReservations.expiresAt} > ${this.clock.now()}`));
+      if (Number(row?.n ?? 0) === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   private async accessByOrder(orderRef: string): Promise<AccessView | undefined> {
@@ -439,6 +474,15 @@ export class OrderProcessor {
       if (r.state !== 'OK' && r.state !== 'Updating') continue;
       const ref = normalizeUuid(r.uuid);
       if (ours.some((a) => a.resourceRef === ref)) continue;
+      // Its backend id names an access of ours that has no resource yet (made by hand): link them.
+      if (r.backend_id && isUuid(r.backend_id)) {
+        const linked = await this.db
+          .update(accesses)
+          .set({ resourceRef: ref, updatedAt: this.clock.now() })
+          .where(and(eq(accesses.id, r.backend_id), isNull(accesses.resourceRef)))
+          .returning({ id: accesses.id });
+        if (linked.length === 1) continue;
+      }
       try {
         const access = await this.ensureAccess({
           orderRef: `resource:${ref}`,

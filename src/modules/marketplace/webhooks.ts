@@ -20,6 +20,8 @@ export const TIMESTAMP_HEADER = 'x-webhook-timestamp';
 export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
 const KEPT_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-forwarded-for', 'x-real-ip', 'x-request-id', TIMESTAMP_HEADER];
 const BODY_KEEP = 64 * 1024;
+/** Unverified deliveries may come from anyone: keep only enough of them to diagnose a secret mismatch. */
+const UNVERIFIED_BODY_KEEP = 1024;
 
 export const deliveryView = z.object({
   id: z.string(),
@@ -90,7 +92,7 @@ export class WebhookService {
     };
     if (!base.verified) {
       this.metrics.webhookFailures.inc({ reason: 'unverified' });
-      const row = await this.insert({ ...base, status: 'rejected', error: `not verified (${verification})` });
+      const row = await this.insert({ ...base, body: base.body.slice(0, UNVERIFIED_BODY_KEEP), status: 'rejected', error: `not verified (${verification})` });
       this.logger.warn({ delivery: row.id, ip: input.ip, verification }, 'unverified webhook delivery rejected');
       return { status: 401, code: 'webhook_unverified', detail: `the delivery did not verify (${verification}); send ?token=<WALDUR_WEBHOOK_SECRET> or a signature header`, delivery: row };
     }
@@ -205,6 +207,12 @@ export class WebhookService {
       await this.audit.record(tx, ctx, { action: 'webhook.replay', targetType: 'webhook_delivery', targetId: id, details: { order: d.order, verified: d.verified } });
     });
     return { delivery: { ...d, status: 'queued', error: null }, enqueue: d.order ? { kind: 'order', order: d.order } : { kind: 'reconcile' } };
+  }
+
+  /** Deletes deliveries received before `before` (the `webhooks.prune` job); returns how many. */
+  async prune(before: Date): Promise<number> {
+    const rows = await this.db.delete(webhookDeliveries).where(sql`${webhookDeliveries.receivedAt} < ${before}`).returning({ id: webhookDeliveries.id });
+    return rows.length;
   }
 
   /** Deliveries since `since` that failed verification or processing (for doctor). */

@@ -120,15 +120,24 @@ export class QuotaService {
    * counter row's lock until commit). Returns the new state.
    */
   async settle(tx: Tx, r: Reservation): Promise<QuotaState> {
+    // Normally the reservation is still there and its unit becomes use. If it expired and was swept
+    // (the run outlived its timeout plus the margin), its unit may have gone to another request:
+    // then the run counts only if the quota still has room, else the run fails (no overspend).
     const [row] = await queryRows<{ used: number; reserved: number }>(
       tx,
       sql`with r as (delete from quota_reservations where id = ${r.id} returning 1)
           update quota_counters set used = used + 1, reserved = greatest(0, reserved - (select count(*) from r)), updated_at = ${this.clock.now()}
           where access_id = ${r.accessId} and period = ${r.period}
+            and (exists (select 1 from r) or used + reserved < ${r.limit})
           returning used, reserved`,
     );
-    const used = Number(row?.used ?? 1);
-    const reserved = Number(row?.reserved ?? 0);
+    if (!row) {
+      throw new AppError('quota_exceeded', `the run outlived its quota reservation and the quota has no room left for ${r.period}`, {
+        extra: { quota: { period: r.period, limit: r.limit, remaining: 0 } },
+      });
+    }
+    const used = Number(row.used);
+    const reserved = Number(row.reserved);
     return { period: r.period, limit: r.limit, used, reserved, remaining: Math.max(0, r.limit - used - reserved) };
   }
 

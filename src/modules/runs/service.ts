@@ -198,16 +198,32 @@ export class RunService {
       createdAt: started,
       ...fields,
     });
-    this.metrics.agentRuns.inc({ agent: agent.id, status });
-    this.metrics.agentRunDuration.observe({ agent: agent.id, status }, latencyMs / 1000);
+    const observe = (s: RunStatus) => {
+      this.metrics.agentRuns.inc({ agent: agent.id, status: s });
+      this.metrics.agentRunDuration.observe({ agent: agent.id, status: s }, latencyMs / 1000);
+    };
 
     if (status === 'succeeded') {
-      await this.db.transaction(async (tx) => {
-        await tx.update(runs).set(fields).where(eq(runs.id, id));
-        await req.onSucceeded?.(tx, view);
-      });
+      try {
+        await this.db.transaction(async (tx) => {
+          await tx.update(runs).set(fields).where(eq(runs.id, id));
+          await req.onSucceeded?.(tx, view);
+        });
+      } catch (err) {
+        // The success could not be recorded with its usage (e.g. the quota unit was lost): the run
+        // fails as a whole, so no answer goes out without its usage record.
+        observe('failed');
+        await this.db
+          .update(runs)
+          .set({ ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) })
+          .where(eq(runs.id, id))
+          .catch(() => {});
+        throw err;
+      }
+      observe('succeeded');
       return view;
     }
+    observe(status);
     await this.db.update(runs).set(fields).where(eq(runs.id, id));
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
     await req.onFailed?.(view);
