@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEnv } from '../config/index.ts';
@@ -29,6 +30,9 @@ export interface Problem {
   errors?: { pointer: string; detail: string }[];
   [k: string]: unknown;
 }
+
+/** The global options (`--url`, `--token`, `--json`, `--data-dir`) as seen by a subcommand. */
+export const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 export const ADMIN_PREFIX = '/admin/api/v1';

@@ -139,7 +139,6 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   };
 }
 
-export { withTimeout };
 
 /** The database server's clock (used where time must agree across replicas, e.g. key revocation). */
 export async function dbNow(db: DbOrTx): Promise<Date> {

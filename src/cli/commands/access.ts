@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { ApiClient, CliError, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, CliError, seg, globals } from '../client.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { intArg, isoArg } from '../parse.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 interface AccessView {
   id: string;
@@ -48,7 +46,7 @@ export function registerAccess(program: Command): void {
     .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: string; expires?: string; rateLimit?: number }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<{ access: AccessView; api_key: { key: string; prefix: string } }>('/accesses', {
+      const res = await new ApiClient(globals(cmd)).post<{ access: AccessView; api_key: { key: string; prefix: string } }>('/accesses', {
         tenant: o.tenant,
         agent: o.agent,
         email: o.email,
@@ -57,7 +55,7 @@ export function registerAccess(program: Command): void {
         ...(o.expires ? { expires_at: o.expires } : {}),
         ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}),
       });
-      emit(g(cmd).json, res, () => {
+      emit(globals(cmd).json, res, () => {
         console.log(`access:  ${res.access.id}`);
         console.log(`api key: ${res.api_key.key}`);
         console.error('the API key is shown only this once; store it now');
@@ -75,7 +73,7 @@ export function registerAccess(program: Command): void {
     .requiredOption('--order <uuid>', 'Waldur order UUID')
     .option('--resource <uuid>', 'Waldur marketplace resource UUID, if it exists')
     .action(async (o: { customer: string; customerName?: string; project: string; user: string; email: string; offering: string; plan: string; order: string; resource?: string }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<{ access: AccessView; api_key: { key: string } | null; created: boolean }>('/accesses/from-order', {
+      const res = await new ApiClient(globals(cmd)).post<{ access: AccessView; api_key: { key: string } | null; created: boolean }>('/accesses/from-order', {
         customer: o.customer,
         ...(o.customerName ? { customer_name: o.customerName } : {}),
         project: o.project,
@@ -86,7 +84,7 @@ export function registerAccess(program: Command): void {
         order: o.order,
         ...(o.resource ? { resource: o.resource } : {}),
       });
-      emit(g(cmd).json, res, () => {
+      emit(globals(cmd).json, res, () => {
         console.log(`access:  ${res.access.id}`);
         if (res.api_key) {
           console.log(`api key: ${res.api_key.key}`);
@@ -100,7 +98,7 @@ export function registerAccess(program: Command): void {
     .description('show an access, its quota and keys (by id, or by marketplace order with --order)')
     .option('--order <uuid>', 'find the access created by this marketplace order')
     .action(async (id: string | undefined, o: { order?: string }, cmd: Command) => {
-      const api = new ApiClient(g(cmd));
+      const api = new ApiClient(globals(cmd));
       let access: AccessView;
       if (o.order) {
         const res = await api.get<{ items: AccessView[] }>(`/accesses?order=${seg(o.order)}`);
@@ -112,7 +110,7 @@ export function registerAccess(program: Command): void {
         throw new CliError('give an access id or --order UUID', { exitCode: 2 });
       }
       const keys = await api.get<{ items: Record<string, unknown>[] }>(`/accesses/${seg(access.id)}/keys`);
-      emit(g(cmd).json, { ...access, keys: keys.items }, () => {
+      emit(globals(cmd).json, { ...access, keys: keys.items }, () => {
         printAccess(access);
         console.log('');
         printTable(keys.items, ['id', 'prefix', 'name', 'status', 'created_at', 'expires_at', 'last_used_at']);
@@ -128,8 +126,8 @@ export function registerAccess(program: Command): void {
     .action(async (o: { tenant?: string; email?: string; agent?: string; status?: string; limit: number }, cmd: Command) => {
       const q = new URLSearchParams({ limit: String(o.limit) });
       for (const k of ['tenant', 'email', 'agent', 'status'] as const) if (o[k]) q.set(k, o[k]);
-      const res = await new ApiClient(g(cmd)).get<{ items: AccessView[] }>(`/accesses?${q}`);
-      emit(g(cmd).json, res, () =>
+      const res = await new ApiClient(globals(cmd)).get<{ items: AccessView[] }>(`/accesses?${q}`);
+      emit(globals(cmd).json, res, () =>
         printTable(
           res.items.map((x) => ({ ...x, tenant: x.tenant_name, status: x.effective_status, quota: `${x.quota.used}/${x.quota.limit} ${x.quota.period}` })),
           ['id', 'tenant', 'agent_id', 'email', 'status', 'quota', 'created_at'],
@@ -141,8 +139,8 @@ export function registerAccess(program: Command): void {
       .description(action === 'terminate' ? 'terminate an access and revoke all its keys (every replica within a second)' : `${action} an access`)
       .option('--reason <text>', 'recorded in the audit log')
       .action(async (id: string, o: { reason?: string }, cmd: Command) => {
-        const res = await new ApiClient(g(cmd)).post<AccessView>(`/accesses/${seg(id)}/${action}`, o.reason ? { reason: o.reason } : {});
-        emit(g(cmd).json, res, () => console.log(`access ${id}: ${res.status}`));
+        const res = await new ApiClient(globals(cmd)).post<AccessView>(`/accesses/${seg(id)}/${action}`, o.reason ? { reason: o.reason } : {});
+        emit(globals(cmd).json, res, () => console.log(`access ${id}: ${res.status}`));
       });
   }
   a.command('update <id>')
@@ -157,7 +155,7 @@ export function registerAccess(program: Command): void {
       if (o.period !== undefined) body.period = o.period;
       if (o.rateLimit !== undefined) body.rate_limit_per_minute = o.rateLimit;
       if (o.expires !== undefined) body.expires_at = o.expires;
-      const res = await new ApiClient(g(cmd)).patch<AccessView>(`/accesses/${seg(id)}`, body);
-      emit(g(cmd).json, res, () => printAccess(res));
+      const res = await new ApiClient(globals(cmd)).patch<AccessView>(`/accesses/${seg(id)}`, body);
+      emit(globals(cmd).json, res, () => printAccess(res));
     });
 }

@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { lockHolder } from '../../lib/datadir-lock.ts';
-import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, seg, globals } from '../client.ts';
 import { cliConfig, withDirectDeps } from '../direct.ts';
 import { emit, printTable } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 export function registerAdmin(program: Command): void {
   const admin = program.command('admin').description('admin access');
@@ -18,11 +16,11 @@ export function registerAdmin(program: Command): void {
       const config = cliConfig();
       let created: { id: string; name: string; token: string };
       if (config.mode === 'embedded' && lockHolder(config.dataDir) !== undefined) {
-        created = await new ApiClient(g(cmd)).post('/admin-tokens', { name: o.name });
+        created = await new ApiClient(globals(cmd)).post('/admin-tokens', { name: o.name });
       } else {
         created = await withDirectDeps('admin token create', (deps) => deps.services.adminTokens.create(o.name, { actor: `cli:${safeUser()}` }));
       }
-      emit(g(cmd).json, created, () => {
+      emit(globals(cmd).json, created, () => {
         console.log(created.token);
         console.error(`admin token "${created.name}" created (id ${created.id}); it is shown only this once`);
       });
@@ -31,15 +29,15 @@ export function registerAdmin(program: Command): void {
     .command('list')
     .description('list admin tokens (names and dates, never the tokens)')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/admin-tokens');
-      emit(g(cmd).json, res, () => printTable(res.items, ['id', 'name', 'created_at', 'last_used_at', 'revoked_at']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/admin-tokens');
+      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'name', 'created_at', 'last_used_at', 'revoked_at']));
     });
   token
     .command('revoke <idOrName>')
     .description('revoke an admin token')
     .action(async (ref: string, _o, cmd: Command) => {
-      await new ApiClient(g(cmd)).request('POST', `/admin-tokens/${seg(ref)}/revoke`);
-      emit(g(cmd).json, { revoked: ref }, () => console.log(`revoked ${ref}`));
+      await new ApiClient(globals(cmd)).request('POST', `/admin-tokens/${seg(ref)}/revoke`);
+      emit(globals(cmd).json, { revoked: ref }, () => console.log(`revoked ${ref}`));
     });
 }
 

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, seg, globals } from '../client.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { durationMsArg, intArg, jsonArg, textArg } from '../parse.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 interface VersionOpts {
   provider?: string;
@@ -67,8 +65,8 @@ export function registerAgents(program: Command): void {
   a.command('list')
     .description('list agents')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/agents');
-      emit(g(cmd).json, res, () =>
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/agents');
+      emit(globals(cmd).json, res, () =>
         printTable(
           res.items.map((x) => ({ ...x, provider: (x.published as { provider?: string } | null)?.provider, model: (x.published as { model?: string } | null)?.model })),
           ['id', 'name', 'published_version', 'latest_version', 'provider', 'model'],
@@ -78,44 +76,44 @@ export function registerAgents(program: Command): void {
   a.command('show <id>')
     .description('show an agent and its versions')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<AgentDetail>(`/agents/${seg(id)}`);
-      emit(g(cmd).json, res, () => printAgent(res));
+      const res = await new ApiClient(globals(cmd)).get<AgentDetail>(`/agents/${seg(id)}`);
+      emit(globals(cmd).json, res, () => printAgent(res));
     });
   versionOptions(a.command('create <id>').description('create an agent; version 1 is published unless --draft'))
     .option('--tenant <uuid>', 'make it a private agent of this tenant')
     .option('--draft', 'do not publish version 1')
     .action(async (id: string, o: VersionOpts & { tenant?: string; draft?: boolean }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<AgentDetail>('/agents', { id, ...body(o), ...(o.tenant ? { tenant_id: o.tenant } : {}), publish: !o.draft });
-      emit(g(cmd).json, res, () => console.log(`agent ${id} created (version 1${o.draft ? ', not published' : ', published'})`));
+      const res = await new ApiClient(globals(cmd)).post<AgentDetail>('/agents', { id, ...body(o), ...(o.tenant ? { tenant_id: o.tenant } : {}), publish: !o.draft });
+      emit(globals(cmd).json, res, () => console.log(`agent ${id} created (version 1${o.draft ? ', not published' : ', published'})`));
     });
   versionOptions(a.command('update <id>').description('change an agent; a change to what it does makes a new (unpublished) version'))
     .option('--publish', 'publish the new version right away')
     .action(async (id: string, o: VersionOpts & { publish?: boolean }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).patch<AgentDetail>(`/agents/${seg(id)}`, { ...body(o), publish: Boolean(o.publish) });
-      emit(g(cmd).json, res, () => console.log(`agent ${id}: latest version ${res.latest_version}, published ${res.published_version ?? 'none'}`));
+      const res = await new ApiClient(globals(cmd)).patch<AgentDetail>(`/agents/${seg(id)}`, { ...body(o), publish: Boolean(o.publish) });
+      emit(globals(cmd).json, res, () => console.log(`agent ${id}: latest version ${res.latest_version}, published ${res.published_version ?? 'none'}`));
     });
   a.command('publish <id>')
     .description('publish a version')
     .requiredOption('--version <n>', 'version to publish', intArg)
     .action(async (id: string, o: { version: number }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<AgentDetail>(`/agents/${seg(id)}/publish`, { version: o.version });
-      emit(g(cmd).json, res, () => console.log(`agent ${id}: version ${res.published_version} published`));
+      const res = await new ApiClient(globals(cmd)).post<AgentDetail>(`/agents/${seg(id)}/publish`, { version: o.version });
+      emit(globals(cmd).json, res, () => console.log(`agent ${id}: version ${res.published_version} published`));
     });
   a.command('rollback <id>')
     .description('publish an older version (default: the one before the published one)')
     .option('--to <n>', 'version to go back to', intArg)
     .action(async (id: string, o: { to?: number }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<AgentDetail>(`/agents/${seg(id)}/rollback`, o.to === undefined ? {} : { to: o.to });
-      emit(g(cmd).json, res, () => console.log(`agent ${id}: rolled back to version ${res.published_version}`));
+      const res = await new ApiClient(globals(cmd)).post<AgentDetail>(`/agents/${seg(id)}/rollback`, o.to === undefined ? {} : { to: o.to });
+      emit(globals(cmd).json, res, () => console.log(`agent ${id}: rolled back to version ${res.published_version}`));
     });
   a.command('test <id>')
     .description('run the published version with a message and print the answer')
     .requiredOption('--message <text>', 'the message to send')
     .action(async (id: string, o: { message: string }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).post<Record<string, unknown> & { output: string; usage: { input_tokens: number; output_tokens: number } }>(`/agents/${seg(id)}/runs`, {
+      const res = await new ApiClient(globals(cmd)).post<Record<string, unknown> & { output: string; usage: { input_tokens: number; output_tokens: number } }>(`/agents/${seg(id)}/runs`, {
         message: o.message,
       });
-      emit(g(cmd).json, res, () => {
+      emit(globals(cmd).json, res, () => {
         console.log(res.output);
         console.error(`\nrun ${String(res.id)} · version ${String(res.agent_version)} · ${String(res.latency_ms)} ms · ${res.usage.input_tokens} in / ${res.usage.output_tokens} out tokens · ${String(res.attempts)} attempt(s)`);
       });
@@ -124,7 +122,7 @@ export function registerAgents(program: Command): void {
     .description('recent runs of an agent')
     .option('--limit <n>', 'how many', intArg, 20)
     .action(async (id: string, o: { limit: number }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>(`/agents/${seg(id)}/runs?limit=${o.limit}`);
-      emit(g(cmd).json, res, () => printTable(res.items, ['id', 'agent_version', 'channel', 'status', 'latency_ms', 'attempts', 'created_at', 'error']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/agents/${seg(id)}/runs?limit=${o.limit}`);
+      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'agent_version', 'channel', 'status', 'latency_ms', 'attempts', 'created_at', 'error']));
     });
 }

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { createWriteStream, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { ADMIN_PREFIX, ApiClient, CliError, resolveTarget, type GlobalOptions, type Problem } from '../client.ts';
+import { ADMIN_PREFIX, ApiClient, CliError, resolveTarget, type GlobalOptions, type Problem, globals } from '../client.ts';
 import { emit, printTable } from '../output.ts';
 import { intArg } from '../parse.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 export function registerAudit(program: Command): void {
   const a = program.command('audit').description('the audit log: who did what, when, from where');
@@ -21,8 +19,8 @@ export function registerAudit(program: Command): void {
       if (o.actor) q.set('actor', o.actor);
       if (o.action) q.set('action', o.action);
       if (o.tenant) q.set('tenant', o.tenant);
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>(`/audit?${q}`);
-      emit(g(cmd).json, res, () => printTable(res.items, ['at', 'actor', 'action', 'target_type', 'target_id', 'ip', 'details']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/audit?${q}`);
+      emit(globals(cmd).json, res, () => printTable(res.items, ['at', 'actor', 'action', 'target_type', 'target_id', 'ip', 'details']));
     });
   a.command('export')
     .description('write audit events, oldest first, as JSON lines (streamed; to stdout or --output)')
@@ -33,15 +31,15 @@ export function registerAudit(program: Command): void {
       const q = new URLSearchParams();
       if (o.since) q.set('since', o.since);
       if (o.until) q.set('until', o.until);
-      const n = await streamTo(g(cmd), `/audit/export${q.size > 0 ? `?${q}` : ''}`, o.output);
+      const n = await streamTo(globals(cmd), `/audit/export${q.size > 0 ? `?${q}` : ''}`, o.output);
       if (o.output) console.error(`exported ${n} audit event(s) to ${o.output}`);
     });
   a.command('prune')
     .description('delete audit events older than a duration (at least 1d); the prune itself is audited')
     .requiredOption('--older-than <duration>', 'e.g. 90d')
     .action(async (o: { olderThan: string }, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).post<{ deleted: number; before: string }>('/audit/prune', { older_than: o.olderThan });
-      emit(g(cmd).json, r, () => console.log(`deleted ${r.deleted} audit event(s) older than ${r.before}`));
+      const r = await new ApiClient(globals(cmd)).post<{ deleted: number; before: string }>('/audit/prune', { older_than: o.olderThan });
+      emit(globals(cmd).json, r, () => console.log(`deleted ${r.deleted} audit event(s) older than ${r.before}`));
     });
 }
 

@@ -5,11 +5,10 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.ts';
 import { lockHolder } from '../../lib/datadir-lock.ts';
-import { ApiClient, CliError, type GlobalOptions } from '../client.ts';
+import { ApiClient, CliError, globals } from '../client.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
 import { emit, printTable } from '../output.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 const backupModule = () => import('../../modules/ops/backup.ts');
 
 /** Progress of long operations goes to stderr, so stdout stays the result (or --json). */
@@ -76,7 +75,7 @@ export function registerBackup(program: Command): void {
       let out: { file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; tables: number; rows: number; via: string };
       if (serverHolds(config)) {
         progress('the embedded server holds the database: asking it to take the backup');
-        const r = await new ApiClient(g(cmd)).post<{ file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; manifest: { tables: Record<string, { rows: number }> } }>('/backups');
+        const r = await new ApiClient(globals(cmd)).post<{ file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; manifest: { tables: Record<string, { rows: number }> } }>('/backups');
         const t = Object.values(r.manifest.tables);
         out = { ...r, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'server' };
       } else {
@@ -93,7 +92,7 @@ export function registerBackup(program: Command): void {
           await database.close();
         }
       }
-      emit(g(cmd).json, out, () => {
+      emit(globals(cmd).json, out, () => {
         console.log(out.path);
         console.error(`backup ${out.file}: ${mb(out.bytes)}, ${out.tables} tables, ${out.rows} rows, sha256 ${out.sha256.slice(0, 16)}…, checksum verified, ${out.ms} ms`);
         if (out.removed.length > 0) console.error(`retention removed ${out.removed.length} older backup(s): ${out.removed.join(', ')}`);
@@ -108,7 +107,7 @@ export function registerBackup(program: Command): void {
       const { backupDir, listBackups } = await backupModule();
       const dir = o.dir ? resolve(o.dir) : backupDir(config);
       const items = listBackups(dir).reverse();
-      emit(g(cmd).json, { dir, items }, () => {
+      emit(globals(cmd).json, { dir, items }, () => {
         console.error(`backups in ${dir}`);
         printTable(
           items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING' })),
@@ -134,7 +133,7 @@ export function registerBackup(program: Command): void {
       let out: Out;
       if (serverHolds(config) && dirname(path) === backupDir(config)) {
         progress('the embedded server holds the database: it verifies the backup and records the result');
-        const r = await new ApiClient(g(cmd)).post<Out>('/backups/verify', { file: basename(path) });
+        const r = await new ApiClient(globals(cmd)).post<Out>('/backups/verify', { file: basename(path) });
         out = { ...r, manifest: undefined };
       } else {
         const v = await verifyBackup(path, { progress, ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) });
@@ -154,7 +153,7 @@ export function registerBackup(program: Command): void {
           }
         }
       }
-      emit(g(cmd).json, { ...out, manifest: undefined }, () => {
+      emit(globals(cmd).json, { ...out, manifest: undefined }, () => {
         if (!out.checksum.ok) {
           console.error(`verify ${out.file}: FAILED: checksum: ${out.checksum.problems.join('; ')}`);
           return;
@@ -245,7 +244,7 @@ export function registerBackup(program: Command): void {
         await database.close();
       }
       const result = { restored: basename(path), target, created_at: manifest.created_at, previous };
-      emit(g(cmd).json, result, () => {
+      emit(globals(cmd).json, result, () => {
         console.log(`restored ${basename(path)} (data of ${manifest.created_at}) into the ${target}`);
         if (previous) console.error(`the replaced database is kept in ${previous}; delete it once you are satisfied`);
         if (config.mode === 'cluster') console.error('restart the api and worker replicas so no process keeps state from before the restore');

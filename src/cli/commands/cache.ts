@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { ApiClient, type GlobalOptions } from '../client.ts';
+import { ApiClient, globals } from '../client.ts';
 import { emit } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 /** agentctl cache warm (added to the `cache` group that `cache check` lives in). */
 export function registerCache(program: Command): void {
@@ -12,7 +10,7 @@ export function registerCache(program: Command): void {
     .description('load published agents and recently used API keys into the caches of every replica (after a deploy or a flush)')
     .option('--since <duration>', 'warm the keys used within this long', '24h')
     .action(async (o: { since: string }, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).post<{ agents: number; keys: number; since: string; ms: number }>('/cache/warm', { since: o.since });
-      emit(g(cmd).json, r, () => console.log(`warmed ${r.agents} agent definition(s) and ${r.keys} API key(s) used since ${r.since} in ${r.ms} ms; every other replica warms itself too`));
+      const r = await new ApiClient(globals(cmd)).post<{ agents: number; keys: number; since: string; ms: number }>('/cache/warm', { since: o.since });
+      emit(globals(cmd).json, r, () => console.log(`warmed ${r.agents} agent definition(s) and ${r.keys} API key(s) used since ${r.since} in ${r.ms} ms; every other replica warms itself too`));
     });
 }

@@ -2,11 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockHolder } from '../../lib/datadir-lock.ts';
-import { ADMIN_PREFIX, resolveTarget, type GlobalOptions, type Problem } from '../client.ts';
+import { ADMIN_PREFIX, resolveTarget, type Problem, globals } from '../client.ts';
 import { cliConfig } from '../direct.ts';
 import { printJson } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 // The report's shape (src/modules/ops/doctor.ts), repeated here so API-only runs load nothing else.
 type Status = 'ok' | 'warn' | 'critical';
@@ -86,7 +84,7 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('run every diagnostic (database, Redis, migrations, pool, slow queries, webhooks, usage sync, providers, maintenance, disk, backups) with the runbook fix for each problem; exit 1 on critical')
     .action(async (_o, cmd: Command) => {
-      const gopts = g(cmd);
+      const gopts = globals(cmd);
       const t = resolveTarget(gopts);
       const answer = await askServer(t.url, t.token);
       let report: Report;

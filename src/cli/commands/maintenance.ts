@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { ApiClient, type GlobalOptions } from '../client.ts';
+import { ApiClient, globals } from '../client.ts';
 import { emit, printFields } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 interface MaintenanceState {
   on: boolean;
@@ -30,23 +28,23 @@ export function registerMaintenance(program: Command): void {
     .option('--message <text>', 'the message customers get (one line)')
     .option('--retry-after <seconds>', 'the Retry-After customers get, in seconds (default 300)', secondsArg)
     .action(async (o: { message?: string; retryAfter?: number }, cmd: Command) => {
-      const s = await new ApiClient(g(cmd)).request<MaintenanceState>('PUT', '/maintenance', {
+      const s = await new ApiClient(globals(cmd)).request<MaintenanceState>('PUT', '/maintenance', {
         on: true,
         ...(o.message !== undefined ? { message: o.message } : {}),
         ...(o.retryAfter !== undefined ? { retry_after: o.retryAfter } : {}),
       });
-      emit(g(cmd).json, s.body, () => console.log(describe(s.body)));
+      emit(globals(cmd).json, s.body, () => console.log(describe(s.body)));
     });
   m.command('off')
     .description('open the customer API again on every replica')
     .action(async (_o, cmd: Command) => {
-      const s = await new ApiClient(g(cmd)).request<MaintenanceState>('PUT', '/maintenance', { on: false });
-      emit(g(cmd).json, s.body, () => console.log(describe(s.body)));
+      const s = await new ApiClient(globals(cmd)).request<MaintenanceState>('PUT', '/maintenance', { on: false });
+      emit(globals(cmd).json, s.body, () => console.log(describe(s.body)));
     });
   m.command('status')
     .description('show whether maintenance mode is on, since when, by whom, with which message')
     .action(async (_o, cmd: Command) => {
-      const s = await new ApiClient(g(cmd)).get<MaintenanceState>('/maintenance');
-      emit(g(cmd).json, s, () => printFields({ ...s }));
+      const s = await new ApiClient(globals(cmd)).get<MaintenanceState>('/maintenance');
+      emit(globals(cmd).json, s, () => printFields({ ...s }));
     });
 }

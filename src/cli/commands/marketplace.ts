@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, seg, globals } from '../client.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { intArg } from '../parse.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 interface Offering {
   offering: string;
@@ -48,8 +46,8 @@ export function registerMarketplace(program: Command): void {
       if (o.name) body.name = o.name;
       if (o.defaultQuota !== undefined) body.default_quota = o.defaultQuota;
       if (o.plan !== undefined) body.plan = { plan: o.plan, quota: o.quota, period: o.period, ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}) };
-      const res = await new ApiClient(g(cmd)).post<Offering>('/offerings', body);
-      emit(g(cmd).json, res, () => printOffering(res));
+      const res = await new ApiClient(globals(cmd)).post<Offering>('/offerings', body);
+      emit(globals(cmd).json, res, () => printOffering(res));
     });
   off
     .command('plan')
@@ -61,28 +59,28 @@ export function registerMarketplace(program: Command): void {
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .option('--name <name>', 'plan name')
     .action(async (o: { offering: string; plan: string; quota: number; period: string; rateLimit?: number; name?: string }, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).request<Offering>('PUT', `/offerings/${seg(o.offering)}/plans`, {
+      const res = await new ApiClient(globals(cmd)).request<Offering>('PUT', `/offerings/${seg(o.offering)}/plans`, {
         plan: o.plan,
         quota: o.quota,
         period: o.period,
         ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}),
         ...(o.name ? { name: o.name } : {}),
       });
-      emit(g(cmd).json, res.body, () => printOffering(res.body));
+      emit(globals(cmd).json, res.body, () => printOffering(res.body));
     });
   off
     .command('list')
     .description('list mapped offerings')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Offering[] }>('/offerings');
-      emit(g(cmd).json, res, () => printTable(res.items.map((x) => ({ ...x, plans: x.plans.length })), ['offering', 'agent_id', 'name', 'plans', 'default_quota']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Offering[] }>('/offerings');
+      emit(globals(cmd).json, res, () => printTable(res.items.map((x) => ({ ...x, plans: x.plans.length })), ['offering', 'agent_id', 'name', 'plans', 'default_quota']));
     });
   off
     .command('show <uuid>')
     .description('show a mapped offering and its plans')
     .action(async (uuid: string, _o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<Offering>(`/offerings/${seg(uuid)}`);
-      emit(g(cmd).json, res, () => printOffering(res));
+      const res = await new ApiClient(globals(cmd)).get<Offering>(`/offerings/${seg(uuid)}`);
+      emit(globals(cmd).json, res, () => printOffering(res));
     });
 
   const mp = program.command('marketplace').description('the Waldur marketplace loop');
@@ -91,7 +89,7 @@ export function registerMarketplace(program: Command): void {
     .option('--full', 'also create missing accesses and terminate accesses whose resource is gone')
     .option('--force', 'with --full: terminate even when Waldur lists no resource at all for an offering')
     .action(async (o: { full?: boolean; force?: boolean }, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).post<{
+      const r = await new ApiClient(globals(cmd)).post<{
         offerings: number;
         orders: { order: string; type: string; status: string; access_id: string | null; detail?: string }[];
         created: { resource: string; access_id: string }[];
@@ -99,7 +97,7 @@ export function registerMarketplace(program: Command): void {
         skipped: { offering: string; reason: string }[];
         errors: { ref: string; error: string }[];
       }>('/marketplace/sync', { full: Boolean(o.full), force: Boolean(o.force) });
-      emit(g(cmd).json, r, () => {
+      emit(globals(cmd).json, r, () => {
         console.log(`${r.offerings} offering(s) polled; ${r.orders.length} order(s) processed`);
         for (const x of r.orders) console.log(`  order ${x.order} (${x.type}): ${x.status}${x.access_id ? ` → access ${x.access_id}` : ''}${x.detail ? ` (${x.detail})` : ''}`);
         if (o.full) {
@@ -118,8 +116,8 @@ export function registerMarketplace(program: Command): void {
     .option('--limit <n>', 'at most this many', intArg, 50)
     .action(async (o: { status?: string; limit: number }, cmd: Command) => {
       const q = new URLSearchParams({ limit: String(o.limit), ...(o.status ? { status: o.status } : {}) });
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>(`/marketplace/orders?${q}`);
-      emit(g(cmd).json, res, () => printTable(res.items, ['order', 'type', 'waldur_state', 'status', 'access_id', 'attempts', 'updated_at', 'last_error']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/marketplace/orders?${q}`);
+      emit(globals(cmd).json, res, () => printTable(res.items, ['order', 'type', 'waldur_state', 'status', 'access_id', 'attempts', 'updated_at', 'last_error']));
     });
 
   const wh = program.command('webhooks').description('inbound webhook deliveries');
@@ -129,14 +127,14 @@ export function registerMarketplace(program: Command): void {
     .option('--limit <n>', 'at most this many', intArg, 50)
     .action(async (o: { status?: string; limit: number }, cmd: Command) => {
       const q = new URLSearchParams({ limit: String(o.limit), ...(o.status ? { status: o.status } : {}) });
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>(`/webhooks?${q}`);
-      emit(g(cmd).json, res, () => printTable(res.items, ['id', 'received_at', 'verification', 'status', 'event_type', 'order', 'attempts', 'error']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/webhooks?${q}`);
+      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'received_at', 'verification', 'status', 'event_type', 'order', 'attempts', 'error']));
     });
   wh.command('show <id>')
     .description('one delivery: headers (without credentials), body, verification, processing')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<Record<string, unknown> & { body: string }>(`/webhooks/${seg(id)}`);
-      emit(g(cmd).json, res, () => {
+      const res = await new ApiClient(globals(cmd)).get<Record<string, unknown> & { body: string }>(`/webhooks/${seg(id)}`);
+      emit(globals(cmd).json, res, () => {
         const { body, ...rest } = res;
         printFields(rest);
         console.log(`body:\n${body}`);
@@ -145,7 +143,7 @@ export function registerMarketplace(program: Command): void {
   wh.command('replay <id>')
     .description('process a stored delivery again (the order is re-read from Waldur)')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).request<Record<string, unknown>>('POST', `/webhooks/${seg(id)}/replay`);
-      emit(g(cmd).json, res.body, () => console.log(`delivery ${id} queued again${res.body.order ? ` (order ${res.body.order as string})` : ''}`));
+      const res = await new ApiClient(globals(cmd)).request<Record<string, unknown>>('POST', `/webhooks/${seg(id)}/replay`);
+      emit(globals(cmd).json, res.body, () => console.log(`delivery ${id} queued again${res.body.order ? ` (order ${res.body.order as string})` : ''}`));
     });
 }

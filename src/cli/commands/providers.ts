@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { readNamedEnv } from '../../config/index.ts';
-import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, seg, globals } from '../client.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { jsonArg } from '../parse.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -27,19 +25,19 @@ export function registerProviders(program: Command): void {
       if (o.apiKeyEnv) apiKey = readNamedEnv(o.apiKeyEnv);
       if (o.apiKeyStdin) apiKey = await readStdin();
       const body = { id, kind: o.kind, base_url: o.baseUrl, default_model: o.model, api_key: apiKey, settings: o.settings ?? {} };
-      const res = await new ApiClient(g(cmd)).post<Record<string, unknown>>('/providers', body);
-      emit(g(cmd).json, res, () => console.log(`provider ${id} added (${String(res.label)})`));
+      const res = await new ApiClient(globals(cmd)).post<Record<string, unknown>>('/providers', body);
+      emit(globals(cmd).json, res, () => console.log(`provider ${id} added (${String(res.label)})`));
     });
   p.command('list')
     .description('list providers')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/providers');
-      emit(g(cmd).json, res, () => printTable(res.items, ['id', 'kind', 'base_url', 'default_model', 'has_api_key', 'label']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/providers');
+      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'kind', 'base_url', 'default_model', 'has_api_key', 'label']));
     });
   p.command('show <id>')
     .description('show a provider (never its key)')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<Record<string, unknown>>(`/providers/${seg(id)}`);
-      emit(g(cmd).json, res, () => printFields(res));
+      const res = await new ApiClient(globals(cmd)).get<Record<string, unknown>>(`/providers/${seg(id)}`);
+      emit(globals(cmd).json, res, () => printFields(res));
     });
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { ApiClient, CliError, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, CliError, seg, globals } from '../client.ts';
 import { emit, printTable } from '../output.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 const NAMES = ['webhook', 'session', 'pepper'];
 
 function nameArg(v: string): string {
@@ -30,8 +29,8 @@ export function registerSecrets(program: Command): void {
   s.command('status')
     .description('versions, sources and retire times of each managed secret (never the values)')
     .action(async (_o, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).get<{ items: Status[] }>('/secrets');
-      emit(g(cmd).json, r, () => {
+      const r = await new ApiClient(globals(cmd)).get<{ items: Status[] }>('/secrets');
+      emit(globals(cmd).json, r, () => {
         printTable(
           r.items.map((i) => ({ ...i, configured: i.configured ? 'yes' : 'no', accepted: i.accepted_versions, current: i.current_version, previous_retires_at: i.previous_retires_at })),
           ['name', 'configured', 'source', 'current', 'accepted', 'previous_retires_at'],
@@ -47,10 +46,10 @@ export function registerSecrets(program: Command): void {
     .option('--overlap <duration>', 'how long the old value is still accepted (default 24h; pepper 30d)')
     .action(async (name: string, o: { overlap?: string }, cmd: Command) => {
       nameArg(name);
-      const r = await new ApiClient(g(cmd)).post<{ name: string; version: number; secret?: string; previous_accepted_until: string | null; note: string }>(`/secrets/${seg(name)}/rotate`, {
+      const r = await new ApiClient(globals(cmd)).post<{ name: string; version: number; secret?: string; previous_accepted_until: string | null; note: string }>(`/secrets/${seg(name)}/rotate`, {
         ...(o.overlap ? { overlap: o.overlap } : {}),
       });
-      emit(g(cmd).json, r, () => {
+      emit(globals(cmd).json, r, () => {
         if (r.secret) console.log(r.secret);
         console.error(`${r.name} rotated to version ${r.version}${r.secret ? ' (the secret above is shown only this once)' : ''}`);
         console.error(r.previous_accepted_until ? `the previous value is accepted until ${r.previous_accepted_until}` : 'there was no previous value');
@@ -62,8 +61,8 @@ export function registerSecrets(program: Command): void {
     .option('--force', 'pepper: retire even though keys are still hashed with an older version (they stop working)')
     .action(async (name: string, o: { force?: boolean }, cmd: Command) => {
       nameArg(name);
-      const r = await new ApiClient(g(cmd)).post<{ name: string; retired: number; keys_broken: number }>(`/secrets/${seg(name)}/retire-previous`, { force: Boolean(o.force) });
-      emit(g(cmd).json, r, () => {
+      const r = await new ApiClient(globals(cmd)).post<{ name: string; retired: number; keys_broken: number }>(`/secrets/${seg(name)}/retire-previous`, { force: Boolean(o.force) });
+      emit(globals(cmd).json, r, () => {
         console.log(r.retired > 0 ? `${r.name}: ${r.retired} previous version(s) retired; only the current one is accepted` : `${r.name}: no previous version was still accepted`);
         if (r.keys_broken > 0) console.error(`${r.keys_broken} key(s) hashed with a retired pepper no longer work`);
       });

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { ApiClient, type GlobalOptions } from '../client.ts';
+import { ApiClient, globals } from '../client.ts';
 import { emit } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 /** agentctl sessions revoke-all: ends every portal session on every replica (audited). */
 export function registerSessions(program: Command): void {
@@ -10,7 +8,7 @@ export function registerSessions(program: Command): void {
   s.command('revoke-all')
     .description('revoke every portal session (users sign in again); use after a session secret leak')
     .action(async (_o, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).post<{ revoked: number; revoked_before: string }>('/sessions/revoke-all');
-      emit(g(cmd).json, r, () => console.log(`revoked ${r.revoked} session(s); every session created before ${r.revoked_before} is invalid`));
+      const r = await new ApiClient(globals(cmd)).post<{ revoked: number; revoked_before: string }>('/sessions/revoke-all');
+      emit(globals(cmd).json, r, () => console.log(`revoked ${r.revoked} session(s); every session created before ${r.revoked_before} is invalid`));
     });
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../config/index.ts';
-import { ApiClient, CliError, type GlobalOptions } from '../client.ts';
+import { ApiClient, CliError, globals } from '../client.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
 import { emit, printFields } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 // The server, the database drivers and Redis are imported by the commands that use them, not at
 // load time: importing the whole platform costs ~1.5 s, which every API command would otherwise pay.
@@ -17,7 +15,7 @@ export function registerSystem(program: Command): void {
   program
     .command('version')
     .description('print the agentctl version (no server needed)')
-    .action((_o, cmd: Command) => emit(g(cmd).json, { version: VERSION }, () => console.log(VERSION)));
+    .action((_o, cmd: Command) => emit(globals(cmd).json, { version: VERSION }, () => console.log(VERSION)));
 
   for (const [name, role, desc] of [
     ['up', 'all', 'run the API and the job worker in one process (what npm start does)'],
@@ -44,7 +42,7 @@ export function registerSystem(program: Command): void {
       try {
         const applied = await runMigrations(database);
         const total = await appliedCount(database);
-        emit(g(cmd).json, { applied, total, shipped: shippedMigrations().length }, () =>
+        emit(globals(cmd).json, { applied, total, shipped: shippedMigrations().length }, () =>
           console.log(applied > 0 ? `applied ${applied} migration(s); ${total} in total` : `database is up to date (${total} migrations)`),
         );
       } finally {
@@ -81,7 +79,7 @@ export function registerSystem(program: Command): void {
           migrations_pending: Math.max(0, shipped - applied),
           pool_size: config.mode === 'cluster' ? config.DATABASE_POOL_SIZE : 1,
         };
-        emit(g(cmd).json, report, () => printFields(report));
+        emit(globals(cmd).json, report, () => printFields(report));
         if (report.migrations_pending > 0) process.exitCode = 1;
       } finally {
         await database.close();
@@ -97,7 +95,7 @@ export function registerSystem(program: Command): void {
       const { createRedis } = await cacheClient();
       const redis = createRedis(config);
       if (!redis) {
-        emit(g(cmd).json, { status: 'not_configured', detail: 'REDIS_URL is not set: caches and rate limits are in-process' }, () =>
+        emit(globals(cmd).json, { status: 'not_configured', detail: 'REDIS_URL is not set: caches and rate limits are in-process' }, () =>
           console.log('not configured: REDIS_URL is not set; caches and rate limits are in-process (embedded mode)'),
         );
         return;
@@ -125,7 +123,7 @@ export function registerSystem(program: Command): void {
         const info = await redis.client.info('memory');
         const used = /used_memory_human:(\S+)/.exec(info)?.[1];
         const report = { status: 'ok', latency_ms: Math.round(performance.now() - t0), used_memory: used ?? null };
-        emit(g(cmd).json, report, () => printFields(report));
+        emit(globals(cmd).json, report, () => printFields(report));
       } catch (err) {
         throw new CliError(`redis unreachable: ${(err as Error).message}`);
       } finally {
@@ -137,9 +135,9 @@ export function registerSystem(program: Command): void {
     .command('health')
     .description('print /health of a running platform; exit non-zero unless healthy')
     .action(async (_o, cmd: Command) => {
-      const api = new ApiClient(g(cmd));
+      const api = new ApiClient(globals(cmd));
       const res = await api.request<Record<string, unknown>>('GET', '/health', undefined, { auth: false, accept: [503], timeoutMs: 10_000 });
-      emit(g(cmd).json, res.body, () => printFields(res.body));
+      emit(globals(cmd).json, res.body, () => printFields(res.body));
       if (res.body.status !== 'healthy') process.exitCode = 1;
     });
 }

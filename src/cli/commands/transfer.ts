@@ -1,12 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliError, type GlobalOptions } from '../client.ts';
+import { CliError, globals } from '../client.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
 import { emit } from '../output.ts';
 import { cliActor, confirm, progressLine } from './backup.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 /**
  * agentctl export / import: move a whole installation to another database, e.g. an embedded one
@@ -40,7 +38,7 @@ export function registerTransfer(program: Command): void {
         const h = await exportInstallation({ config, database, master, file, audit: new AuditService({ db: database.db, clock: systemClock }), ctx: cliActor(), progress: progressLine('export') });
         const rows = h.tables.reduce((n, t) => n + t.rows, 0);
         const out = { file, tables: h.tables.length, rows, migrations: h.migrations.applied, key_fingerprint: h.key_fingerprint, ms: Math.round(performance.now() - t0) };
-        emit(g(cmd).json, out, () => {
+        emit(globals(cmd).json, out, () => {
           console.log(file);
           console.error(`exported ${rows} rows of ${h.tables.length} tables (${h.migrations.applied} migrations) in ${out.ms} ms`);
           console.error('import it with the SAME SECRETS_KEY' + (config.mode === 'embedded' ? ` (the content of ${join(config.dataDir, 'secrets-key')})` : ''));
@@ -89,7 +87,7 @@ export function registerTransfer(program: Command): void {
           throw new CliError(`import refused: ${(err as Error).message}`);
         }
         const out = { imported: r.rows, tables: Object.keys(r.tables).length, target, ms: r.ms };
-        emit(g(cmd).json, out, () => {
+        emit(globals(cmd).json, out, () => {
           console.log(`imported ${r.rows} rows into ${Object.keys(r.tables).length} tables of the ${target}; every table's count and content hash matches the export (${r.ms} ms)`);
           console.error('start the platform on this database with the same SECRETS_KEY; agentctl doctor checks it');
         });

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { ApiClient, seg, type GlobalOptions } from '../client.ts';
+import { ApiClient, seg, globals } from '../client.ts';
 import { emit, printTable } from '../output.ts';
-
-const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
 export function registerUsage(program: Command): Command {
   const u = program.command('usage').description('metered usage (requests, input tokens, output tokens)');
@@ -11,14 +9,14 @@ export function registerUsage(program: Command): Command {
     .option('--access <id>', 'one access')
     .option('--period <YYYY-MM>', 'one month')
     .action(async (o: { access?: string; period?: string }, cmd: Command) => {
-      const api = new ApiClient(g(cmd));
+      const api = new ApiClient(globals(cmd));
       if (o.access) {
         const res = await api.get<{ periods: Record<string, unknown>[] }>(`/accesses/${seg(o.access)}/usage${o.period ? `?period=${seg(o.period)}` : ''}`);
-        emit(g(cmd).json, res, () => printTable(res.periods, ['period', 'requests', 'input_tokens', 'output_tokens']));
+        emit(globals(cmd).json, res, () => printTable(res.periods, ['period', 'requests', 'input_tokens', 'output_tokens']));
         return;
       }
       const res = await api.get<{ period: string; items: Record<string, unknown>[] }>(`/usage${o.period ? `?period=${seg(o.period)}` : ''}`);
-      emit(g(cmd).json, res, () => {
+      emit(globals(cmd).json, res, () => {
         console.log(`period ${res.period}`);
         printTable(res.items, ['access_id', 'requests', 'input_tokens', 'output_tokens']);
       });
@@ -26,8 +24,8 @@ export function registerUsage(program: Command): Command {
   u.command('sync')
     .description('report usage to Waldur now (what the job does every USAGE_SYNC_INTERVAL_MINUTES)')
     .action(async (_o, cmd: Command) => {
-      const r = await new ApiClient(g(cmd)).post<{ accesses: number; reported: number; unchanged: number; refused: number; failed: number; deferred: number; details: { access_id: string; period: string; result: string; error?: string }[] }>('/usage/sync');
-      emit(g(cmd).json, r, () => {
+      const r = await new ApiClient(globals(cmd)).post<{ accesses: number; reported: number; unchanged: number; refused: number; failed: number; deferred: number; details: { access_id: string; period: string; result: string; error?: string }[] }>('/usage/sync');
+      emit(globals(cmd).json, r, () => {
         console.log(`${r.accesses} access(es): ${r.reported} reported, ${r.unchanged} unchanged, ${r.deferred} backing off, ${r.refused} refused, ${r.failed} failed`);
         for (const d of r.details.filter((x) => x.result !== 'reported')) console.log(`  ${d.access_id} ${d.period}: ${d.result}${d.error ? ` (${d.error})` : ''}`);
       });
@@ -36,8 +34,8 @@ export function registerUsage(program: Command): Command {
   u.command('pending')
     .description('usage not yet acknowledged by Waldur: changed totals, failures, refused periods')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(g(cmd)).get<{ items: Record<string, unknown>[] }>('/usage/pending');
-      emit(g(cmd).json, res, () => printTable(res.items, ['access_id', 'period', 'component', 'ledger', 'reported', 'status', 'attempts', 'next_attempt_at', 'last_error']));
+      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/usage/pending');
+      emit(globals(cmd).json, res, () => printTable(res.items, ['access_id', 'period', 'component', 'ledger', 'reported', 'status', 'attempts', 'next_attempt_at', 'last_error']));
     });
   return u;
 }

@@ -6,7 +6,8 @@ import { webhookDeliveries } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { hmacHex, safeEqual } from '../../lib/crypto.ts';
 import { AppError } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { isUuid, newId } from '../../lib/ids.ts';
+import { waldurUuid } from './offerings.ts';
 import { redactUrl } from '../../lib/logger.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import { normalizeUuid, waldurHookEventSchema } from '../../integrations/waldur/types.ts';
@@ -120,7 +121,7 @@ export class WebhookService {
         return { status: 400, code: 'validation_failed', detail: 'the body is not a Waldur event ({created, message, context, event_type}) and names no order_uuid', delivery: row };
       }
     }
-    if (order !== undefined && !/^(?:[0-9a-fA-F]{32}|[0-9a-fA-F-]{36})$/.test(order)) {
+    if (order !== undefined && !waldurUuid.safeParse(order).success) {
       this.metrics.webhookFailures.inc({ reason: 'malformed' });
       const row = await this.insert({ ...base, status: 'rejected', eventType, error: 'order_uuid is not a UUID' });
       return { status: 400, code: 'validation_failed', detail: 'order_uuid is not a UUID', delivery: row };
@@ -190,7 +191,7 @@ export class WebhookService {
   }
 
   async get(id: string): Promise<z.infer<typeof deliveryDetailView>> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('not_found', `webhook delivery ${id} does not exist`);
+    if (!isUuid(id)) throw new AppError('not_found', `webhook delivery ${id} does not exist`);
     const [row] = await this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
     if (!row) throw new AppError('not_found', `webhook delivery ${id} does not exist`);
     return { ...toView(row), headers: row.headers, body: row.body, query: row.query };

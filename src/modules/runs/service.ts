@@ -57,8 +57,6 @@ export interface RunRequest {
    * quota settlement) commits together with the run or not at all.
    */
   onSucceeded?: (tx: Tx, run: RunView) => Promise<void>;
-  /** Runs (outside any transaction) when the run failed or timed out. */
-  onFailed?: (run: RunView) => Promise<void>;
 }
 
 /**
@@ -226,7 +224,6 @@ export class RunService {
     observe(status);
     await this.db.update(runs).set(fields).where(eq(runs.id, id));
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
-    await req.onFailed?.(view);
     throw new AppError(status === 'timeout' ? 'provider_timeout' : 'provider_error', error ?? undefined, { extra: { run_id: id } });
   }
 
