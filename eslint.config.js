@@ -36,6 +36,23 @@ export default tseslint.config(
     },
   },
   {
+    // The HTTP boundary (ADR 0024): services see plain values and throw domain errors; only route
+    // files (routes.ts or routes/*.ts beside their module) may import fastify or src/http.
+    files: ['src/modules/**/*.ts'],
+    ignores: ['src/modules/**/routes.ts', 'src/modules/**/routes/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fastify', '@fastify/*', 'fastify-*'], message: 'Only route files (routes.ts) import fastify; services take plain inputs (ADR 0024).' },
+            { group: ['**/http/*', '**/http'], message: 'Only route files import src/http; throw domain errors (src/lib/errors.ts) instead (ADR 0024).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // node:test's describe/test return promises the runner tracks itself.
     files: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

@@ -5,6 +5,7 @@ import { EventBus } from './db/events.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createRedis, type RedisHandle } from './cache/redis.ts';
 import { JobQueue } from './jobs/queue.ts';
+import type { JobServices } from './jobs/types.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { deriveKey } from './lib/crypto.ts';
 import { createLogger } from './lib/logger.ts';
@@ -18,6 +19,7 @@ import { RunService } from './modules/runs/service.ts';
 import { TenantService } from './modules/tenants/service.ts';
 import { AccessService } from './modules/accesses/service.ts';
 import { GatewayService } from './modules/gateway/service.ts';
+import { Invoker } from './modules/gateway/invoke.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
 import { KeyService } from './modules/keys/service.ts';
@@ -26,11 +28,14 @@ import { QuotaService } from './modules/quota/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
 import { createOps, type OpsServices } from './modules/ops/index.ts';
+import { BackupService } from './modules/ops/backups.ts';
 import { WaldurClient } from './integrations/waldur/client.ts';
 import { AppError } from './lib/errors.ts';
 import { UsageSync } from './modules/marketplace/billing.ts';
 import { OfferingService } from './modules/marketplace/offerings.ts';
 import { OrderProcessor } from './modules/marketplace/orders.ts';
+import { Provisioning } from './modules/marketplace/provisioning.ts';
+import { Reconciler } from './modules/marketplace/reconcile.ts';
 import { MarketplaceJobs } from './modules/marketplace/service.ts';
 import { WebhookService } from './modules/marketplace/webhooks.ts';
 
@@ -61,16 +66,28 @@ export interface Deps {
     accesses: AccessService;
     usage: UsageService;
     limits: RateLimits;
+    /** Authentication of customer callers (API keys) into a plain `Caller`. */
     gateway: GatewayService;
+    /** The one channel-neutral entry that runs an agent for a caller (every door calls it). */
+    invoker: Invoker;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
     offerings: OfferingService;
+    /** The order state machine (marketplace_orders). */
     orders: OrderProcessor;
+    /** Our side of an order: accesses, tenants, plan changes, terminations. */
+    provisioning: Provisioning;
+    /** The poll and the full comparison with Waldur. */
+    reconciler: Reconciler;
     webhooks: WebhookService;
     usageSync: UsageSync;
     marketplace: MarketplaceJobs;
+    /** Backups, used alike by the admin API, the scheduled job and `agentctl backup`. */
+    backups: BackupService;
   };
+  /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
+  jobServices: JobServices;
   /** The Waldur client, when WALDUR_URL and WALDUR_TOKEN are set. */
   waldur: WaldurClient | undefined;
   /** Set when shutdown begins: readiness answers 503 (during SHUTDOWN_DRAIN_DELAY_MS) so load balancers stop sending. */
@@ -134,6 +151,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     agents,
     providers,
     maxRetries: config.PROVIDER_MAX_RETRIES,
+    staleMarginMs: config.QUOTA_RESERVATION_MARGIN_MS,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
   });
@@ -145,7 +163,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
   const usage = new UsageService({ db, clock, timeZone: config.WALDUR_TIME_ZONE });
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
-  const gateway = new GatewayService({ db, clock, metrics, verifier, limits, quota, usage, runs, agents, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
+  const gateway = new GatewayService({ metrics, verifier, limits, agents });
+  const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
 
   const secrets = new SecretStore({
     db,
@@ -177,9 +196,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   };
   const offerings = new OfferingService({ db, clock, audit });
   const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
-  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, audit, finalUsage: (id) => usageSync.syncAccess(id) });
+  const provisioning = new Provisioning({ db, clock, offerings, accesses, tenants, quota, finalUsage: (id) => usageSync.syncAccess(id) });
+  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, provisioning });
+  const reconciler = new Reconciler({ waldur: requireWaldur, offerings, orders, provisioning, accesses });
   const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
-  const marketplace = new MarketplaceJobs({ orders, webhooks, metrics, logger });
+  const marketplace = new MarketplaceJobs({ orders, reconciler, webhooks, metrics, logger });
+  const backups = new BackupService({ config, database, master, audit, clock });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
@@ -197,7 +219,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace, ops },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops },
+    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -34,7 +34,7 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);
     }
-    await deps.jobs.start(deps, { work: role !== 'api' });
+    await deps.jobs.start(deps.jobServices, { work: role !== 'api' });
     const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('[::1]', '127.0.0.1');

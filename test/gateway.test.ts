@@ -101,7 +101,13 @@ describe('gateway: keys, accesses, quota, rate limits and metering', () => {
     const over = await chat(t, api_key.key);
     assert.equal(over.statusCode, 429);
     assert.equal(over.json().code, 'quota_exceeded');
-    assert.ok(Number(over.headers['retry-after']) > 0);
+    // Exhausted, nothing in flight: clients are told not to retry, and when the quota resets.
+    assert.equal(over.headers['retry-after'], undefined, 'no Retry-After until the month ends');
+    assert.equal(over.headers['x-should-retry'], 'false');
+    assert.ok(Number(over.headers['x-quota-reset']) > 0);
+    const resetsAt = Date.parse(over.json().quota.resets_at);
+    assert.equal(new Date(resetsAt).getUTCDate(), 1, 'a monthly quota resets on the first of the next month');
+    assert.ok(Math.abs(resetsAt - (clock.now().getTime() + Number(over.headers['x-quota-reset']) * 1000)) < 1000, 'header and body name the same moment');
   });
 
   test('every problem code of the customer API is reachable', async () => {

@@ -33,7 +33,7 @@ describe(`jobs on ${backend}`, () => {
   before(async () => {
     t = await createTestEnv();
     await seedAgent(t.deps);
-    await t.deps.jobs.start(t.deps, { work: true });
+    await t.deps.jobs.start(t.deps.jobServices, { work: true });
   });
   after(() => t?.close());
 

@@ -88,7 +88,7 @@ describe('audit export and prune', () => {
   test('the audit.prune job applies AUDIT_RETENTION_DAYS and audits as system:audit.prune', async () => {
     const def = jobCatalog['audit.prune'];
     const config = { ...t.deps.config, AUDIT_RETENTION_DAYS: 5 };
-    const r = await def.handler({ ...t.deps, config });
+    const r = await def.handler({ ...t.deps.jobServices, config });
     assert.equal(r.deleted, 2500, 'every seeded event is 10+ days old');
     const rows = await t.deps.db.select().from(auditEvents).where(eq(auditEvents.actor, 'system:audit.prune'));
     assert.equal(rows.length, 1);

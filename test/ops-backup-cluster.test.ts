@@ -27,7 +27,7 @@ describe('the backup.create job (scheduled backups)', () => {
     const t = await createTestApp({ env: { BACKUP_DIR: dir, BACKUP_SCHEDULE: '0 3 * * *' } });
     try {
       await seedAgent(t.deps);
-      const r = (await jobCatalog['backup.create'].handler(t.deps)) as { file: string };
+      const r = (await jobCatalog['backup.create'].handler(t.deps.jobServices)) as { file: string };
       assert.ok(existsSync(join(dir, r.file)) && existsSync(join(dir, `${r.file}.sha256`)));
       const m: BackupManifest = readManifest(join(dir, r.file));
       assert.equal(m.shape, onPostgres ? 'cluster' : 'embedded');

@@ -114,6 +114,20 @@ describe('maintenance mode (in-process)', () => {
     assert.equal(rows[2]!.details.retry_after, 120);
   });
 
+  test('log lines: a planned maintenance 503 is logged at info, not error; every line carries reqId once', async () => {
+    await put({ on: true, message: 'Log check', retry_after: 60 });
+    const requestId = `maint-${randomBytes(4).toString('hex')}`;
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key, 'x-request-id': requestId }, payload: { message: 'hi' } });
+    assert.equal(res.statusCode, 503);
+    const raw = await eventually(async () => t.logs.lines.find((l) => l.includes(`"reqId":"${requestId}"`)), (l) => l !== undefined, 'the request log line');
+    const line = JSON.parse(raw!) as { level: string; status: number; code?: string; msg: string };
+    assert.equal(line.status, 503);
+    assert.equal(line.code, 'maintenance');
+    assert.equal(line.level, 'info', `planned maintenance is not an error: ${raw}`);
+    for (const l of t.logs.lines) assert.ok((l.match(/"reqId":/g) ?? []).length <= 1, `a duplicated reqId key: ${l}`);
+    await put({ on: false });
+  });
+
   test('bad input is a 400 naming the field; no token is 401; nothing changes', async () => {
     for (const [body, pointer] of [
       [{ on: 'yes' }, '/body/on'],

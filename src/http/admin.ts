@@ -10,25 +10,38 @@ import { auditRoutes } from '../modules/audit/routes.ts';
 import { providerRoutes } from '../modules/providers/routes.ts';
 import { runAdminRoutes } from '../modules/runs/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
+import { runDoctor } from '../modules/ops/doctor.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
 /** The admin API under /admin/api/v1: every route needs an admin token; every write is audited. */
 export async function adminRoutes(app: ZodApp, deps: Deps) {
+  const s = deps.services;
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ adminToken: [] }] };
   });
   // onRequest, not preHandler: a caller without a valid token learns nothing about the body schema.
-  app.addHook('onRequest', adminAuth(deps));
-  await providerRoutes(app, deps);
-  await agentRoutes(app, deps);
-  await runAdminRoutes(app, deps);
-  await tenantRoutes(app, deps);
-  await auditRoutes(app, deps);
-  await adminTokenRoutes(app, deps);
-  await accessRoutes(app, deps);
-  await keyRoutes(app, deps);
-  await usageRoutes(app, deps);
-  await opsRoutes(app, deps);
-  await marketplaceAdminRoutes(app, deps);
+  app.addHook('onRequest', adminAuth(s.adminTokens));
+  // Each module's routes get the services they use, nothing more.
+  await providerRoutes(app, { providers: s.providers });
+  await agentRoutes(app, { agents: s.agents, runs: s.runs });
+  await runAdminRoutes(app, { runs: s.runs });
+  await tenantRoutes(app, { tenants: s.tenants });
+  await auditRoutes(app, { audit: s.audit, clock: deps.clock });
+  await adminTokenRoutes(app, { adminTokens: s.adminTokens });
+  await accessRoutes(app, { accesses: s.accesses, keys: s.keys, usage: s.usage });
+  await keyRoutes(app, { keys: s.keys });
+  await usageRoutes(app, { usage: s.usage, clock: deps.clock });
+  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, doctor: () => runDoctor(deps) });
+  await marketplaceAdminRoutes(app, {
+    offerings: s.offerings,
+    orders: s.orders,
+    provisioning: s.provisioning,
+    reconciler: s.reconciler,
+    webhooks: s.webhooks,
+    usageSync: s.usageSync,
+    audit: s.audit,
+    keys: s.keys,
+    jobs: deps.jobs,
+  });
 }

@@ -7,12 +7,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from '../deps.ts';
 import { errorCatalog, type ErrorCode } from '../lib/errors.ts';
 import { redactUrl } from '../lib/logger.ts';
-import { errorHandler, nulPointers, sendProblem } from './problem.ts';
+import { errorHandler, nulPointers, problemLogLevel, sendProblem } from './problem.ts';
 import { AppError } from '../lib/errors.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
-import { maintenanceGate } from '../modules/ops/maintenance.ts';
+import { maintenanceGate } from './maintenance.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 
@@ -75,8 +75,13 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     const labels = { method: req.method, route, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    const line = { reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (reply.statusCode >= 500) req.log.error(line, 'request failed');
+    // `reqId` is already bound to req.log by Fastify: the line must not carry it a second time.
+    const line = { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...(reply.problemCode ? { code: reply.problemCode } : {}) };
+    // 5xx are errors unless the problem says otherwise: planned maintenance is info, upstream and
+    // transient trouble is warn (src/lib/errors.ts).
+    const level = problemLogLevel(reply.problemCode, reply.statusCode);
+    if (level === 'error') req.log.error(line, 'request failed');
+    else if (level === 'warn') req.log.warn(line, 'request');
     else if (route.startsWith('/health') || route === '/metrics' || route === '/healthz') req.log.debug(line, 'request');
     else req.log.info(line, 'request');
   });
@@ -121,12 +126,24 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   });
 
   const z = app.withTypeProvider<ZodTypeProvider>();
-  await z.register(async (scope) => healthRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
+  const s = deps.services;
+  await z.register(async (scope) =>
+    healthRoutes(scope.withTypeProvider<ZodTypeProvider>(), {
+      config: deps.config,
+      database: deps.database,
+      redis: deps.redis,
+      metrics: deps.metrics,
+      state: deps.state,
+      maintenance: s.ops.maintenance,
+      accesses: s.accesses,
+      usageSync: s.usageSync,
+    }),
+  );
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
-    await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
-    await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
-    await app.register(async (scope) => webhookRoutes(scope, deps));
+    await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, agents: s.agents, accesses: s.accesses, runs: s.runs }));
+    await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), { adminTokens: s.adminTokens, ops: s.ops }));
+    await app.register(async (scope) => webhookRoutes(scope, { webhooks: s.webhooks, limits: s.limits, metrics: deps.metrics, jobs: deps.jobs }));
   }
   return app;
 }

@@ -1,6 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from '../deps.ts';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
+import type { AdminTokenService } from '../modules/admin-tokens/service.ts';
 import type { ActorContext } from '../modules/audit/service.ts';
 
 declare module 'fastify' {
@@ -18,21 +18,25 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** preHandler for the admin API: `Authorization: Bearer <admin token>`. */
-export function adminAuth(deps: Deps) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
+/** onRequest hook of the admin API: `Authorization: Bearer <admin token>` (the challenge header comes from the error code). */
+export function adminAuth(adminTokens: Pick<AdminTokenService, 'verify'>) {
+  return async (req: FastifyRequest) => {
     const token = bearerToken(req);
-    if (!token) {
-      reply.header('www-authenticate', 'Bearer realm="admin"');
-      throw new AppError('admin_token_missing', 'this route needs Authorization: Bearer <admin token>');
-    }
-    const who = await deps.services.adminTokens.verify(token);
-    if (!who) {
-      reply.header('www-authenticate', 'Bearer realm="admin", error="invalid_token"');
-      throw new AppError('admin_token_invalid', 'the admin token is unknown or revoked');
-    }
+    if (!token) throw new AppError('admin_token_missing', 'this route needs Authorization: Bearer <admin token>');
+    const who = await adminTokens.verify(token);
+    if (!who) throw new AppError('admin_token_invalid', 'the admin token is unknown or revoked');
     req.admin = who;
   };
+}
+
+/**
+ * The key a customer request presents: `X-API-Key`, or `Authorization: Bearer`. Services get the
+ * string, never the request.
+ */
+export function presentedKey(req: FastifyRequest): string | undefined {
+  const h = req.headers['x-api-key'];
+  if (typeof h === 'string' && h.length > 0) return h.trim();
+  return bearerToken(req);
 }
 
 /** The audit context of an authenticated admin request. */

@@ -1,7 +1,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z, ZodError } from 'zod';
-import { AppError, errorCatalog, type ErrorCode, type FieldError } from '../lib/errors.ts';
+import { driverMessage, isDatabaseUnavailable, sqlState } from '../db/errors.ts';
+import { AppError, errorCatalog, type ErrorCode, type FieldError, type RateState } from '../lib/errors.ts';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The problem code this reply answers with, for the request log line's level. */
+    problemCode?: ErrorCode;
+  }
+}
 
 /**
  * RFC 9457 problem details: the one wire format of every error the platform answers with.
@@ -60,6 +68,7 @@ export function problemBody(req: FastifyRequest, code: ErrorCode, detail: string
 
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const body = problemBody(req, code, detail, extra);
+  reply.problemCode = code;
   // Also set here, not only in the onRequest hook: errors Fastify raises before routing (a malformed
   // URL) skip the hooks, and the id in the body must always be findable from the headers too.
   return reply.code(body.status).header('x-request-id', String(req.id)).headers(headers).type('application/problem+json').send(body);
@@ -68,26 +77,6 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, code: Erro
 /** Zod issues as field errors with JSON-pointer paths under `prefix` (`/body`, `/query`, …). */
 export function fieldErrors(err: ZodError, prefix = '/body'): FieldError[] {
   return err.issues.map((i) => ({ pointer: `${prefix}${i.path.length ? '/' + i.path.join('/') : ''}`, detail: i.message }));
-}
-
-const DB_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|database ping timed out|the database system is (starting up|shutting down)|terminating connection|Client has encountered a connection error/i;
-
-/** The SQLSTATE of a database error, looking through wrappers (drizzle keeps the driver's error as `cause`). */
-export function sqlState(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** The driver's own message (not drizzle's "Failed query: <sql>" wrapper, which must not reach clients). */
-function driverMessage(err: unknown): string {
-  let e: unknown = err;
-  while ((e as { cause?: unknown }).cause instanceof Error) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** JSON pointers (`/body/settings/x`, `/querystring/actor`, …) of every string or key holding a NUL character. */
@@ -112,23 +101,60 @@ export function nulPointers(req: FastifyRequest): FieldError[] {
   return found;
 }
 
-/** Whether an error means the database (not the request) is the problem. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'ECONNRESET') return true;
-    if (e instanceof Error && DB_DOWN.test(e.message)) return true;
-    e = (e as { cause?: unknown }).cause;
+/** RateLimit header fields (IETF draft "RateLimit header fields for HTTP") for a rate state. */
+export function rateLimitHeaders(s: RateState): Record<string, string> {
+  return {
+    'ratelimit-limit': String(s.limit),
+    'ratelimit-remaining': String(Math.max(0, s.remaining)),
+    'ratelimit-reset': String(s.resetSeconds),
+    'ratelimit-policy': `${s.limit};w=${s.windowSeconds}`,
+  };
+}
+
+const CHALLENGES: Partial<Record<ErrorCode, string>> = {
+  api_key_missing: 'Bearer realm="api"',
+  api_key_invalid: 'Bearer realm="api", error="invalid_token"',
+  api_key_revoked: 'Bearer realm="api", error="invalid_token"',
+  api_key_expired: 'Bearer realm="api", error="invalid_token"',
+  admin_token_missing: 'Bearer realm="admin"',
+  admin_token_invalid: 'Bearer realm="admin", error="invalid_token"',
+};
+
+/**
+ * The HTTP headers of a domain error: the one place where error data becomes `Retry-After`,
+ * `WWW-Authenticate`, RateLimit fields and the quota headers.
+ *
+ * An exhausted quota is not a reason to retry: it answers `x-should-retry: false` (which OpenAI's
+ * and Anthropic's SDKs honour) and says when it resets in `x-quota-reset` (seconds, like
+ * RateLimit-Reset) and in the body, instead of a Retry-After of weeks that an SDK would sleep
+ * through. Only while units are held by runs in flight (which may give them back) does it carry a
+ * short Retry-After.
+ */
+export function errorHeaders(err: AppError): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (err.retryAfterSeconds !== undefined) h['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  if (err.rate) Object.assign(h, rateLimitHeaders(err.rate));
+  const challenge = CHALLENGES[err.code];
+  if (challenge) h['www-authenticate'] = challenge;
+  if (err.code === 'quota_exceeded') {
+    if (err.retryAfterSeconds === undefined) h['x-should-retry'] = 'false';
+    if (err.quotaReset) h['x-quota-reset'] = String(err.quotaReset.seconds);
   }
-  return false;
+  return h;
+}
+
+/** The level of the log line for an answer with `code` and `status`: 5xx at error unless the catalog says otherwise. */
+export function problemLogLevel(code: ErrorCode | undefined, status: number): 'info' | 'warn' | 'error' {
+  const entry = code ? (errorCatalog[code] as { log?: 'info' | 'warn' | 'error' }) : undefined;
+  return entry?.log ?? (status >= 500 ? 'error' : 'info');
 }
 
 /** The Fastify error handler: every thrown error becomes a problem body with a stable code. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
-    if (err.status >= 500) req.log.error({ err, code: err.code }, err.message);
-    return sendProblem(req, reply, err.code, err.message, err.extra, err.headers);
+    const level = problemLogLevel(err.code, errorCatalog[err.code].status);
+    if (errorCatalog[err.code].status >= 500) req.log[level]({ err: level === 'error' ? err : err.message, code: err.code }, err.message);
+    return sendProblem(req, reply, err.code, err.message, err.extra, errorHeaders(err));
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = err.validation.map((v) => ({
@@ -182,12 +208,6 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   }
   // A unique index refused a concurrent duplicate (two creates raced past the existence check).
   if (state === '23505') return sendProblem(req, reply, 'conflict', 'the object already exists (a concurrent request created it)');
-  // Errors of the marketplace integration (src/integrations/waldur, src/modules/marketplace).
-  if (err.name === 'RetryLater') return sendProblem(req, reply, 'service_unavailable', err.message, {}, { 'retry-after': '10' });
-  if (err.name.startsWith('Waldur')) {
-    req.log.warn({ err: err.message }, 'waldur call failed');
-    return sendProblem(req, reply, 'upstream_error', err.message);
-  }
   if (isDatabaseUnavailable(err)) {
     req.log.error({ err: err.message }, 'database unavailable');
     return sendProblem(req, reply, 'service_unavailable', 'the database is unreachable; retry shortly', {}, { 'retry-after': '5' });

@@ -1,45 +1,23 @@
 import { z } from 'zod';
-import type { QueueOptions } from 'pg-boss';
-import type { Config } from '../config/index.ts';
-import type { Deps } from '../deps.ts';
 import { opsJobs } from '../modules/ops/jobs.ts';
+import { defineJob, type JobDef } from './types.ts';
+
+export type { JobContext, JobDef, JobServices } from './types.ts';
 
 /**
  * The typed job catalog: every background job the platform runs, with its payload schema,
  * queue options (retries, expiry) and, for periodic jobs, its cron schedule. Payloads carry ids,
- * handlers call services. Names are dotted (`area.action`).
+ * handlers call services (only those they name in `uses`). Names are dotted (`area.action`).
  */
-export interface JobContext {
-  jobId: string;
-  signal: AbortSignal;
-  /** 0 on the first attempt. */
-  retryCount: number;
-  /** Whether a failure now is final (no retry left). */
-  lastAttempt: boolean;
-}
-
-export interface JobDef<S extends z.ZodType = z.ZodType> {
-  name: string;
-  description: string;
-  schema: S;
-  queue: QueueOptions;
-  /** How many of this job one worker process runs at once. */
-  concurrency?: number;
-  /** Cron expression (UTC) when the job is periodic; undefined disables the schedule. */
-  schedule?: (config: Config) => string | undefined;
-  handler: (deps: Deps, payload: z.output<S>, ctx: JobContext) => Promise<unknown>;
-}
-
-const defineJob = <S extends z.ZodType>(def: JobDef<S>): JobDef<S> => def;
-
 export const jobCatalog = {
   'runs.reapStale': defineJob({
     name: 'runs.reapStale',
-    description: 'Marks runs left "running" by a crashed process as failed once their timeout has long passed.',
+    description: 'Marks runs left "running" by a crashed process as failed once their agent timeout plus the reservation margin has passed.',
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, expireInSeconds: 120 },
     schedule: () => '*/5 * * * *',
-    handler: async (deps) => ({ reaped: await deps.services.runs.reapStale() }),
+    uses: ['runs'],
+    handler: async (s) => ({ reaped: await s.runs.reapStale() }),
   }),
   'quota.sweepExpired': defineJob({
     name: 'quota.sweepExpired',
@@ -47,7 +25,8 @@ export const jobCatalog = {
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, expireInSeconds: 120 },
     schedule: () => '* * * * *',
-    handler: async (deps) => ({ swept: await deps.services.quota.purgeExpired() }),
+    uses: ['quota'],
+    handler: async (s) => ({ swept: await s.quota.purgeExpired() }),
   }),
   'orders.process': defineJob({
     name: 'orders.process',
@@ -55,7 +34,8 @@ export const jobCatalog = {
     schema: z.object({ order: z.string().regex(/^[0-9a-fA-F-]{32,36}$/), delivery: z.uuid().optional() }),
     queue: { retryLimit: 8, retryDelay: 2, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
     concurrency: 4,
-    handler: async (deps, p, ctx) => deps.services.marketplace.processHint(p.order, p.delivery, ctx),
+    uses: ['marketplace'],
+    handler: async (s, p, ctx) => s.marketplace.processHint(p.order, p.delivery, ctx),
   }),
   'orders.reconcile': defineJob({
     name: 'orders.reconcile',
@@ -63,7 +43,8 @@ export const jobCatalog = {
     schema: z.object({ full: z.boolean().default(false), delivery: z.uuid().optional() }).default({ full: false }),
     queue: { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 1800 },
     schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? `*/${c.ORDER_SYNC_INTERVAL_MINUTES} * * * *` : undefined),
-    handler: async (deps, p, ctx) => deps.services.marketplace.reconcileHint(p.full, p.delivery, ctx),
+    uses: ['marketplace'],
+    handler: async (s, p, ctx) => s.marketplace.reconcileHint(p.full, p.delivery, ctx),
   }),
   'webhooks.prune': defineJob({
     name: 'webhooks.prune',
@@ -71,8 +52,9 @@ export const jobCatalog = {
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, expireInSeconds: 600 },
     schedule: () => '41 3 * * *',
-    handler: async (deps) => ({
-      deleted: await deps.services.webhooks.prune(new Date(deps.clock.now().getTime() - deps.config.WEBHOOK_RETENTION_DAYS * 86_400_000)),
+    uses: ['webhooks', 'clock', 'config'],
+    handler: async (s) => ({
+      deleted: await s.webhooks.prune(new Date(s.clock.now().getTime() - s.config.WEBHOOK_RETENTION_DAYS * 86_400_000)),
     }),
   }),
   'usage.sync': defineJob({
@@ -81,7 +63,8 @@ export const jobCatalog = {
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, retryDelay: 60, expireInSeconds: 1800 },
     schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? `*/${c.USAGE_SYNC_INTERVAL_MINUTES} * * * *` : undefined),
-    handler: async (deps) => deps.services.usageSync.syncAll(),
+    uses: ['usageSync'],
+    handler: async (s) => s.usageSync.syncAll(),
   }),
   'usage.syncMonthEnd': defineJob({
     name: 'usage.syncMonthEnd',
@@ -89,11 +72,14 @@ export const jobCatalog = {
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, expireInSeconds: 600 },
     schedule: (c) => (c.WALDUR_URL && c.WALDUR_TOKEN ? '58 23 28-31 * *' : undefined),
-    handler: async (deps) => {
-      const now = deps.clock.now();
+    // Month-end runs follow the billing time zone.
+    timeZone: (c) => c.WALDUR_TIME_ZONE,
+    uses: ['clock', 'usage', 'usageSync'],
+    handler: async (s) => {
+      const now = s.clock.now();
       const tomorrow = new Date(now.getTime() + 86_400_000);
-      if (deps.services.usage.monthOf(tomorrow) === deps.services.usage.monthOf(now)) return { skipped: 'not the last day of the month' };
-      return deps.services.usageSync.syncAll();
+      if (s.usage.monthOf(tomorrow) === s.usage.monthOf(now)) return { skipped: 'not the last day of the month' };
+      return s.usageSync.syncAll();
     },
   }),
   // backup.create (BACKUP_SCHEDULE) and audit.prune (AUDIT_PRUNE_SCHEDULE): src/modules/ops/jobs.ts

@@ -2,10 +2,10 @@ import { PgBoss, fromPglite, type SendOptions } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/client.ts';
-import type { Deps } from '../deps.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { jobCatalog, type JobDef, type JobName, type JobPayload } from './catalog.ts';
+import { jobCatalog, type JobName, type JobPayload } from './catalog.ts';
+import { servicesFor, type JobDef, type JobServices } from './types.ts';
 
 /**
  * pg-boss behind the job catalog, on either backend: PGlite through pg-boss's own `fromPglite`
@@ -47,7 +47,7 @@ export class JobQueue {
    * Installs pg-boss's schema, creates every catalog queue and, for the worker role, starts the
    * handlers and the periodic schedules.
    */
-  async start(deps: Deps, opts: { work: boolean }): Promise<void> {
+  async start(services: JobServices, opts: { work: boolean }): Promise<void> {
     const boss = this.create(opts.work);
     await boss.start();
     this.boss = boss;
@@ -63,7 +63,7 @@ export class JobQueue {
         const log = this.logger.child({ job: def.name, jobId: job.id });
         const payload = def.schema.parse(job.data ?? {});
         try {
-          const result = await def.handler(deps, payload, { jobId: job.id, signal: job.signal, retryCount: job.retryCount, lastAttempt: job.retryCount >= (def.queue.retryLimit ?? 2) });
+          const result = await def.handler(servicesFor(services, def), payload, { jobId: job.id, signal: job.signal, retryCount: job.retryCount, lastAttempt: job.retryCount >= (def.queue.retryLimit ?? 2) });
           this.metrics.jobsProcessed.inc({ name: def.name, result: 'completed' });
           log.debug('job completed');
           return result;
@@ -74,8 +74,7 @@ export class JobQueue {
         }
       });
       const cron = def.schedule?.(this.config);
-      // Month-end runs follow the billing time zone; everything else is UTC.
-      if (cron) await boss.schedule(def.name, cron, {}, { tz: def.name === 'usage.syncMonthEnd' ? this.config.WALDUR_TIME_ZONE : 'UTC' });
+      if (cron) await boss.schedule(def.name, cron, {}, { tz: def.timeZone?.(this.config) ?? 'UTC' });
       else await boss.unschedule(def.name).catch(() => {});
     }
   }

@@ -1,8 +1,12 @@
 /**
- * Domain errors with stable codes. Services throw `AppError`; one HTTP error handler maps it to an
- * RFC 9457 problem+json body (see src/http/problem.ts). The catalog below is the single list of
- * every code the platform can answer with, its HTTP status and a human title; `/problems/{code}`
- * serves it so a problem's `type` URI resolves to its description.
+ * Domain errors with stable codes. Services throw `AppError` carrying structured data (seconds until
+ * a retry may succeed, a rate-limit state, when a quota resets), never HTTP headers; the HTTP layer
+ * (src/http/problem.ts) is the only place that turns a code and its data into a status, headers and
+ * an RFC 9457 problem+json body. Other doors (MCP, Slack, the CLI) map the same errors their own way.
+ * The catalog below is the single list of every code the platform can answer with, its HTTP status
+ * and a human title; `/problems/{code}` serves it so a problem's `type` URI resolves to its description.
+ * `log` says how an answer with this code is logged when it is not the default (5xx at error, the
+ * rest at info): planned or upstream conditions are not our failures.
  */
 export const errorCatalog = {
   // generic request errors
@@ -23,21 +27,25 @@ export const errorCatalog = {
   api_key_expired: { status: 401, title: 'API key expired', description: 'The key has passed its expiry time. Create a new one.' },
   agent_not_allowed: { status: 403, title: 'Agent not allowed', description: 'This key grants access to a different agent.' },
   access_suspended: { status: 403, title: 'Access suspended', description: 'The access behind this key is suspended, terminated or expired.' },
-  quota_exceeded: { status: 429, title: 'Quota exceeded', description: 'The access has used its whole quota for the period.' },
+  quota_exceeded: {
+    status: 429,
+    title: 'Quota exceeded',
+    description: 'The access has used its whole quota for the period. Retrying does not help until the quota resets: `quota.resets_at` in the body (and X-Quota-Reset, in seconds) say when; a total quota never resets. The answer carries x-should-retry: false.',
+  },
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
   // marketplace
   webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },
-  upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.' },
+  upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.', log: 'warn' },
   marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers
   agent_not_published: { status: 409, title: 'Agent has no published version', description: 'Publish a version with `agentctl agents publish`.' },
   provider_error: { status: 502, title: 'Provider error', description: 'The LLM provider failed; the run is stored with the error.' },
   provider_timeout: { status: 504, title: 'Provider timeout', description: 'The run exceeded the agent timeout; the run is stored as timed out.' },
   // platform state
-  maintenance: { status: 503, title: 'Maintenance', description: 'The platform is in maintenance mode; retry after Retry-After seconds.' },
-  service_unavailable: { status: 503, title: 'Service unavailable', description: 'A dependency (usually the database) is unreachable.' },
+  maintenance: { status: 503, title: 'Maintenance', description: 'The platform is in maintenance mode; retry after Retry-After seconds.', log: 'info' },
+  service_unavailable: { status: 503, title: 'Service unavailable', description: 'A dependency (usually the database) is unreachable, or another worker holds the object; retry after Retry-After seconds.', log: 'warn' },
   internal_error: { status: 500, title: 'Internal error', description: 'An unexpected error; it is logged with the request id.' },
-} as const satisfies Record<string, { status: number; title: string; description: string }>;
+} as const satisfies Record<string, { status: number; title: string; description: string; log?: 'info' | 'warn' | 'error' }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
 
@@ -48,29 +56,62 @@ export interface FieldError {
   detail: string;
 }
 
+/** A per-key request budget at one moment (the IETF RateLimit fields' numbers). */
+export interface RateState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+  /** The window's length in seconds. */
+  windowSeconds: number;
+}
+
+/** Structured facts an error carries for whoever answers the caller (HTTP, MCP, Slack, CLI). */
+export interface ErrorData {
+  /** Fields added to the problem body as they are (e.g. `run_id`, `quota`, `errors`). */
+  extra?: Record<string, unknown>;
+  /** A retry after this many seconds may succeed (HTTP: Retry-After). */
+  retryAfterSeconds?: number;
+  /** The caller's rate-limit state (HTTP: RateLimit-* headers). */
+  rate?: RateState;
+  /** When an exhausted quota resets (and how many seconds from now that is); `null`: it never resets. */
+  quotaReset?: { at: Date; seconds: number } | null;
+  cause?: unknown;
+}
+
 /**
  * An error with a stable `code` that maps to an HTTP status and a problem body.
  *
  * @example
  * throw new AppError('not_found', `agent ${id} does not exist`);
+ * throw new AppError('rate_limited', 'slow down', { retryAfterSeconds: 3, rate });
  */
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly extra: Record<string, unknown>;
-  readonly headers: Record<string, string>;
+  readonly retryAfterSeconds: number | undefined;
+  readonly rate: RateState | undefined;
+  readonly quotaReset: { at: Date; seconds: number } | null | undefined;
 
-  constructor(
-    code: ErrorCode,
-    detail?: string,
-    options: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
-    super(detail ?? errorCatalog[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, detail?: string, data: ErrorData = {}) {
+    super(detail ?? errorCatalog[code].title, data.cause === undefined ? undefined : { cause: data.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = errorCatalog[code].status;
-    this.extra = options.extra ?? {};
-    this.headers = options.headers ?? {};
+    this.extra = data.extra ?? {};
+    this.retryAfterSeconds = data.retryAfterSeconds;
+    this.rate = data.rate;
+    this.quotaReset = data.quotaReset;
+  }
+}
+
+/**
+ * Transient trouble worth retrying a little later: Waldur unreachable or answering 5xx/429, the
+ * database gone, another worker holding the object. Jobs retry it; HTTP answers 503 with Retry-After.
+ */
+export class RetryLater extends AppError {
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super('service_unavailable', message, { retryAfterSeconds: options.retryAfterSeconds ?? 10, cause: options.cause });
+    this.name = 'RetryLater';
   }
 }
 

@@ -41,8 +41,8 @@ export async function createWorld(opts: { clock?: Clock; staff?: boolean; work?:
     env: { WALDUR_URL: fake.url, WALDUR_TOKEN: staffToken ?? fake.token, WALDUR_WEBHOOK_SECRET: secret, ...opts.env },
   });
   const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  if (opts.work !== false) await t.deps.jobs.start(t.deps, { work: true });
-  else await t.deps.jobs.start(t.deps, { work: false });
+  if (opts.work !== false) await t.deps.jobs.start(t.deps.jobServices, { work: true });
+  else await t.deps.jobs.start(t.deps.jobServices, { work: false });
   const s = t.deps.services;
   await s.providers.create({ id: 'mock', kind: 'mock', default_model: 'mock-1' }, { actor: 'test' });
   await s.agents.create({ id: 'helpdesk', provider: 'mock', instructions: 'Triage tickets.' }, { actor: 'test' });

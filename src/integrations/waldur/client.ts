@@ -47,6 +47,7 @@
  *   agent drives orders (approve, wait for `marketplace_resource_uuid`, set_backend_id,
  *   set_state_done / set_state_erred) and reports usage (`resource` + `usages`, no `date`).
  */
+import { AppError } from '../../lib/errors.ts';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { redactUrl, type Logger } from '../../lib/logger.ts';
@@ -131,12 +132,12 @@ export type WaldurRefusal =
   | 'redirect'
   | 'validation';
 
-/** Base class of every error this client throws. */
-export class WaldurError extends Error {
+/** Base class of every error this client throws: an `upstream_error` of the error catalog. */
+export class WaldurError extends AppError {
   readonly method: string;
   readonly path: string;
   constructor(message: string, method: string, path: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('upstream_error', message, options?.cause === undefined ? {} : { cause: options.cause });
     this.name = 'WaldurError';
     this.method = method;
     this.path = path;

@@ -1,21 +1,20 @@
-import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { actorOf } from '../../http/auth.ts';
-import { listOf, uuidParam } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { keyView, newKeyView } from '../keys/service.ts';
-import { accessUsageView, PERIOD_RE } from '../usage/service.ts';
-import { accessCreate, accessUpdate, accessView } from './service.ts';
+import { listOf, uuidParam } from '../../lib/schemas.ts';
+import { keyCreateBody, keyView, newKeyView } from '../keys/schemas.ts';
+import type { KeyService } from '../keys/service.ts';
+import { accessUsageView, periodQuery } from '../usage/schemas.ts';
+import type { UsageService } from '../usage/service.ts';
+import { accessCreate, accessCreatedView, accessListQuery, accessUpdate, accessView, reasonBody } from './schemas.ts';
+import type { AccessService } from './service.ts';
 
-const reasonBody = z.object({ reason: z.string().max(500).optional() }).default({});
-
-export async function accessRoutes(app: ZodApp, deps: Deps) {
-  const svc = deps.services.accesses;
+export async function accessRoutes(app: ZodApp, deps: { accesses: AccessService; keys: KeyService; usage: UsageService }) {
+  const svc = deps.accesses;
   const tags = ['accesses'];
   app.post(
     '/accesses',
-    { schema: { tags, summary: 'Grant a tenant access to an agent; answers with the first API key, once', body: accessCreate, response: { 201: z.object({ access: accessView, api_key: newKeyView }), ...problems(400, 401, 409) } } },
+    { schema: { tags, summary: 'Grant a tenant access to an agent; answers with the first API key, once', body: accessCreate, response: { 201: accessCreatedView, ...problems(400, 401, 409) } } },
     async (req, reply) => {
       reply.code(201).header('cache-control', 'no-store');
       return svc.create(req.body, actorOf(req));
@@ -27,15 +26,7 @@ export async function accessRoutes(app: ZodApp, deps: Deps) {
       schema: {
         tags,
         summary: 'List accesses',
-        querystring: z.object({
-          tenant: z.string().max(200).optional(),
-          email: z.string().max(320).optional(),
-          order: z.string().max(200).optional(),
-          resource: z.string().max(200).optional(),
-          agent: z.string().max(63).optional(),
-          status: z.enum(['active', 'suspended', 'terminated']).optional(),
-          limit: z.coerce.number().int().min(1).max(10_000).default(100),
-        }),
+        querystring: accessListQuery,
         response: { 200: listOf(accessView), ...problems(400, 401, 404) },
       },
     },
@@ -87,18 +78,18 @@ export async function accessRoutes(app: ZodApp, deps: Deps) {
         tags,
         summary: 'Create another API key for an access; the key is in this answer only',
         params: uuidParam,
-        body: z.object({ name: z.string().max(100).optional(), expires_at: z.iso.datetime({ offset: true }).optional() }).default({}),
+        body: keyCreateBody,
         response: { 201: newKeyView, ...problems(400, 401, 404, 409) },
       },
     },
     async (req, reply) => {
       reply.code(201).header('cache-control', 'no-store');
-      return deps.services.keys.create(req.params.id, { name: req.body.name ?? null, expiresAt: req.body.expires_at ? new Date(req.body.expires_at) : null }, actorOf(req));
+      return deps.keys.create(req.params.id, { name: req.body.name ?? null, expiresAt: req.body.expires_at ? new Date(req.body.expires_at) : null }, actorOf(req));
     },
   );
   app.get('/accesses/:id/keys', { schema: { tags, summary: 'List the keys of an access (prefixes only)', params: uuidParam, response: { 200: listOf(keyView), ...problems(400, 401, 404) } } }, async (req) => {
     await svc.get(req.params.id);
-    return { items: await deps.services.keys.list(req.params.id) };
+    return { items: await deps.keys.list(req.params.id) };
   });
   app.get(
     '/accesses/:id/usage',
@@ -107,13 +98,13 @@ export async function accessRoutes(app: ZodApp, deps: Deps) {
         tags,
         summary: 'Usage of an access by month',
         params: uuidParam,
-        querystring: z.object({ period: z.string().regex(PERIOD_RE, 'YYYY-MM').optional() }),
+        querystring: periodQuery,
         response: { 200: accessUsageView, ...problems(400, 401, 404) },
       },
     },
     async (req) => {
       await svc.get(req.params.id);
-      return { access_id: req.params.id, periods: await deps.services.usage.forAccess(req.params.id, req.query.period) };
+      return { access_id: req.params.id, periods: await deps.usage.forAccess(req.params.id, req.query.period) };
     },
   );
 }

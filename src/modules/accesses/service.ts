@@ -1,4 +1,4 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
@@ -221,6 +221,45 @@ export class AccessService {
     const view = await this.db.transaction(run);
     this.events.local({ type: 'accesses.changed', accessIds: [id] });
     return view;
+  }
+
+  /** The access a marketplace order created, if any. */
+  async findByOrder(orderRef: string): Promise<AccessView | undefined> {
+    const [row] = await this.db.select().from(accesses).where(eq(accesses.orderRef, orderRef));
+    return row ? this.view(row) : undefined;
+  }
+
+  /** The access of a marketplace resource, if any. */
+  async findByResource(resourceRef: string): Promise<AccessView | undefined> {
+    const [row] = await this.db.select().from(accesses).where(eq(accesses.resourceRef, resourceRef));
+    return row ? this.view(row) : undefined;
+  }
+
+  /** Accesses of an offering that are linked to a marketplace resource (for reconciliation). */
+  async linkedToOffering(offeringRef: string): Promise<{ id: string; resourceRef: string; status: Row['status'] }[]> {
+    const rows = await this.db
+      .select({ id: accesses.id, resourceRef: accesses.resourceRef, status: accesses.status })
+      .from(accesses)
+      .where(and(eq(accesses.offeringRef, offeringRef), isNotNull(accesses.resourceRef)));
+    return rows.map((r) => ({ ...r, resourceRef: r.resourceRef! }));
+  }
+
+  /**
+   * Links an access made by hand (no resource yet) to its marketplace resource; audited. Returns
+   * false when the access is already linked (or does not exist): a link never moves.
+   */
+  async attachResource(id: string, resourceRef: string, ctx: ActorContext): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    return this.db.transaction(async (t) => {
+      const [row] = await t
+        .update(accesses)
+        .set({ resourceRef, updatedAt: this.clock.now() })
+        .where(and(eq(accesses.id, id), isNull(accesses.resourceRef)))
+        .returning({ id: accesses.id, tenantId: accesses.tenantId });
+      if (!row) return false;
+      await this.audit.record(t, ctx, { action: 'access.link_resource', targetType: 'access', targetId: id, tenantId: row.tenantId, details: { resource_ref: resourceRef } });
+      return true;
+    });
   }
 
   async countActive(): Promise<number> {

@@ -1,19 +1,17 @@
 import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { actorOf } from '../../http/auth.ts';
-import { listOf } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
+import { listOf } from '../../lib/schemas.ts';
+import { tokenCreate, tokenCreatedView, tokenRefParam, tokenView } from './schemas.ts';
+import type { AdminTokenService } from './service.ts';
 
-const tokenView = z.object({ id: z.string(), name: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable() });
-
-export async function adminTokenRoutes(app: ZodApp, deps: Deps) {
-  const svc = deps.services.adminTokens;
+export async function adminTokenRoutes(app: ZodApp, { adminTokens: svc }: { adminTokens: AdminTokenService }) {
   const tags = ['admin tokens'];
   app.get('/admin-tokens', { schema: { tags, summary: 'List admin tokens (never the tokens themselves)', response: { 200: listOf(tokenView), ...problems(401) } } }, async () => ({ items: await svc.list() }));
   app.post(
     '/admin-tokens',
-    { schema: { tags, summary: 'Create an admin token; the token is in this answer only', body: z.object({ name: z.string().min(1).max(100) }), response: { 201: z.object({ id: z.string(), name: z.string(), token: z.string() }), ...problems(400, 401, 409) } } },
+    { schema: { tags, summary: 'Create an admin token; the token is in this answer only', body: tokenCreate, response: { 201: tokenCreatedView, ...problems(400, 401, 409) } } },
     async (req, reply) => {
       reply.code(201).header('cache-control', 'no-store');
       return svc.create(req.body.name, actorOf(req));
@@ -21,7 +19,7 @@ export async function adminTokenRoutes(app: ZodApp, deps: Deps) {
   );
   app.post(
     '/admin-tokens/:ref/revoke',
-    { schema: { tags, summary: 'Revoke an admin token by id or name', params: z.object({ ref: z.string().min(1).max(100) }), response: { 204: z.null(), ...problems(401, 404) } } },
+    { schema: { tags, summary: 'Revoke an admin token by id or name', params: tokenRefParam, response: { 204: z.null(), ...problems(401, 404) } } },
     async (req, reply) => {
       await svc.revoke(req.params.ref, actorOf(req));
       return reply.code(204).send(null);

@@ -1,25 +1,13 @@
-import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { actorOf } from '../../http/auth.ts';
-import { listOf, slugParam } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { runView } from '../runs/service.ts';
-import { agentCreate, agentDetailView, agentUpdate, agentView } from './service.ts';
+import { listOf, slugParam } from '../../lib/schemas.ts';
+import type { RunService } from '../runs/service.ts';
+import { agentCreate, agentDetailView, agentUpdate, agentView, publishBody, rollbackBody, runBody, runListQuery, runView } from './schemas.ts';
+import type { AgentService } from './service.ts';
 
-/**
- * A version number as the database stores it (PostgreSQL `integer`): without the upper bound a
- * number like 2^53 passes validation and the query fails with "out of range", a 500.
- */
-const versionNumber = z.number().int().min(1).max(2_147_483_647);
-
-export const runBody = z.object({
-  message: z.string().min(1).max(100_000),
-  conversation_id: z.string().min(1).max(200).optional(),
-});
-
-export async function agentRoutes(app: ZodApp, deps: Deps) {
-  const svc = deps.services.agents;
+export async function agentRoutes(app: ZodApp, deps: { agents: AgentService; runs: RunService }) {
+  const svc = deps.agents;
   const tags = ['agents'];
   app.get('/agents', { schema: { tags, summary: 'List agents', response: { 200: listOf(agentView), ...problems(401) } } }, async () => ({ items: await svc.list() }));
   app.post('/agents', { schema: { tags, summary: 'Create an agent (version 1, published unless publish=false)', body: agentCreate, response: { 201: agentDetailView, ...problems(400, 401, 409) } } }, async (req, reply) => {
@@ -34,7 +22,7 @@ export async function agentRoutes(app: ZodApp, deps: Deps) {
   );
   app.post(
     '/agents/:id/publish',
-    { schema: { tags, summary: 'Publish a version', params: slugParam, body: z.object({ version: versionNumber }), response: { 200: agentDetailView, ...problems(400, 401, 404) } } },
+    { schema: { tags, summary: 'Publish a version', params: slugParam, body: publishBody, response: { 200: agentDetailView, ...problems(400, 401, 404) } } },
     async (req) => svc.publish(req.params.id, req.body.version, actorOf(req)),
   );
   app.post(
@@ -44,7 +32,7 @@ export async function agentRoutes(app: ZodApp, deps: Deps) {
         tags,
         summary: 'Publish an older version (default: the newest one before the published one)',
         params: slugParam,
-        body: z.object({ to: versionNumber.optional() }).default({}),
+        body: rollbackBody,
         response: { 200: agentDetailView, ...problems(400, 401, 404, 409) },
       },
     },
@@ -62,17 +50,17 @@ export async function agentRoutes(app: ZodApp, deps: Deps) {
       },
     },
     async (req, reply) => {
-      const run = await deps.services.runs.execute({ agentId: req.params.id, input: req.body.message, channel: 'admin', conversationId: req.body.conversation_id ?? null });
+      const run = await deps.runs.execute({ agentId: req.params.id, input: req.body.message, channel: 'admin', conversationId: req.body.conversation_id ?? null });
       reply.code(201);
       return run;
     },
   );
   app.get(
     '/agents/:id/runs',
-    { schema: { tags, summary: 'Recent runs of an agent', params: slugParam, querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }), response: { 200: listOf(runView), ...problems(400, 401, 404) } } },
+    { schema: { tags, summary: 'Recent runs of an agent', params: slugParam, querystring: runListQuery, response: { 200: listOf(runView), ...problems(400, 401, 404) } } },
     async (req) => {
       await svc.show(req.params.id);
-      return { items: await deps.services.runs.list({ agentId: req.params.id, limit: req.query.limit }) };
+      return { items: await deps.runs.list({ agentId: req.params.id, limit: req.query.limit }) };
     },
   );
 }

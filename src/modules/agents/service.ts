@@ -272,6 +272,12 @@ export class AgentService {
   }
 
   /** The published version of an agent (cached), or an error saying why it cannot run. */
+  /** Who owns an agent: a tenant (private agent) or nobody (catalogue agent); undefined when it does not exist. */
+  async owner(id: string): Promise<{ tenantId: string | null } | undefined> {
+    const [row] = await this.db.select({ tenantId: agents.tenantId }).from(agents).where(eq(agents.id, id));
+    return row;
+  }
+
   async getPublished(id: string): Promise<PublishedAgent> {
     const hit = this.published.get(id);
     if (hit) return hit;

@@ -71,6 +71,11 @@ export class AuditService {
     });
   }
 
+  /** Records an event on its own (no other write goes with it, e.g. a read-only export). */
+  async recordNow(ctx: ActorContext, input: AuditInput): Promise<void> {
+    await this.record(this.db, ctx, input);
+  }
+
   async list(filter: AuditFilter = {}): Promise<AuditEvent[]> {
     const rows = await this.db
       .select()

@@ -1,26 +1,12 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { RedisHandle } from '../../cache/redis.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, type RateState } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 
-export interface RateState {
-  limit: number;
-  remaining: number;
-  resetSeconds: number;
-}
+export type { RateState } from '../../lib/errors.ts';
 
 const WINDOW_SECONDS = 60;
-
-/** RateLimit headers (IETF draft "RateLimit header fields for HTTP") for a state. */
-export function rateLimitHeaders(s: RateState): Record<string, string> {
-  return {
-    'ratelimit-limit': String(s.limit),
-    'ratelimit-remaining': String(Math.max(0, s.remaining)),
-    'ratelimit-reset': String(s.resetSeconds),
-    'ratelimit-policy': `${s.limit};w=${WINDOW_SECONDS}`,
-  };
-}
 
 /**
  * Per-key limits (requests per minute, from the access) and per-address limits on failed
@@ -61,24 +47,22 @@ export class RateLimits {
     });
   }
 
-  /** Counts one request of `keyId` against `perMinute`; throws `rate_limited` (429) when over. */
+  /** Counts one request of `keyId` against `perMinute`; throws `rate_limited` with the rate state when over. */
   async consumeKey(keyId: string, perMinute: number): Promise<RateState> {
     let limiter = this.perKey.get(perMinute);
     if (!limiter) this.perKey.set(perMinute, (limiter = this.limiter(`key:${perMinute}`, perMinute)));
     try {
       const res = await limiter.consume(keyId, 1);
-      return { limit: perMinute, remaining: res.remainingPoints, resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
+      return { limit: perMinute, remaining: res.remainingPoints, resetSeconds: Math.ceil(res.msBeforeNext / 1000), windowSeconds: WINDOW_SECONDS };
     } catch (err) {
       if (err instanceof RateLimiterRes) {
         this.metrics.rateLimited.inc({ scope: 'key' });
-        const state = { limit: perMinute, remaining: 0, resetSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
-        throw new AppError('rate_limited', `more than ${perMinute} requests per minute for this key; retry in ${state.resetSeconds} s`, {
-          headers: { 'retry-after': String(state.resetSeconds), ...rateLimitHeaders(state) },
-        });
+        const state: RateState = { limit: perMinute, remaining: 0, resetSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)), windowSeconds: WINDOW_SECONDS };
+        throw new AppError('rate_limited', `more than ${perMinute} requests per minute for this key; retry in ${state.resetSeconds} s`, { retryAfterSeconds: state.resetSeconds, rate: state });
       }
       // Both Redis and the insurance limiter failed: admit rather than fail the request.
       this.logger.warn({ err: (err as Error).message }, 'rate limiter unavailable; request admitted');
-      return { limit: perMinute, remaining: perMinute, resetSeconds: WINDOW_SECONDS };
+      return { limit: perMinute, remaining: perMinute, resetSeconds: WINDOW_SECONDS, windowSeconds: WINDOW_SECONDS };
     }
   }
 
@@ -107,7 +91,7 @@ export class RateLimits {
     const wait = await this.authBlockedFor(ip);
     if (wait > 0) {
       this.metrics.rateLimited.inc({ scope: 'auth' });
-      throw new AppError('rate_limited', `too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
+      throw new AppError('rate_limited', `too many failed authentications from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
   }
 }

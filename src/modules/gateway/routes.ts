@@ -1,11 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
-import { problems } from '../../http/problem.ts';
+import { presentedKey } from '../../http/auth.ts';
+import { problems, rateLimitHeaders } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
-import { runView, type HistoryMessage } from '../runs/service.ts';
-import type { Caller, ChatResult } from './service.ts';
+import type { AccessService } from '../accesses/service.ts';
+import type { AgentService } from '../agents/service.ts';
+import { runView, type RunService } from '../runs/service.ts';
+import type { Caller, InvokeResult, Invoker } from './invoke.ts';
+import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, modelParam, modelView, publicAccess, publicAgent, type ChatResponse } from './schemas.ts';
+import type { GatewayService } from './service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,74 +18,13 @@ declare module 'fastify' {
   }
 }
 
-const chatBody = z.object({
-  message: z.string().min(1).max(100_000),
-  conversation_id: z.string().min(1).max(200).optional(),
-  stream: z.boolean().default(false),
-});
-
-const quotaView = z.object({ period: z.string(), limit: z.number(), used: z.number(), remaining: z.number() });
-const chatResponse = z.object({
-  run_id: z.string(),
-  agent_id: z.string(),
-  agent_version: z.number(),
-  answer: z.string(),
-  conversation_id: z.string().nullable(),
-  usage: z.object({ requests: z.number(), input_tokens: z.number(), output_tokens: z.number() }),
-  quota: quotaView,
-  latency_ms: z.number().nullable(),
-});
-
-const publicAgent = z.object({ id: z.string(), name: z.string(), description: z.string(), version: z.number().nullable() });
-
-const publicAccess = z.object({
-  id: z.string(),
-  agent_id: z.string(),
-  email: z.string(),
-  status: z.string(),
-  effective_status: z.string(),
-  quota: z.object({ period: z.string(), limit: z.number(), used: z.number(), reserved: z.number(), remaining: z.number() }),
-  rate_limit_per_minute: z.number().nullable(),
-  expires_at: z.string().nullable(),
-});
-
-const contentPart = z.union([z.object({ type: z.literal('text'), text: z.string() }), z.looseObject({ type: z.string() })]);
-const openaiMessage = z.looseObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
-});
-const completionBody = z.looseObject({
-  model: z.string().min(1).max(63),
-  messages: z.array(openaiMessage).min(1).max(1000),
-  stream: z.boolean().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  user: z.string().max(200).optional(),
-});
-
-const modelView = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
-
-function text(content: z.infer<typeof openaiMessage>['content']): string {
-  if (typeof content === 'string') return content;
-  if (!content) return '';
-  return content.map((p) => (p.type === 'text' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
-}
-
-/** Splits OpenAI messages into the earlier turns and the final user message. */
-function splitMessages(messages: z.infer<typeof openaiMessage>[]): { history: HistoryMessage[]; input: string } {
-  const lastUser = messages.map((m) => m.role).lastIndexOf('user');
-  if (lastUser === -1) {
-    throw new AppError('validation_failed', 'messages must contain a user message', { extra: { errors: [{ pointer: '/body/messages', detail: 'no message with role "user"' }] } });
-  }
-  const input = text(messages[lastUser]!.content);
-  if (!input) throw new AppError('validation_failed', 'the last user message is empty', { extra: { errors: [{ pointer: `/body/messages/${lastUser}/content`, detail: 'empty' }] } });
-  const history: HistoryMessage[] = [];
-  for (const m of messages.slice(0, lastUser)) {
-    const t = text(m.content);
-    if (!t) continue;
-    if (m.role === 'user' || m.role === 'assistant') history.push({ role: m.role, content: t });
-    else if (m.role === 'system' || m.role === 'developer') history.push({ role: 'system', content: t });
-  }
-  return { history, input };
+/** What the customer API's routes use. */
+export interface GatewayRouteDeps {
+  gateway: GatewayService;
+  invoker: Invoker;
+  agents: AgentService;
+  accesses: AccessService;
+  runs: RunService;
 }
 
 /** Splits an answer into small pieces for server-sent events. */
@@ -89,36 +32,36 @@ const pieces = (s: string) => s.match(/\S+\s*|\s+/g) ?? [''];
 
 /**
  * The customer API: `/api/v1` (the platform's own) and `/v1` (OpenAI-compatible: the model is the
- * agent id, so any OpenAI SDK can call an agent). Every route authenticates the API key first, in
- * `onRequest`, so an unauthenticated caller learns nothing else.
+ * agent id, so any OpenAI SDK can call an agent). Both translate their protocol and call the same
+ * `Invoker.invoke`. Every route authenticates the API key first, in `onRequest`, so an
+ * unauthenticated caller learns nothing else.
  */
-export async function gatewayRoutes(app: ZodApp, deps: Deps) {
-  const gw = deps.services.gateway;
+export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ apiKey: [] }] };
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    req.caller = await gw.authenticate(req);
-    reply.headers(gw.rateHeaders(req.caller.rate));
+    req.caller = await s.gateway.authenticate(presentedKey(req), req.ip);
+    if (req.caller.rate) reply.headers(rateLimitHeaders(req.caller.rate));
   });
   const caller = (req: FastifyRequest) => req.caller!;
   const authProblems = problems(400, 401, 403, 404, 429);
 
   app.get('/api/v1/agents', { schema: { tags: ['customer API'], summary: 'The agents this key may use', response: { 200: z.object({ items: z.array(publicAgent) }), ...authProblems } } }, async (req) => {
-    const a = await deps.services.agents.show(caller(req).key.agentId);
+    const a = await s.agents.show(caller(req).agentId);
     return { items: [{ id: a.id, name: a.name, description: a.description, version: a.published_version }] };
   });
 
   app.get('/api/v1/access', { schema: { tags: ['customer API'], summary: "This key's access: quota, limits, expiry", response: { 200: publicAccess, ...authProblems } } }, async (req) =>
-    deps.services.accesses.get(caller(req).key.accessId),
+    s.accesses.get(caller(req).accessId),
   );
 
   app.get(
     '/api/v1/accesses/:id',
-    { schema: { tags: ['customer API'], summary: 'An access of this key (any other id is not found)', params: z.object({ id: z.string().max(100) }), response: { 200: publicAccess, ...authProblems } } },
+    { schema: { tags: ['customer API'], summary: 'An access of this key (any other id is not found)', params: anyIdParam, response: { 200: publicAccess, ...authProblems } } },
     async (req) => {
-      if (req.params.id !== caller(req).key.accessId) throw new AppError('not_found', `access ${req.params.id} does not exist`);
-      return deps.services.accesses.get(req.params.id);
+      if (req.params.id !== caller(req).accessId) throw new AppError('not_found', `access ${req.params.id} does not exist`);
+      return s.accesses.get(req.params.id);
     },
   );
 
@@ -129,15 +72,15 @@ export async function gatewayRoutes(app: ZodApp, deps: Deps) {
         tags: ['customer API'],
         summary: 'Send a message to an agent; metered against the quota',
         description: 'With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.',
-        params: z.object({ agentId: z.string().min(1).max(63) }),
+        params: agentIdParam,
         body: chatBody,
         response: { 200: chatResponse, ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
       },
     },
     async (req, reply) => {
-      const result = await gw.chat(caller(req), req.params.agentId, req.body.message, {
-        conversationId: req.body.conversation_id ?? null,
+      const result = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, {
         channel: 'api',
+        conversationId: req.body.conversation_id ?? null,
         signal: clientGone(reply),
       });
       const done = toChat(result);
@@ -150,27 +93,23 @@ export async function gatewayRoutes(app: ZodApp, deps: Deps) {
 
   app.get(
     '/api/v1/runs/:id',
-    { schema: { tags: ['customer API'], summary: 'A run of this key’s access (others are not found)', params: z.object({ id: z.string().max(100) }), response: { 200: runView, ...authProblems } } },
-    async (req) => deps.services.runs.get(req.params.id, { accessId: caller(req).key.accessId }),
+    { schema: { tags: ['customer API'], summary: 'A run of this key’s access (others are not found)', params: anyIdParam, response: { 200: runView, ...authProblems } } },
+    async (req) => s.runs.get(req.params.id, { accessId: caller(req).accessId }),
   );
 
   // --- OpenAI-compatible ---------------------------------------------------------------------
   const model = async (req: FastifyRequest) => {
-    const a = await deps.services.agents.show(caller(req).key.agentId);
+    const a = await s.agents.show(caller(req).agentId);
     return { id: a.id, object: 'model' as const, created: Math.floor(new Date(a.created_at).getTime() / 1000), owned_by: 'agent-platform' };
   };
   app.get('/v1/models', { schema: { tags: ['OpenAI-compatible'], summary: 'Models = the agents this key may use', response: { 200: z.object({ object: z.literal('list'), data: z.array(modelView) }), ...authProblems } } }, async (req) => ({
     object: 'list' as const,
     data: [await model(req)],
   }));
-  app.get(
-    '/v1/models/:model',
-    { schema: { tags: ['OpenAI-compatible'], summary: 'One model (agent)', params: z.object({ model: z.string().max(100) }), response: { 200: modelView, ...authProblems } } },
-    async (req) => {
-      if (req.params.model !== caller(req).key.agentId) await gw.assertAgent(caller(req), req.params.model);
-      return model(req);
-    },
-  );
+  app.get('/v1/models/:model', { schema: { tags: ['OpenAI-compatible'], summary: 'One model (agent)', params: modelParam, response: { 200: modelView, ...authProblems } } }, async (req) => {
+    if (req.params.model !== caller(req).agentId) await s.gateway.assertAgent(caller(req), req.params.model);
+    return model(req);
+  });
 
   app.post(
     '/v1/chat/completions',
@@ -183,8 +122,7 @@ export async function gatewayRoutes(app: ZodApp, deps: Deps) {
       },
     },
     async (req, reply) => {
-      const { history, input } = splitMessages(req.body.messages);
-      const result = await gw.chat(caller(req), req.body.model, input, { history, channel: 'openai', signal: clientGone(reply) });
+      const result = await s.invoker.invoke(caller(req), req.body.model, invokeInputOf(req.body.messages), { channel: 'openai', signal: clientGone(reply) });
       const id = `chatcmpl-${result.run.id}`;
       const created = Math.floor(new Date(result.run.created_at).getTime() / 1000);
       const usage = {
@@ -229,7 +167,7 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return ac.signal;
 }
 
-function toChat(r: ChatResult) {
+function toChat(r: InvokeResult): ChatResponse {
   return {
     run_id: r.run.id,
     agent_id: r.run.agent_id,

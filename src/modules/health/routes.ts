@@ -1,23 +1,12 @@
-import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { checkHealth, checkReady } from './service.ts';
+import type { AccessService } from '../accesses/service.ts';
+import type { UsageSync } from '../marketplace/billing.ts';
 import { lastVerifiedSeconds } from '../ops/settings.ts';
-
-const healthSchema = z.object({
-  status: z.enum(['healthy', 'degraded', 'unhealthy']),
-  database: z.enum(['connected', 'disconnected']),
-  redis: z.enum(['connected', 'disconnected', 'not_configured']),
-  agents: z.enum(['operational', 'no_agents', 'unknown']),
-  version: z.string(),
-  mode: z.enum(['embedded', 'cluster']),
-  uptime_seconds: z.number(),
-  maintenance: z.boolean().describe('maintenance mode is on: the customer API answers 503 maintenance'),
-});
-const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), reason: z.string().optional() });
+import { healthSchema, liveSchema, readySchema } from './schemas.ts';
+import { checkHealth, checkReady, type HealthDeps } from './service.ts';
 
 /** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
-export async function healthRoutes(app: ZodApp, deps: Deps) {
+export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync }) {
   // Without Redis (embedded mode) redis_up is left out rather than exported as 0, which would fire RedisDown.
   if (!deps.redis) deps.metrics.registry.removeSingleMetric('redis_up');
   const health = {
@@ -31,7 +20,7 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
   app.get('/health', health as never);
   app.get('/health/', { ...health, schema: { ...health.schema, hide: true } } as never);
 
-  app.get('/health/live', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('alive') }) } } }, async () => ({
+  app.get('/health/live', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: liveSchema } } }, async () => ({
     status: 'alive' as const,
   }));
 
@@ -54,10 +43,10 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
     );
     deps.metrics.dbUp.set(dbOk ? 1 : 0);
     if (deps.redis) deps.metrics.redisUp.set(await deps.redis.ping(500).then(() => 1, () => 0));
-    deps.metrics.maintenanceMode.set(deps.services.ops.maintenance.current().on ? 1 : 0);
+    deps.metrics.maintenanceMode.set(deps.maintenance.current().on ? 1 : 0);
     if (dbOk) {
       // Read from the database so every process (api or worker) exports the same value.
-      await lastVerifiedSeconds(deps.db).then(
+      await lastVerifiedSeconds(deps.database.db).then(
         (s) => deps.metrics.backupLastSuccess.set(s),
         () => {},
       );
@@ -68,9 +57,9 @@ export async function healthRoutes(app: ZodApp, deps: Deps) {
     deps.metrics.dbPoolWaiting.set(pool.waiting);
     deps.metrics.dbPoolMax.set(pool.max);
     try {
-      deps.metrics.activeAccesses.set(await deps.services.accesses.countActive());
+      deps.metrics.activeAccesses.set(await deps.accesses.countActive());
       // Read from the database so every process (api or worker) exports the same value.
-      const lastSync = await deps.services.usageSync.lastSyncSeconds();
+      const lastSync = await deps.usageSync.lastSyncSeconds();
       if (lastSync > 0) deps.metrics.lastUsageSync.set(lastSync);
     } catch {
       /* database down: keep the last value; db_up says why */

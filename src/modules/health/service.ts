@@ -1,7 +1,21 @@
 import { sql } from 'drizzle-orm';
-import type { Deps } from '../../deps.ts';
+import type { RedisHandle } from '../../cache/redis.ts';
+import type { Config } from '../../config/index.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
-import { queryRows } from '../../db/client.ts';
+import { queryRows, type Database } from '../../db/client.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { MaintenanceService } from '../ops/maintenance.ts';
+
+/** What the health checks look at. */
+export interface HealthDeps {
+  config: Pick<Config, 'version' | 'mode'>;
+  database: Database;
+  redis: RedisHandle | undefined;
+  metrics: Metrics;
+  /** Set when shutdown begins; `migrationsApplied` caches a passed migration check. */
+  state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
+  maintenance: Pick<MaintenanceService, 'current'>;
+}
 
 export interface HealthReport {
   status: 'healthy' | 'degraded' | 'unhealthy';
@@ -20,7 +34,7 @@ export interface HealthReport {
  * only degraded (rate limits fall back to per-replica counting). Nothing here is cached: each call
  * probes, so the report recovers the moment a dependency does.
  */
-export async function checkHealth(deps: Deps): Promise<HealthReport> {
+export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const [database, redis] = await Promise.all([
     deps.database.ping(2000).then(
       () => 'connected' as const,
@@ -38,7 +52,7 @@ export async function checkHealth(deps: Deps): Promise<HealthReport> {
   let agents: HealthReport['agents'] = 'unknown';
   if (database === 'connected') {
     try {
-      const [row] = await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from agents where published_version is not null`);
+      const [row] = await queryRows<{ n: number }>(deps.database.db, sql`select count(*)::int as n from agents where published_version is not null`);
       agents = (row?.n ?? 0) > 0 ? 'operational' : 'no_agents';
     } catch {
       agents = 'unknown';
@@ -53,12 +67,12 @@ export async function checkHealth(deps: Deps): Promise<HealthReport> {
     version: deps.config.version,
     mode: deps.config.mode,
     uptime_seconds: Math.round((Date.now() - deps.state.startedAt.getTime()) / 1000),
-    maintenance: deps.services.ops.maintenance.current().on,
+    maintenance: deps.maintenance.current().on,
   };
 }
 
 /** Readiness: not shutting down, database reachable, every shipped migration applied. */
-export async function checkReady(deps: Deps): Promise<{ ready: boolean; reason?: string }> {
+export async function checkReady(deps: Pick<HealthDeps, 'database' | 'state'>): Promise<{ ready: boolean; reason?: string }> {
   if (deps.state.shuttingDown) return { ready: false, reason: 'shutting down' };
   try {
     await deps.database.ping(2000);

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
 import { accesses, apiKeys } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -52,6 +52,8 @@ export class KeyVerifier {
    * it read: the row may predate the revocation whose event found nothing to evict.
    */
   private generation = 0;
+  /** When this process last wrote each key's `last_used_at` (bounded; cleared when it grows). */
+  private readonly touched = new Map<string, number>();
   /** Counts database lookups (tests assert malformed keys cause none). */
   lookups = 0;
 
@@ -198,5 +200,17 @@ export class KeyVerifier {
   /** Marks a key as used (at most once a minute per key), inside the caller's transaction. */
   static touchSql(keyId: string, now: Date) {
     return sql`update api_keys set last_used_at = ${now} where id = ${keyId} and (last_used_at is null or last_used_at < ${new Date(now.getTime() - 60_000)})`;
+  }
+
+  /**
+   * Records that a key was used, inside the caller's transaction. `last_used_at` has minute
+   * precision: the write is skipped when this process wrote it within the last minute.
+   */
+  async touch(tx: DbOrTx, keyId: string): Promise<void> {
+    const now = this.clock.now();
+    if ((this.touched.get(keyId) ?? 0) >= now.getTime() - 60_000) return;
+    await tx.execute(KeyVerifier.touchSql(keyId, now));
+    this.touched.set(keyId, now.getTime());
+    if (this.touched.size > 100_000) this.touched.clear();
   }
 }

@@ -185,14 +185,14 @@ export class UsageSync {
     const lease = `usage:${a.id}`;
     // One owner per attempt: two syncs in the same process must exclude each other too.
     const owner = newId();
-    const deadline = Date.now() + (force ? 30_000 : 0);
+    const deadline = this.clock.now().getTime() + (force ? 30_000 : 0);
     while (!(await acquireLease(this.db, lease, owner, this.clock.now(), 120_000))) {
-      if (Date.now() >= deadline) {
+      if (this.clock.now().getTime() >= deadline) {
         report.deferred++;
         report.details.push({ access_id: a.id, period: this.usage.monthOf(this.clock.now()), result: 'another sync holds this access' });
         return;
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await this.clock.sleep(200);
     }
     try {
       await this.syncAccessLocked(a, report, force);

@@ -1,17 +1,42 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { actorOf } from '../../http/auth.ts';
-import { listOf } from '../../http/common.ts';
 import { problems, sendProblem } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { newKeyView } from '../keys/service.ts';
-import { accessView } from '../accesses/service.ts';
-import { pendingView } from './billing.ts';
-import { offeringMapInput, offeringView, planInput, waldurUuid } from './offerings.ts';
-import { orderRowView } from './orders.ts';
+import type { JobQueue } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
-import { deliveryDetailView, deliveryView } from './webhooks.ts';
+import { listOf } from '../../lib/schemas.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { RateLimits } from '../gateway/ratelimit.ts';
+import type { KeyService } from '../keys/service.ts';
+import type { UsageSync } from './billing.ts';
+import type { OfferingService } from './offerings.ts';
+import type { OrderProcessor } from './orders.ts';
+import type { Provisioning } from './provisioning.ts';
+import type { Reconciler } from './reconcile.ts';
+import {
+  deliveryDetailView,
+  deliveryIdParam,
+  deliveryListQuery,
+  deliveryView,
+  fromOrderBody,
+  fromOrderView,
+  offeringMapInput,
+  offeringView,
+  orderListQuery,
+  orderRowView,
+  outcomeView,
+  pendingView,
+  planInput,
+  reconcileView,
+  refParam,
+  syncBody,
+  syncView,
+  waldurUuid,
+  webhookAccepted,
+  webhookQuery,
+} from './schemas.ts';
+import type { WebhookService } from './webhooks.ts';
 
 /** The largest webhook body accepted; Waldur's events are a few hundred bytes. */
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
@@ -21,17 +46,17 @@ export const WEBHOOK_BODY_LIMIT = 64 * 1024;
  * is kept (signatures are computed over it), every delivery is stored, verified ones enqueue work
  * and get 202 at once.
  */
-export async function webhookRoutes(app: FastifyInstance, deps: Deps) {
+export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: WebhookService; limits: RateLimits; metrics: Metrics; jobs: Pick<JobQueue, 'send'> }) {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const t0 = performance.now();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // An address that keeps sending unverifiable deliveries is stopped before it costs more work.
-    await deps.services.limits.assertAuthAllowed(req.ip);
-    const r = await deps.services.webhooks.receive({ body, headers: req.headers, url: req.url, ip: req.ip });
+    await deps.limits.assertAuthAllowed(req.ip);
+    const r = await deps.webhooks.receive({ body, headers: req.headers, url: req.url, ip: req.ip });
     if (r.status !== 202) {
-      if (r.status === 401) await deps.services.limits.authFailed(req.ip);
+      if (r.status === 401) await deps.limits.authFailed(req.ip);
       deps.metrics.webhookProcessing.observe((performance.now() - t0) / 1000);
       return sendProblem(req, reply, r.code!, r.detail!, { delivery_id: r.delivery.id });
     }
@@ -42,38 +67,28 @@ export async function webhookRoutes(app: FastifyInstance, deps: Deps) {
   const schema = {
     tags: ['marketplace'],
     summary: 'Waldur order hints (hooks-web events and bare callbacks), authenticated by ?token= or an HMAC signature header',
-    querystring: z.looseObject({ token: z.string().max(500).optional(), order_uuid: z.string().max(100).optional() }),
-    response: { 202: z.object({ delivery_id: z.string(), order: z.string().nullable(), status: z.string() }), ...problems(400, 401, 413, 429) },
+    querystring: webhookQuery,
+    response: { 202: webhookAccepted, ...problems(400, 401, 413, 429) },
   };
   app.post('/webhooks/waldur/order/', { schema }, handler);
   app.post('/webhooks/waldur/order', { schema: { ...schema, hide: true } }, handler);
 }
 
-const outcomeView = z.object({ order: z.string(), type: z.string().nullable(), status: z.string(), waldur_state: z.string().nullable(), access_id: z.string().nullable(), detail: z.string().optional() });
-const reconcileView = z.object({
-  offerings: z.number(),
-  orders: z.array(outcomeView),
-  created: z.array(z.object({ resource: z.string(), access_id: z.string() })),
-  terminated: z.array(z.object({ resource: z.string(), access_id: z.string() })),
-  backend_ids_set: z.array(z.string()),
-  skipped: z.array(z.object({ offering: z.string(), reason: z.string() })),
-  errors: z.array(z.object({ ref: z.string(), error: z.string() })),
-});
-const syncView = z.object({
-  accesses: z.number(),
-  reported: z.number(),
-  unchanged: z.number(),
-  refused: z.number(),
-  failed: z.number(),
-  deferred: z.number(),
-  details: z.array(z.object({ access_id: z.string(), period: z.string(), result: z.string(), error: z.string().optional() })),
-});
+/** What the marketplace admin routes use. */
+export interface MarketplaceRouteDeps {
+  offerings: OfferingService;
+  orders: OrderProcessor;
+  provisioning: Provisioning;
+  reconciler: Reconciler;
+  webhooks: WebhookService;
+  usageSync: UsageSync;
+  audit: AuditService;
+  keys: KeyService;
+  jobs: Pick<JobQueue, 'send'>;
+}
 
-export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
-  const s = deps.services;
+export async function marketplaceAdminRoutes(app: ZodApp, s: MarketplaceRouteDeps) {
   const tags = ['marketplace'];
-  // Any string: a reference that is not a Waldur UUID is simply not found (404), like an unknown one.
-  const refParam = z.object({ ref: z.string().min(1).max(100) });
 
   app.get('/offerings', { schema: { tags, summary: 'Mapped Waldur offerings', response: { 200: listOf(offeringView), ...problems(401) } } }, async () => ({ items: await s.offerings.list() }));
   app.post('/offerings', { schema: { tags, summary: 'Map a Waldur offering to an agent (and optionally one plan)', body: offeringMapInput, response: { 200: offeringView, ...problems(400, 401) } } }, async (req) =>
@@ -92,13 +107,13 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
       schema: {
         tags,
         summary: 'Poll Waldur now: process pending orders; with full, also reconcile every resource with our accesses',
-        body: z.object({ full: z.boolean().default(false), force: z.boolean().default(false) }).default({ full: false, force: false }),
+        body: syncBody,
         response: { 200: reconcileView, ...problems(400, 401, 409, 502) },
       },
     },
     async (req) => {
-      const report = await s.orders.reconcile({ full: req.body.full, force: req.body.force });
-      await s.audit.record(deps.db, actorOf(req), {
+      const report = await s.reconciler.reconcile({ full: req.body.full, force: req.body.force });
+      await s.audit.recordNow(actorOf(req), {
         action: req.body.full ? 'marketplace.sync_full' : 'marketplace.sync',
         targetType: 'marketplace',
         details: { orders: report.orders.length, created: report.created.length, terminated: report.terminated.length, errors: report.errors.length },
@@ -108,7 +123,7 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
   );
   app.get(
     '/marketplace/orders',
-    { schema: { tags, summary: 'Orders as we last saw them, and what we did', querystring: z.object({ status: z.string().max(30).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) }), response: { 200: listOf(orderRowView), ...problems(400, 401) } } },
+    { schema: { tags, summary: 'Orders as we last saw them, and what we did', querystring: orderListQuery, response: { 200: listOf(orderRowView), ...problems(400, 401) } } },
     async (req) => ({ items: await s.orders.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }) }),
   );
   app.post('/marketplace/orders/:ref/process', { schema: { tags, summary: 'Process one order now', params: refParam, response: { 200: outcomeView, ...problems(400, 401, 404, 409, 502) } } }, async (req) => {
@@ -116,7 +131,7 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
     if (!ref.success) throw new AppError('not_found', `order ${req.params.ref} does not exist`);
     const outcome = await s.orders.process(ref.data);
     if (outcome.status === 'ignored' && outcome.waldur_state === null) throw new AppError('not_found', `Waldur does not show order ${ref.data} to our token`);
-    await s.audit.record(deps.db, actorOf(req), { action: 'marketplace.process_order', targetType: 'order', targetId: req.params.ref, details: { status: outcome.status } });
+    await s.audit.recordNow(actorOf(req), { action: 'marketplace.process_order', targetType: 'order', targetId: req.params.ref, details: { status: outcome.status } });
     return outcome;
   });
 
@@ -126,25 +141,15 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
       schema: {
         tags: ['accesses', 'marketplace'],
         summary: 'The runbook\'s manual path: create the access of a Waldur order by hand (idempotent per order); the key is in this answer only',
-        body: z.object({
-          customer: waldurUuid,
-          customer_name: z.string().max(200).optional(),
-          project: waldurUuid,
-          user: z.string().min(1).max(200),
-          email: z.email(),
-          offering: waldurUuid,
-          plan: waldurUuid,
-          order: waldurUuid,
-          resource: waldurUuid.optional(),
-        }),
-        response: { 201: z.object({ access: accessView, api_key: newKeyView.nullable(), created: z.boolean() }), ...problems(400, 401, 404) },
+        body: fromOrderBody,
+        response: { 201: fromOrderView, ...problems(400, 401, 404) },
       },
     },
     async (req, reply) => {
       const b = req.body;
       const offering = await s.offerings.find(b.offering);
       if (!offering) throw new AppError('validation_failed', `offering ${b.offering} is not mapped; run agentctl offerings map first`, { extra: { errors: [{ pointer: '/body/offering', detail: 'not mapped' }] } });
-      const access = await s.orders.ensureAccess(
+      const access = await s.provisioning.ensureAccess(
         {
           orderRef: b.order,
           resourceRef: b.resource ?? null,
@@ -167,24 +172,22 @@ export async function marketplaceAdminRoutes(app: ZodApp, deps: Deps) {
     },
   );
 
-  app.get(
-    '/webhooks',
-    { schema: { tags, summary: 'Webhook deliveries, newest first', querystring: z.object({ status: z.string().max(30).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(50) }), response: { 200: listOf(deliveryView), ...problems(400, 401) } } },
-    async (req) => ({ items: await s.webhooks.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }) }),
-  );
-  app.get('/webhooks/:id', { schema: { tags, summary: 'One delivery with its headers and body', params: z.object({ id: z.string().max(100) }), response: { 200: deliveryDetailView, ...problems(401, 404) } } }, async (req) =>
+  app.get('/webhooks', { schema: { tags, summary: 'Webhook deliveries, newest first', querystring: deliveryListQuery, response: { 200: listOf(deliveryView), ...problems(400, 401) } } }, async (req) => ({
+    items: await s.webhooks.list({ ...(req.query.status ? { status: req.query.status } : {}), limit: req.query.limit }),
+  }));
+  app.get('/webhooks/:id', { schema: { tags, summary: 'One delivery with its headers and body', params: deliveryIdParam, response: { 200: deliveryDetailView, ...problems(401, 404) } } }, async (req) =>
     s.webhooks.get(req.params.id),
   );
-  app.post('/webhooks/:id/replay', { schema: { tags, summary: 'Process a stored delivery again', params: z.object({ id: z.string().max(100) }), response: { 202: deliveryView, ...problems(401, 404) } } }, async (req, reply) => {
+  app.post('/webhooks/:id/replay', { schema: { tags, summary: 'Process a stored delivery again', params: deliveryIdParam, response: { 202: deliveryView, ...problems(401, 404) } } }, async (req, reply) => {
     const { delivery, enqueue } = await s.webhooks.replay(req.params.id, actorOf(req));
-    if (enqueue?.kind === 'order') await deps.jobs.send('orders.process', { order: enqueue.order, delivery: delivery.id });
-    else await deps.jobs.send('orders.reconcile', { full: false, delivery: delivery.id });
+    if (enqueue?.kind === 'order') await s.jobs.send('orders.process', { order: enqueue.order, delivery: delivery.id });
+    else await s.jobs.send('orders.reconcile', { full: false, delivery: delivery.id });
     return reply.code(202).send(delivery);
   });
 
   app.post('/usage/sync', { schema: { tags: ['usage'], summary: 'Report usage to Waldur now', response: { 200: syncView, ...problems(401, 409) } } }, async (req) => {
     const report = await s.usageSync.syncAll();
-    await s.audit.record(deps.db, actorOf(req), { action: 'usage.sync', targetType: 'usage', details: { reported: report.reported, failed: report.failed, refused: report.refused } });
+    await s.audit.recordNow(actorOf(req), { action: 'usage.sync', targetType: 'usage', details: { reported: report.reported, failed: report.failed, refused: report.refused } });
     return report;
   });
   app.get('/usage/pending', { schema: { tags: ['usage'], summary: 'Usage not yet acknowledged by Waldur', response: { 200: listOf(pendingView), ...problems(401, 409) } } }, async () => ({ items: await s.usageSync.pending() }));

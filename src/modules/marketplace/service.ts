@@ -1,9 +1,16 @@
 import type { Logger } from 'pino';
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage, RetryLater } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
-import type { JobContext } from '../../jobs/catalog.ts';
-import { RetryLater, type OrderOutcome, type OrderProcessor, type ReconcileReport } from './orders.ts';
+import type { OrderProcessor } from './orders.ts';
+import type { Reconciler } from './reconcile.ts';
+import type { OrderOutcome, ReconcileReport } from './schemas.ts';
 import type { WebhookService } from './webhooks.ts';
+
+/** What a job attempt tells its handler (a subset of the job context of src/jobs/types.ts). */
+interface Attempt {
+  /** Whether a failure now is final (no retry left). */
+  lastAttempt: boolean;
+}
 
 /**
  * What the background jobs call: process a hinted order (or poll) and keep the webhook delivery
@@ -12,26 +19,28 @@ import type { WebhookService } from './webhooks.ts';
  */
 export class MarketplaceJobs {
   private readonly orders: OrderProcessor;
+  private readonly reconciler: Reconciler;
   private readonly webhooks: WebhookService;
   private readonly metrics: Metrics;
   private readonly logger: Logger;
 
-  constructor(deps: { orders: OrderProcessor; webhooks: WebhookService; metrics: Metrics; logger: Logger }) {
+  constructor(deps: { orders: OrderProcessor; reconciler: Reconciler; webhooks: WebhookService; metrics: Metrics; logger: Logger }) {
     this.orders = deps.orders;
+    this.reconciler = deps.reconciler;
     this.webhooks = deps.webhooks;
     this.metrics = deps.metrics;
     this.logger = deps.logger.child({ component: 'marketplace' });
   }
 
-  async processHint(order: string, delivery: string | undefined, ctx: Pick<JobContext, 'lastAttempt'>): Promise<OrderOutcome> {
+  async processHint(order: string, delivery: string | undefined, ctx: Attempt): Promise<OrderOutcome> {
     return this.track(delivery, ctx, () => this.orders.process(order, { waitMs: 30_000 }), (o) => (o.status === 'erred' ? o.detail ?? 'erred' : null));
   }
 
-  async reconcileHint(full: boolean, delivery: string | undefined, ctx: Pick<JobContext, 'lastAttempt'>): Promise<ReconcileReport> {
-    return this.track(delivery, ctx, () => this.orders.reconcile({ full }), (r) => (r.errors.length ? r.errors.map((e) => `${e.ref}: ${e.error}`).join('; ') : null));
+  async reconcileHint(full: boolean, delivery: string | undefined, ctx: Attempt): Promise<ReconcileReport> {
+    return this.track(delivery, ctx, () => this.reconciler.reconcile({ full }), (r) => (r.errors.length ? r.errors.map((e) => `${e.ref}: ${e.error}`).join('; ') : null));
   }
 
-  private async track<T>(delivery: string | undefined, ctx: Pick<JobContext, 'lastAttempt'>, fn: () => Promise<T>, failure: (r: T) => string | null): Promise<T> {
+  private async track<T>(delivery: string | undefined, ctx: Attempt, fn: () => Promise<T>, failure: (r: T) => string | null): Promise<T> {
     const t0 = performance.now();
     if (delivery) await this.webhooks.settle(delivery, { status: 'processing' });
     try {

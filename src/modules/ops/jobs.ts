@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { JobDef } from '../../jobs/catalog.ts';
-import { loadSecretsKey } from '../../lib/secrets.ts';
+import type { JobDef, JobServices } from '../../jobs/types.ts';
 import { systemActor } from '../audit/service.ts';
 
 /**
@@ -21,25 +20,25 @@ export const opsJobs = {
     // One attempt: a failed backup is reported (doctor, BackupTooOld) rather than retried into a full disk.
     queue: { retryLimit: 0, expireInSeconds: 3600 },
     schedule: (config) => config.BACKUP_SCHEDULE || undefined,
-    handler: async (deps) => {
-      const { createBackup, recordVerified } = await import('./backup.ts');
-      const r = await createBackup({ config: deps.config, database: deps.database, master: loadSecretsKey(deps.config), progress: (m) => deps.logger.debug({ backup: m }, 'backup') });
-      await recordVerified(deps.db, deps.services.audit, systemActor('backup.create'), { at: r.manifest.created_at, file: r.file, verified_at: new Date().toISOString(), check: 'checksum' });
-      deps.logger.info({ file: r.file, bytes: r.manifest.bytes, ms: r.ms, removed: r.removed.length }, 'scheduled backup written');
-      return { file: r.file, bytes: r.manifest.bytes, removed: r.removed };
+    uses: ['backups', 'logger'],
+    handler: async (s: Pick<JobServices, 'backups' | 'logger'>) => {
+      const r = await s.backups.create(systemActor('backup.create'), { progress: (m) => s.logger.debug({ backup: m }, 'backup') });
+      s.logger.info({ file: r.file, bytes: r.bytes, ms: r.ms, removed: r.removed.length }, 'scheduled backup written');
+      return { file: r.file, bytes: r.bytes, removed: r.removed };
     },
-  } satisfies JobDef<typeof empty>,
+  } satisfies JobDef<typeof empty, 'backups' | 'logger'>,
   'audit.prune': {
     name: 'audit.prune',
     description: 'Deletes audit events older than AUDIT_RETENTION_DAYS (the prune itself is audited).',
     schema: empty,
     queue: { retryLimit: 2, expireInSeconds: 1800 },
     schedule: (config) => config.AUDIT_PRUNE_SCHEDULE || undefined,
-    handler: async (deps) => {
-      const before = new Date(deps.clock.now().getTime() - deps.config.AUDIT_RETENTION_DAYS * 86_400_000);
-      const deleted = await deps.services.audit.prune(before, systemActor('audit.prune'));
-      deps.logger.info({ deleted, before: before.toISOString() }, 'audit events pruned');
+    uses: ['audit', 'clock', 'config', 'logger'],
+    handler: async (s: Pick<JobServices, 'audit' | 'clock' | 'config' | 'logger'>) => {
+      const before = new Date(s.clock.now().getTime() - s.config.AUDIT_RETENTION_DAYS * 86_400_000);
+      const deleted = await s.audit.prune(before, systemActor('audit.prune'));
+      s.logger.info({ deleted, before: before.toISOString() }, 'audit events pruned');
       return { deleted, before: before.toISOString() };
     },
-  } satisfies JobDef<typeof empty>,
+  } satisfies JobDef<typeof empty, 'audit' | 'clock' | 'config' | 'logger'>,
 };

@@ -1,11 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { sendProblem } from '../../http/problem.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { readSetting, SETTING_KEYS, writeSetting } from './settings.ts';
@@ -37,12 +35,6 @@ export const maintenanceView = z.object({
 export type MaintenanceState = z.infer<typeof maintenanceView>;
 
 const OFF: MaintenanceState = { on: false, message: DEFAULT_MAINTENANCE_MESSAGE, retry_after: DEFAULT_RETRY_AFTER_SECONDS, since: null, by: null };
-
-/** The customer-facing routes maintenance mode closes: the REST API, the OpenAI-compatible API, MCP and Slack. */
-const CUSTOMER_PATH = /^\/(?:api\/v1|v1|mcp|slack)(?:[/?#]|$)/;
-
-/** Whether maintenance mode closes this URL (health, metrics, docs, OpenAPI, webhooks and the admin API stay up). */
-export const isCustomerPath = (url: string): boolean => CUSTOMER_PATH.test(url);
 
 /**
  * Maintenance mode, the same on every replica. The switch is a row in `settings` (key
@@ -98,6 +90,17 @@ export class MaintenanceService {
   /** The state requests see (no I/O). */
   current(): MaintenanceState {
     return this.state;
+  }
+
+  /**
+   * The `maintenance` error every customer door answers with while maintenance mode is on (no
+   * I/O), or undefined when the platform is open. Carries the operator's message, Retry-After
+   * seconds and since when.
+   */
+  closed(): AppError | undefined {
+    const s = this.state;
+    if (!s.on) return undefined;
+    return new AppError('maintenance', s.message, { retryAfterSeconds: s.retry_after, extra: { retry_after: s.retry_after, since: s.since } });
   }
 
   /** Re-reads the switch from the database; keeps the last known state when the database is down. */
@@ -161,18 +164,5 @@ function normalise(v: Partial<MaintenanceState> | undefined): MaintenanceState {
     retry_after: typeof v.retry_after === 'number' && v.retry_after > 0 ? Math.floor(v.retry_after) : DEFAULT_RETRY_AFTER_SECONDS,
     since: typeof v.since === 'string' ? v.since : null,
     by: typeof v.by === 'string' ? v.by : null,
-  };
-}
-
-/**
- * The onRequest hook that answers customer routes with 503 `maintenance` (problem+json, with
- * Retry-After and the operator's message) while maintenance mode is on. It runs before API-key
- * authentication, so a closed API costs no database work.
- */
-export function maintenanceGate(maintenance: MaintenanceService) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const s = maintenance.current();
-    if (!s.on || !isCustomerPath(req.url)) return;
-    return sendProblem(req, reply, 'maintenance', s.message, { retry_after: s.retry_after, since: s.since }, { 'retry-after': String(s.retry_after) });
   };
 }

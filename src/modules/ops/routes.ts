@@ -1,24 +1,49 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { actorOf, adminAuth } from '../../http/auth.ts';
-import { sinceValue } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { parseDuration, parseSince } from '../../lib/duration.ts';
-import { AppError, errorMessage } from '../../lib/errors.ts';
-import { loadSecretsKey } from '../../lib/secrets.ts';
-import { revokeAllView } from '../sessions/service.ts';
-import { warmView } from './cache.ts';
-import { doctorView, runDoctor } from './doctor.ts';
-import { maintenanceInput, maintenanceView } from './maintenance.ts';
-import { DEFAULT_OVERLAP_MS, retireBody, retireView, rotateBody, rotateView, secretAlias, secretStatusView } from './secrets.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { AdminTokenService } from '../admin-tokens/service.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { BackupService } from './backups.ts';
+import type { DoctorReport } from './doctor.ts';
+import type { OpsServices } from './index.ts';
+import {
+  auditExportQuery,
+  backupCreatedView,
+  backupVerifiedView,
+  backupVerifyBody,
+  doctorView,
+  maintenanceInput,
+  maintenanceView,
+  pruneBody,
+  pruneView,
+  retireBody,
+  retireView,
+  revokeAllView,
+  rotateBody,
+  rotateView,
+  secretParam,
+  secretStatusView,
+  warmBody,
+  warmView,
+} from './schemas.ts';
+import { DEFAULT_OVERLAP_MS, secretAlias } from './secrets.ts';
 
-/** The secret a path names: webhook, session or pepper; anything else is not found. */
-const secretParam = z.object({ name: z.string().max(100) });
+/** What the operations routes use. */
+export interface OpsRouteDeps {
+  ops: Pick<OpsServices, 'maintenance' | 'secretAdmin' | 'sessions' | 'cache'>;
+  audit: AuditService;
+  backups: BackupService;
+  clock: Clock;
+  /** Runs every diagnostic (built by the composition root: the doctor looks at everything). */
+  doctor: () => Promise<DoctorReport>;
+}
+
 function secretNamed(name: string) {
   const parsed = secretAlias.safeParse(name);
   if (!parsed.success) throw new AppError('not_found', `no managed secret ${name} (webhook, session or pepper)`);
@@ -35,10 +60,6 @@ function durationOf(value: string | undefined, pointer: string, fallback: number
   return ms;
 }
 
-const auditExportQuery = z.object({ since: sinceValue.optional(), until: sinceValue.optional() });
-const pruneBody = z.object({ older_than: z.string().max(20).describe('delete events older than this, e.g. 90d (at least 1d)') });
-const pruneView = z.object({ deleted: z.number(), before: z.string() });
-const warmBody = z.object({ since: z.string().max(20).optional().describe('warm the keys used within this long (default 24h)') });
 
 /**
  * For routes whose body may be left out entirely (`curl -X POST …/admin/cache/warm`): a request
@@ -49,40 +70,13 @@ const optionalBody = async (req: FastifyRequest) => {
   if ((req.body === undefined || req.body === null) && req.headers['content-type'] === undefined) req.body = {};
 };
 
-const backupManifestView = z.object({
-  format: z.literal('agent-platform-backup'),
-  format_version: z.literal(1),
-  version: z.string(),
-  shape: z.enum(['embedded', 'cluster']),
-  database: z.enum(['pglite', 'postgres']),
-  file: z.string(),
-  created_at: z.string(),
-  migrations: z.object({ applied: z.number(), last: z.string().nullable(), hashes: z.array(z.string()) }),
-  tables: z.record(z.string(), z.object({ rows: z.number(), hash: z.string() })),
-  key_fingerprint: z.string().nullable(),
-  bytes: z.number(),
-  sha256: z.string(),
-});
-const backupCreatedView = z.object({ file: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), created_at: z.string(), removed: z.array(z.string()), ms: z.number(), manifest: backupManifestView });
-const backupVerifyBody = z.object({ file: z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'a backup file name in BACKUP_DIR (no directories)') });
-const backupVerifiedView = z.object({
-  ok: z.boolean(),
-  file: z.string(),
-  checksum: z.object({ ok: z.boolean(), problems: z.array(z.string()) }),
-  differences: z.array(z.object({ table: z.string(), expected: z.unknown(), actual: z.unknown() })),
-  problems: z.array(z.string()),
-  restored_tables: z.number(),
-  recorded: z.boolean(),
-  ms: z.number(),
-});
-
 /**
  * The operations part of the admin API (under /admin/api/v1): maintenance mode, secret rotation,
  * sessions, cache warm-up, audit export and prune, backups of an embedded server, and the doctor.
  * Every write is audited by its service.
  */
-export async function opsRoutes(app: ZodApp, deps: Deps) {
-  const ops = deps.services.ops;
+export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
+  const ops = deps.ops;
   const tags = ['operations'];
 
   // --- maintenance ---------------------------------------------------------------------------
@@ -163,10 +157,8 @@ export async function opsRoutes(app: ZodApp, deps: Deps) {
       const now = deps.clock.now();
       const since = req.query.since ? parseSince(req.query.since, now)! : undefined;
       const until = req.query.until ? parseSince(req.query.until, now)! : undefined;
-      await deps.db.transaction((tx) =>
-        deps.services.audit.record(tx, actorOf(req), { action: 'audit.export', targetType: 'audit', details: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null } }),
-      );
-      const events = deps.services.audit.iterate({ ...(since ? { since } : {}), ...(until ? { until } : {}) });
+      await deps.audit.recordNow(actorOf(req), { action: 'audit.export', targetType: 'audit', details: { since: since?.toISOString() ?? null, until: until?.toISOString() ?? null } });
+      const events = deps.audit.iterate({ ...(since ? { since } : {}), ...(until ? { until } : {}) });
       const lines = Readable.from(
         (async function* () {
           for await (const e of events) yield `${JSON.stringify(e)}\n`;
@@ -178,49 +170,36 @@ export async function opsRoutes(app: ZodApp, deps: Deps) {
   app.post('/audit/prune', { schema: { tags: ['audit'], summary: 'Delete audit events older than a duration (the prune is audited)', body: pruneBody, response: { 200: pruneView, ...problems(400, 401) } } }, async (req) => {
     const ms = durationOf(req.body.older_than, '/body/older_than', 0, { min: 86_400_000, max: 100 * 366 * 86_400_000, what: 'a duration of at least 1d, such as 90d' });
     const before = new Date(deps.clock.now().getTime() - ms);
-    return { deleted: await deps.services.audit.prune(before, actorOf(req)), before: before.toISOString() };
+    return { deleted: await deps.audit.prune(before, actorOf(req)), before: before.toISOString() };
   });
 
   // --- backups (the server takes them: embedded mode, where it holds the database) --------------
-  app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) => {
-    const { createBackup, recordVerified } = await import('./backup.ts');
-    const r = await createBackup({ config: deps.config, database: deps.database, master: loadSecretsKey(deps.config), progress: (m) => req.log.info({ backup: m }, 'backup') }).catch((err: unknown) => {
-      // Say why (disk full, pg_dump missing or too old): the operator's next step depends on it.
-      throw new AppError('internal_error', `the backup failed: ${errorMessage(err)}`, { cause: err });
-    });
-    await recordVerified(deps.db, deps.services.audit, actorOf(req), { at: r.manifest.created_at, file: r.file, verified_at: new Date().toISOString(), check: 'checksum' });
-    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, manifest: r.manifest };
-  });
+  app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) =>
+    deps.backups.create(actorOf(req), { progress: (m) => req.log.info({ backup: m }, 'backup') }),
+  );
   app.post(
     '/backups/verify',
     { schema: { tags: ['backups'], summary: 'Verify a backup in BACKUP_DIR: checksum, then a trial restore compared table by table', body: backupVerifyBody, response: { 200: backupVerifiedView, ...problems(400, 401, 404) } } },
     async (req) => {
-      const { backupDir, recordVerified, verifyBackup } = await import('./backup.ts');
-      const path = join(backupDir(deps.config), req.body.file);
-      if (!existsSync(path)) throw new AppError('not_found', `no backup ${req.body.file} in the server's BACKUP_DIR`);
-      const v = await verifyBackup(path, { ...(deps.database.url ? { scratchUrl: deps.database.url } : {}) });
-      let recorded = false;
-      if (v.ok && v.manifest) {
-        recorded = await recordVerified(deps.db, deps.services.audit, actorOf(req), { at: v.manifest.created_at, file: v.file, verified_at: new Date().toISOString(), check: 'restore' });
-      }
-      return { ok: v.ok, file: v.file, checksum: v.checksum, differences: v.differences, problems: v.problems, restored_tables: v.restored_tables, recorded, ms: v.ms };
+      const v = await deps.backups.verify(req.body.file, actorOf(req));
+      return { ok: v.ok, file: v.file, checksum: v.checksum, differences: v.differences, problems: v.problems, restored_tables: v.restored_tables, recorded: v.recorded, ms: v.ms };
     },
   );
 
   // --- doctor ----------------------------------------------------------------------------------
-  app.get('/doctor', { schema: { tags, summary: 'Every diagnostic of the runbook: status, finding, resolution', response: { 200: doctorView, ...problems(401) } } }, async () => runDoctor(deps));
+  app.get('/doctor', { schema: { tags, summary: 'Every diagnostic of the runbook: status, finding, resolution', response: { 200: doctorView, ...problems(401) } } }, async () => deps.doctor());
 }
 
 /**
  * Routes outside /admin/api/v1 that runbooks name by path: `POST /admin/cache/warm` (seed 004).
  * Same admin token as the admin API.
  */
-export async function opsRootRoutes(app: ZodApp, deps: Deps) {
+export async function opsRootRoutes(app: ZodApp, deps: { adminTokens: AdminTokenService; ops: Pick<OpsServices, 'cache'> }) {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ adminToken: [] }] };
   });
-  app.addHook('onRequest', adminAuth(deps));
+  app.addHook('onRequest', adminAuth(deps.adminTokens));
   app.post('/admin/cache/warm', { preValidation: optionalBody, schema: { tags: ['operations'], summary: 'Warm the caches of every replica (same as /admin/api/v1/cache/warm)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
-    deps.services.ops.cache.warm(durationOf(req.body.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
+    deps.ops.cache.warm(durationOf(req.body.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
   );
 }

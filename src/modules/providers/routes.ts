@@ -1,12 +1,11 @@
-import type { Deps } from '../../deps.ts';
 import { actorOf } from '../../http/auth.ts';
-import { listOf, slugParam } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { providerInput, providerUpdate, providerView } from './service.ts';
+import { listOf, slugParam } from '../../lib/schemas.ts';
+import { providerInput, providerUpdate, providerView } from './schemas.ts';
+import type { ProviderService } from './service.ts';
 
-export async function providerRoutes(app: ZodApp, deps: Deps) {
-  const svc = deps.services.providers;
+export async function providerRoutes(app: ZodApp, { providers: svc }: { providers: ProviderService }) {
   const tags = ['providers'];
   app.get('/providers', { schema: { tags, summary: 'List LLM providers', response: { 200: listOf(providerView), ...problems(401) } } }, async () => ({ items: await svc.list() }));
   app.post('/providers', { schema: { tags, summary: 'Register an LLM provider', body: providerInput, response: { 201: providerView, ...problems(400, 401, 409) } } }, async (req, reply) => {

@@ -14,10 +14,17 @@ export const monthOf = (d: Date): string => d.toISOString().slice(0, 7);
 /** The counter period an access uses at `now`: its calendar month (UTC), or `total`. */
 export const periodOf = (kind: QuotaPeriodKind, now: Date): string => (kind === 'total' ? 'total' : monthOf(now));
 
+/** The first instant of the next UTC month. */
+export const nextMonth = (now: Date): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+
 /** Seconds from `now` to the first instant of the next UTC month. */
 export function secondsToNextMonth(now: Date): number {
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+  return Math.max(1, Math.ceil((nextMonth(now).getTime() - now.getTime()) / 1000));
+}
+
+/** When a quota of this kind, full at `now`, gives units again: next month, or never (`null`) for a total quota. */
+export function quotaResetOf(kind: QuotaPeriodKind, now: Date): { at: Date; seconds: number } | null {
+  return kind === 'month' ? { at: nextMonth(now), seconds: secondsToNextMonth(now) } : null;
 }
 
 export interface QuotaState {
@@ -62,7 +69,11 @@ export class QuotaService {
     this.clock = deps.clock;
   }
 
-  /** Reserves one unit or throws `quota_exceeded` (429) with the quota state. */
+  /**
+   * Reserves one unit or throws `quota_exceeded` with the quota state and when it resets. Waiting
+   * helps only while units are in flight (a failing run gives its unit back): then the error says
+   * to retry in a few seconds; otherwise it says when the quota resets, and nothing earlier.
+   */
   async reserve(accessId: string, kind: QuotaPeriodKind, limit: number, holdMs: number): Promise<Reservation> {
     const now = this.clock.now();
     const period = periodOf(kind, now);
@@ -74,11 +85,13 @@ export class QuotaService {
       }
     }
     const state = await this.state(accessId, kind, limit);
-    // A monthly quota comes back next month (UTC); units in flight may come back sooner.
-    const retryAfter = state.reserved > 0 ? 5 : kind === 'month' ? secondsToNextMonth(now) : undefined;
-    throw new AppError('quota_exceeded', `the access has used ${state.used} of ${limit} for ${period}${state.reserved ? ` (${state.reserved} in flight)` : ''}`, {
-      extra: { quota: { ...state, remaining: 0 } },
-      ...(retryAfter !== undefined ? { headers: { 'retry-after': String(retryAfter) } } : {}),
+    const reset = quotaResetOf(kind, now);
+    const when = reset ? `it resets at ${reset.at.toISOString()}` : 'a total quota does not reset; ask for a larger plan';
+    throw new AppError('quota_exceeded', `the access has used ${state.used} of ${limit} for ${period}${state.reserved ? ` (${state.reserved} in flight)` : ''}; ${when}`, {
+      extra: { quota: { ...state, remaining: 0, resets_at: reset?.at.toISOString() ?? null } },
+      quotaReset: reset,
+      // Units in flight may come back within seconds (a run that fails releases its unit).
+      ...(state.reserved > 0 ? { retryAfterSeconds: 5 } : {}),
     });
   }
 
@@ -165,6 +178,15 @@ export class QuotaService {
     const used = counter?.used ?? 0;
     const reserved = Number(live?.n ?? 0);
     return { period, limit, used, reserved, remaining: Math.max(0, limit - used - reserved) };
+  }
+
+  /** How many units runs of an access hold right now (reservations not yet expired). */
+  async inFlight(accessId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(quotaReservations)
+      .where(and(eq(quotaReservations.accessId, accessId), sql`${quotaReservations.expiresAt} > ${this.clock.now()}`));
+    return Number(row?.n ?? 0);
   }
 
   /** Sweeps expired reservations of every access (periodic job); returns how many. */

@@ -1,11 +1,11 @@
-import type { Deps } from '../../deps.ts';
-import { uuidParam } from '../../http/common.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { runView } from './service.ts';
+import { uuidParam } from '../../lib/schemas.ts';
+import { runView } from './schemas.ts';
+import type { RunService } from './service.ts';
 
-export async function runAdminRoutes(app: ZodApp, deps: Deps) {
+export async function runAdminRoutes(app: ZodApp, deps: { runs: RunService }) {
   app.get('/runs/:id', { schema: { tags: ['runs'], summary: 'Show a run', params: uuidParam, response: { 200: runView, ...problems(400, 401, 404) } } }, async (req) =>
-    deps.services.runs.get(req.params.id),
+    deps.runs.get(req.params.id),
   );
 }

@@ -1,6 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import { generateText, type ModelMessage } from 'ai';
-import { and, eq, lt, sql, desc } from 'drizzle-orm';
+import { and, eq, sql, desc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { queryRows, type Db, type Tx } from '../../db/client.ts';
@@ -52,6 +52,8 @@ export interface RunRequest {
   accessId?: string | null;
   apiKeyId?: string | null;
   signal?: AbortSignal;
+  /** Called once the run is stored as `running`, with its id. */
+  onStarted?: (runId: string) => void;
   /**
    * Runs inside the transaction that marks the run succeeded, so what it writes (usage records,
    * quota settlement) commits together with the run or not at all.
@@ -75,6 +77,7 @@ export class RunService {
   private readonly maxRetries: number;
   private readonly fetchImpl: typeof fetch | undefined;
   private readonly baseDelayMs: number;
+  private readonly staleMarginMs: number;
 
   constructor(deps: {
     db: Db;
@@ -86,6 +89,8 @@ export class RunService {
     maxRetries: number;
     fetch?: typeof fetch;
     baseDelayMs?: number;
+    /** How long past its agent's timeout a run still "running" is taken as abandoned (QUOTA_RESERVATION_MARGIN_MS). */
+    staleMarginMs: number;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -96,6 +101,7 @@ export class RunService {
     this.maxRetries = deps.maxRetries;
     this.fetchImpl = deps.fetch;
     this.baseDelayMs = deps.baseDelayMs ?? 500;
+    this.staleMarginMs = deps.staleMarginMs;
   }
 
   /**
@@ -121,6 +127,7 @@ export class RunService {
       input: req.input,
       createdAt: started,
     });
+    req.onStarted?.(id);
 
     const timeout = AbortSignal.timeout(agent.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
@@ -237,6 +244,20 @@ export class RunService {
     return toView(row);
   }
 
+  /** Earlier turns of a conversation of one access, oldest first (at most the last `turns`). */
+  async conversationHistory(accessId: string, conversationId: string, turns = 20): Promise<HistoryMessage[]> {
+    const rows = await this.db
+      .select({ input: runs.input, output: runs.output, createdAt: runs.createdAt })
+      .from(runs)
+      .where(and(eq(runs.accessId, accessId), eq(runs.conversationId, conversationId), eq(runs.status, 'succeeded')))
+      .orderBy(desc(runs.createdAt))
+      .limit(turns);
+    return rows.reverse().flatMap((t) => [
+      { role: 'user' as const, content: t.input },
+      { role: 'assistant' as const, content: t.output ?? '' },
+    ]);
+  }
+
   async list(filter: { agentId?: string; accessId?: string; limit?: number } = {}): Promise<RunView[]> {
     const conds = [];
     if (filter.agentId) conds.push(eq(runs.agentId, filter.agentId));
@@ -246,16 +267,20 @@ export class RunService {
   }
 
   /**
-   * Marks runs that have been "running" for longer than an hour past the longest timeout as
-   * failed: their process died mid-call. Returns how many were reaped.
+   * Marks runs as failed that are still "running" after their agent version's timeout plus the
+   * margin: the process running them died mid-call (a live run ends by its timeout, and its quota
+   * reservation expires at the same moment). Returns how many were reaped.
    */
-  async reapStale(maxAgeMs = 3_600_000 + 3_600_000): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - maxAgeMs);
-    const rows = await this.db
-      .update(runs)
-      .set({ status: 'failed', error: 'abandoned: the process running it stopped', finishedAt: this.clock.now() })
-      .where(and(eq(runs.status, 'running'), lt(runs.createdAt, cutoff)))
-      .returning({ id: runs.id });
+  async reapStale(): Promise<number> {
+    const now = this.clock.now();
+    const rows = await queryRows<{ id: string }>(
+      this.db,
+      sql`update runs set status = 'failed', error = 'abandoned: the process running it stopped', finished_at = ${now}
+          from agent_versions v
+          where runs.status = 'running' and v.agent_id = runs.agent_id and v.version = runs.agent_version
+            and runs.created_at + make_interval(secs => (v.timeout_ms + ${this.staleMarginMs}) / 1000.0) < ${now}
+          returning runs.id`,
+    );
     return rows.length;
   }
 

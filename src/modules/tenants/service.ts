@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import { tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, RetryLater } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 
@@ -46,6 +46,27 @@ export class TenantService {
       return toView(row!);
     };
     return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  /**
+   * The tenant of a marketplace customer: found by its external id, created (and audited) on its
+   * first order, inside the caller's transaction. Two first orders of one customer race here: the
+   * insert does nothing on any unique conflict and the winner's row is read back, so neither fails.
+   * A name already taken by another tenant gets the customer id appended.
+   */
+  async ensureForCustomer(tx: DbOrTx, customerRef: string, customerName: string | null, ctx: ActorContext): Promise<string> {
+    const base = customerName?.trim() || `waldur-${customerRef.slice(0, 8)}`;
+    for (const name of [base, `${base} (${customerRef.slice(0, 8)})`, `${base} (${customerRef})`]) {
+      const [found] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.externalId, customerRef));
+      if (found) return found.id;
+      const id = newId();
+      const inserted = await tx.insert(tenants).values({ id, name, externalId: customerRef, createdAt: this.clock.now() }).onConflictDoNothing().returning({ id: tenants.id });
+      if (inserted.length === 1) {
+        await this.audit.record(tx, ctx, { action: 'tenant.create', targetType: 'tenant', targetId: id, tenantId: id, details: { name, external_id: customerRef } });
+        return id;
+      }
+    }
+    throw new RetryLater(`could not create the tenant of customer ${customerRef}`);
   }
 
   async list(): Promise<TenantView[]> {

@@ -1,23 +1,23 @@
-import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
-import { PERIOD_RE, usagePeriodView } from './service.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { periodQuery, usageListView } from './schemas.ts';
+import type { UsageService } from './service.ts';
 
-export async function usageRoutes(app: ZodApp, deps: Deps) {
+export async function usageRoutes(app: ZodApp, deps: { usage: UsageService; clock: Clock }) {
   app.get(
     '/usage',
     {
       schema: {
         tags: ['usage'],
         summary: 'Usage of every access for one month',
-        querystring: z.object({ period: z.string().regex(PERIOD_RE, 'YYYY-MM').optional() }),
-        response: { 200: z.object({ period: z.string(), items: z.array(usagePeriodView.extend({ access_id: z.string() })) }), ...problems(400, 401) },
+        querystring: periodQuery,
+        response: { 200: usageListView, ...problems(400, 401) },
       },
     },
     async (req) => {
-      const period = req.query.period ?? deps.services.usage.monthOf(deps.clock.now());
-      return { period, items: await deps.services.usage.forPeriod(period) };
+      const period = req.query.period ?? deps.usage.monthOf(deps.clock.now());
+      return { period, items: await deps.usage.forPeriod(period) };
     },
   );
 }

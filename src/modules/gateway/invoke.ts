@@ -1,0 +1,110 @@
+import { AppError } from '../../lib/errors.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { AgentService } from '../agents/service.ts';
+import type { KeyVerifier } from '../keys/verifier.ts';
+import type { QuotaService, QuotaState, Reservation } from '../quota/service.ts';
+import type { RunService } from '../runs/service.ts';
+import type { UsageService } from '../usage/service.ts';
+import type { GatewayService } from './service.ts';
+import type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
+
+export type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
+
+/**
+ * The one channel-neutral entry that runs an agent for a caller: agent check → quota reservation →
+ * run → usage record and quota settlement. The quota unit is reserved before the provider is
+ * called and settled in the same transaction that stores the run's success and its usage record,
+ * so a success always has its usage and the quota can never be overspent, whatever the concurrency.
+ * Every door calls this; none of them re-implements metering.
+ *
+ * @example
+ * const caller = await gateway.authenticate(presentedKey, clientAddress);
+ * const { run, quota } = await invoker.invoke(caller, 'helpdesk', { message: 'printer on fire' }, { channel: 'api' });
+ */
+export class Invoker {
+  private readonly metrics: Metrics;
+  private readonly gateway: GatewayService;
+  private readonly quota: QuotaService;
+  private readonly usage: UsageService;
+  private readonly runs: RunService;
+  private readonly agents: AgentService;
+  private readonly keys: KeyVerifier;
+  private readonly reservationMarginMs: number;
+
+  constructor(deps: {
+    metrics: Metrics;
+    gateway: GatewayService;
+    quota: QuotaService;
+    usage: UsageService;
+    runs: RunService;
+    agents: AgentService;
+    keys: KeyVerifier;
+    reservationMarginMs: number;
+  }) {
+    this.metrics = deps.metrics;
+    this.gateway = deps.gateway;
+    this.quota = deps.quota;
+    this.usage = deps.usage;
+    this.runs = deps.runs;
+    this.agents = deps.agents;
+    this.keys = deps.keys;
+    this.reservationMarginMs = deps.reservationMarginMs;
+  }
+
+  /** Runs `agentId` for `caller`, metered and within quota; throws a domain error otherwise. */
+  async invoke(caller: Caller, agentId: string, input: InvokeInput, options: InvokeOptions): Promise<InvokeResult> {
+    await this.gateway.assertAgent(caller, agentId);
+    const agent = await this.agents.getPublished(agentId);
+    let reservation: Reservation;
+    try {
+      reservation = await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'quota_exceeded') this.metrics.quotaExceeded.inc();
+      throw err;
+    }
+    const emit = (e: InvokeEvent) => {
+      try {
+        options.onEvent?.(e);
+      } catch {
+        /* a broken sink is the door's problem, not the run's */
+      }
+    };
+    let settled: QuotaState | undefined;
+    try {
+      const history = input.history ?? (options.conversationId ? await this.runs.conversationHistory(caller.accessId, options.conversationId) : []);
+      const run = await this.runs.execute({
+        agentId,
+        agent,
+        input: input.message,
+        history,
+        channel: options.channel,
+        conversationId: options.conversationId ?? null,
+        tenantId: caller.tenantId,
+        accessId: caller.accessId,
+        apiKeyId: caller.keyId,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
+        onSucceeded: async (tx, r) => {
+          // The usage belongs to the month in which the unit was taken (the run's start).
+          await this.usage.record(tx, {
+            runId: r.id,
+            accessId: caller.accessId,
+            tenantId: caller.tenantId,
+            agentId,
+            inputTokens: r.usage.input_tokens,
+            outputTokens: r.usage.output_tokens,
+            at: reservation.at,
+          });
+          if (caller.keyId) await this.keys.touch(tx, caller.keyId);
+          // Last: settling locks the access's counter row until this transaction commits.
+          settled = await this.quota.settle(tx, reservation);
+        },
+      });
+      emit({ type: 'run.finished', run, quota: settled! });
+      return { run, quota: settled!, rate: caller.rate };
+    } finally {
+      // Anything but a settled success gives the unit back.
+      if (!settled) await this.quota.release(reservation);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { RateState } from '../../lib/errors.ts';
+import type { QuotaPeriodKind, QuotaState } from '../quota/service.ts';
+import type { HistoryMessage, RunChannel, RunView } from '../runs/service.ts';
+
+/** The values of the channel-neutral entry (invoke.ts), shared by every door. */
+
+/**
+ * Who runs an agent, as a plain value any door can build: the REST and OpenAI-compatible APIs from
+ * an API key (`GatewayService.authenticate`), later MCP, Slack, the portal and scheduled runs from
+ * their own credentials. Everything `invoke` needs to authorise, meter and limit the run is here.
+ */
+export interface Caller {
+  /** The API key the call came with; null for callers without one (a schedule, the portal). */
+  keyId: string | null;
+  accessId: string;
+  tenantId: string;
+  /** The agent the access grants. */
+  agentId: string;
+  quota: { period: QuotaPeriodKind; limit: number };
+  /** The rate-limit state after this call was counted, when the access has a limit. */
+  rate?: RateState;
+}
+
+/** What the agent is asked: the new message, and the turns before it. */
+export interface InvokeInput {
+  message: string;
+  /**
+   * Earlier turns (user/assistant) and the caller's own system messages, oldest first. Left out,
+   * the history is the conversation's (`options.conversationId`), if any.
+   */
+  history?: HistoryMessage[];
+}
+
+/**
+ * What happens during a run, for doors that stream. Today a run reports its start and its end; the
+ * runtime that streams (text deltas, tool calls and results) adds its events to this union, and
+ * doors that do not stream simply pass no sink.
+ */
+export type InvokeEvent =
+  | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel }
+  | { type: 'text.delta'; runId: string; text: string }
+  | { type: 'run.finished'; run: RunView; quota: QuotaState };
+
+export interface InvokeOptions {
+  /** The door, recorded on the run (`api`, `openai`, `mcp`, `slack`, `portal`, …). */
+  channel: RunChannel;
+  conversationId?: string | null;
+  /** Aborts the provider call (a client that went away); the run fails and the unit comes back. */
+  signal?: AbortSignal;
+  /** Receives the run's events as they happen (a sink that throws does not fail the run). */
+  onEvent?: (event: InvokeEvent) => void;
+}
+
+export interface InvokeResult {
+  run: RunView;
+  quota: QuotaState;
+  rate: RateState | undefined;
+}

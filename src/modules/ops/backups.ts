@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../../config/index.ts';
+import type { Database } from '../../db/client.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, errorMessage } from '../../lib/errors.ts';
+import type { ActorContext, AuditService } from '../audit/service.ts';
+import { backupDir, createBackup, keyFingerprint, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+
+/** What `create` answers (the admin API's `POST /backups` body). */
+export interface BackupCreated {
+  file: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+  created_at: string;
+  removed: string[];
+  ms: number;
+  manifest: BackupManifest;
+}
+
+/**
+ * Backups as one service, used alike by `agentctl backup` (opening the database directly), the
+ * admin API (`POST /admin/api/v1/backups`, `/backups/verify`) and the scheduled `backup.create`
+ * job: each takes the backup the same way, records it as the last verified one (audited, on the
+ * injected clock) and reports failures the same way. The file format and the dump/restore
+ * mechanics live in backup.ts (ADR 0020).
+ */
+export class BackupService {
+  private readonly config: Config;
+  private readonly database: Database;
+  private readonly master: Buffer;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { config: Config; database: Database; master: Buffer; audit: AuditService; clock: Clock }) {
+    this.config = deps.config;
+    this.database = deps.database;
+    this.master = deps.master;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
+
+  /** BACKUP_DIR (or DATA_DIR/backups). */
+  dir(): string {
+    return backupDir(this.config);
+  }
+
+  /**
+   * Backs up the database into BACKUP_DIR, checks the written file, applies retention and records
+   * the backup as the last verified one. A failure says why (disk full, pg_dump missing or too
+   * old): the operator's next step depends on it.
+   */
+  async create(ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<BackupCreated> {
+    let r: CreateResult;
+    try {
+      r = await createBackup({ config: this.config, database: this.database, master: this.master, ...(opts.progress ? { progress: opts.progress } : {}) });
+    } catch (err) {
+      throw new AppError('internal_error', `the backup failed: ${errorMessage(err)}`, { cause: err });
+    }
+    await recordVerified(this.database.db, this.audit, ctx, { at: r.manifest.created_at, file: r.file, verified_at: this.clock.now().toISOString(), check: 'checksum' });
+    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, manifest: r.manifest };
+  }
+
+  /**
+   * Verifies a backup of BACKUP_DIR (checksum, then a trial restore compared table by table) and,
+   * when it passes, records it as the last verified backup unless a newer one is recorded.
+   */
+  async verify(file: string, ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<VerifyResult & { recorded: boolean }> {
+    const path = join(this.dir(), file);
+    if (!existsSync(path)) throw new AppError('not_found', `no backup ${file} in the server's BACKUP_DIR`);
+    const v = await verifyBackup(path, { ...(this.database.url ? { scratchUrl: this.database.url } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+    const recorded = v.ok && v.manifest ? await this.recordVerified(v, ctx) : false;
+    return { ...v, recorded };
+  }
+
+  /** Records a passed verification (done elsewhere, e.g. by the CLI on a file outside BACKUP_DIR). */
+  async recordVerified(v: VerifyResult, ctx: ActorContext): Promise<boolean> {
+    if (!v.ok || !v.manifest) return false;
+    return recordVerified(this.database.db, this.audit, ctx, { at: v.manifest.created_at, file: v.file, verified_at: this.clock.now().toISOString(), check: 'restore' });
+  }
+
+  /** Whether a backup was taken of this installation's shape with this SECRETS_KEY. */
+  isOurs(manifest: BackupManifest): boolean {
+    return manifest.key_fingerprint === keyFingerprint(this.master) && manifest.shape === this.config.mode;
+  }
+
+  /** Audits a restore (the database was replaced underneath; this runs on the restored data). */
+  async recordRestored(file: string, manifest: BackupManifest, previous: string | null, ctx: ActorContext): Promise<void> {
+    await this.database.db.transaction((tx) =>
+      this.audit.record(tx, ctx, { action: 'backup.restore', targetType: 'backup', targetId: file, details: { created_at: manifest.created_at, previous } }),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { sinceValue } from '../../lib/schemas.ts';
+
+/**
+ * Request and response schemas of the operations routes (exported for other doors and clients).
+ */
+export { revokeAllView } from '../sessions/service.ts';
+export { warmView } from './cache.ts';
+export { doctorView } from './doctor.ts';
+export { maintenanceInput, maintenanceView } from './maintenance.ts';
+export { retireBody, retireView, rotateBody, rotateView, secretStatusView } from './secrets.ts';
+
+/** The secret a path names: webhook, session or pepper; anything else is not found. */
+export const secretParam = z.object({ name: z.string().max(100) });
+export const auditExportQuery = z.object({ since: sinceValue.optional(), until: sinceValue.optional() });
+export const pruneBody = z.object({ older_than: z.string().max(20).describe('delete events older than this, e.g. 90d (at least 1d)') });
+export const pruneView = z.object({ deleted: z.number(), before: z.string() });
+export const warmBody = z.object({ since: z.string().max(20).optional().describe('warm the keys used within this long (default 24h)') });
+export const backupManifestView = z.object({
+  format: z.literal('agent-platform-backup'),
+  format_version: z.literal(1),
+  version: z.string(),
+  shape: z.enum(['embedded', 'cluster']),
+  database: z.enum(['pglite', 'postgres']),
+  file: z.string(),
+  created_at: z.string(),
+  migrations: z.object({ applied: z.number(), last: z.string().nullable(), hashes: z.array(z.string()) }),
+  tables: z.record(z.string(), z.object({ rows: z.number(), hash: z.string() })),
+  key_fingerprint: z.string().nullable(),
+  bytes: z.number(),
+  sha256: z.string(),
+});
+export const backupCreatedView = z.object({ file: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), created_at: z.string(), removed: z.array(z.string()), ms: z.number(), manifest: backupManifestView });
+export const backupVerifyBody = z.object({ file: z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'a backup file name in BACKUP_DIR (no directories)') });
+export const backupVerifiedView = z.object({
+  ok: z.boolean(),
+  file: z.string(),
+  checksum: z.object({ ok: z.boolean(), problems: z.array(z.string()) }),
+  differences: z.array(z.object({ table: z.string(), expected: z.unknown(), actual: z.unknown() })),
+  problems: z.array(z.string()),
+  restored_tables: z.number(),
+  recorded: z.boolean(),
+  ms: z.number(),
+});
