@@ -39,7 +39,9 @@ describe(`the invoke entry on ${backend}`, () => {
     assert.equal(r.run.output, '[mock] helpdesk received: printer on fire');
     assert.equal(r.quota.used, 1);
     assert.deepEqual(events.map((e) => e.type), ['run.started', 'run.finished']);
-    assert.equal(events[0]!.type === 'run.started' && events[0].runId, r.run.id);
+    const started = events[0];
+    assert.ok(started?.type === 'run.started');
+    assert.equal(started.runId, r.run.id);
     const [row] = await t.deps.db.select({ channel: runs.channel, apiKeyId: runs.apiKeyId }).from(runs).where(eq(runs.id, r.run.id));
     assert.deepEqual(row, { channel: 'portal', apiKeyId: null });
     assert.equal((await s.usage.forAccess(access.id))[0]?.requests, 1, 'the run has its usage record');

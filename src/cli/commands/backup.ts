@@ -11,6 +11,19 @@ import { emit, printTable } from '../output.ts';
 
 const backupModule = () => import('../../modules/ops/backup.ts');
 
+/** The backup service on a database this command opened itself (the same service the server and the job use). */
+async function openBackups(config: Config, master: Buffer) {
+  const [{ createDatabase }, { AuditService }, { systemClock }, { BackupService }] = await Promise.all([
+    import('../../db/client.ts'),
+    import('../../modules/audit/service.ts'),
+    import('../../lib/clock.ts'),
+    import('../../modules/ops/backups.ts'),
+  ]);
+  const database = await createDatabase(config, { poolSize: 2 });
+  const audit = new AuditService({ db: database.db, clock: systemClock });
+  return { database, backups: new BackupService({ config, database, master, audit, clock: systemClock }) };
+}
+
 /** Progress of long operations goes to stderr, so stdout stays the result (or --json). */
 export const progressLine = (prefix: string) => (m: string) => process.stderr.write(`${prefix}: ${m}\n`);
 
@@ -49,12 +62,6 @@ function assertEmbeddedDatabase(config: Config): void {
   }
 }
 
-async function openDirect(config: Config) {
-  const [{ createDatabase }, { AuditService }, { systemClock }] = await Promise.all([import('../../db/client.ts'), import('../../modules/audit/service.ts'), import('../../lib/clock.ts')]);
-  const database = await createDatabase(config, { poolSize: 2 });
-  return { database, audit: new AuditService({ db: database.db, clock: systemClock }) };
-}
-
 function masterKey(config: Config, readMasterKey: (c: Config) => Buffer | undefined): Buffer {
   const key = readMasterKey(config);
   if (!key) throw new CliError(`no SECRETS_KEY: set SECRETS_KEY, or keep DATA_DIR/secrets-key of this installation in ${config.dataDir}`, { exitCode: 2 });
@@ -80,14 +87,14 @@ export function registerBackup(program: Command): void {
         out = { ...r, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'server' };
       } else {
         assertEmbeddedDatabase(config);
-        const { createBackup, readMasterKey, recordVerified } = await backupModule();
-        const master = masterKey(config, readMasterKey);
-        const { database, audit } = await openDirect(config);
+        const { readMasterKey } = await backupModule();
+        const { database, backups } = await openBackups(config, masterKey(config, readMasterKey));
         try {
-          const r = await createBackup({ config, database, master, progress });
-          await recordVerified(database.db, audit, cliActor(), { at: r.manifest.created_at, file: r.file, verified_at: new Date().toISOString(), check: 'checksum' });
+          const r = await backups.create(cliActor(), { progress }).catch((err: unknown) => {
+            throw new CliError((err as Error).message);
+          });
           const t = Object.values(r.manifest.tables);
-          out = { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'direct' };
+          out = { file: r.file, path: r.path, bytes: r.bytes, sha256: r.sha256, created_at: r.created_at, removed: r.removed, ms: r.ms, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'direct' };
         } finally {
           await database.close();
         }
@@ -122,7 +129,7 @@ export function registerBackup(program: Command): void {
     .action(async (file: string, o: { scratchUrl?: string }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('verify');
-      const { backupDir, keyFingerprint, readMasterKey, recordVerified, resolveBackup, verifyBackup } = await backupModule();
+      const { backupDir, keyFingerprint, readMasterKey, resolveBackup, verifyBackup } = await backupModule();
       let path: string;
       try {
         path = resolveBackup(file, backupDir(config));
@@ -142,9 +149,9 @@ export function registerBackup(program: Command): void {
           const master = readMasterKey(config);
           const ours = master !== undefined && v.manifest.key_fingerprint === keyFingerprint(master) && v.manifest.shape === config.mode && !serverHolds(config);
           if (ours && (config.mode === 'cluster' || existsSync(join(config.dataDir, 'pgdata')))) {
-            const { database, audit } = await openDirect(config);
+            const { database, backups } = await openBackups(config, master);
             try {
-              out.recorded = await recordVerified(database.db, audit, cliActor(), { at: v.manifest.created_at, file: v.file, verified_at: new Date().toISOString(), check: 'restore' });
+              out.recorded = await backups.recordVerified(v, cliActor());
             } finally {
               await database.close();
             }
@@ -237,9 +244,9 @@ export function registerBackup(program: Command): void {
         const r = await m.restoreCluster(path, config.DATABASE_URL!, manifest, progress);
         if (r.differences.length > 0) throw new CliError(`the restored database does not match the manifest: ${r.differences.map((d) => d.table).join(', ')}`);
       }
-      const { database, audit } = await openDirect(config);
+      const { database, backups } = await openBackups(config, master);
       try {
-        await database.db.transaction((tx) => audit.record(tx, cliActor(), { action: 'backup.restore', targetType: 'backup', targetId: basename(path), details: { created_at: manifest.created_at, previous } }));
+        await backups.recordRestored(basename(path), manifest, previous, cliActor());
       } finally {
         await database.close();
       }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
 import { accesses, agents, tenants } from '../../db/schema.ts';
+import { inTransaction } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
@@ -150,7 +151,7 @@ export class AccessService {
       const key = await this.keys.create(id, { name: input.key_name ?? 'initial', expiresAt: null }, ctx, t);
       return { access: await this.view(row!, t), api_key: key };
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    return inTransaction(this.db, tx, run);
   }
 
   async get(id: string, db: DbOrTx = this.db): Promise<AccessView> {
@@ -191,10 +192,7 @@ export class AccessService {
       await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
       return this.view(row!, t);
     };
-    if (tx) return run(tx);
-    const view = await this.db.transaction(run);
-    this.events.local({ type: 'accesses.changed', accessIds: [id] });
-    return view;
+    return inTransaction(this.db, tx, run, { afterCommit: () => this.events.local({ type: 'accesses.changed', accessIds: [id] }) });
   }
 
   async suspend(id: string, ctx: ActorContext, reason?: string): Promise<AccessView> {
@@ -217,10 +215,7 @@ export class AccessService {
       await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
       return this.view(row!, t);
     };
-    if (tx) return run(tx);
-    const view = await this.db.transaction(run);
-    this.events.local({ type: 'accesses.changed', accessIds: [id] });
-    return view;
+    return inTransaction(this.db, tx, run, { afterCommit: () => this.events.local({ type: 'accesses.changed', accessIds: [id] }) });
   }
 
   /** The access a marketplace order created, if any. */
@@ -272,23 +267,26 @@ export class AccessService {
   }
 
   private async setStatus(id: string, status: 'active' | 'suspended', ctx: ActorContext, reason?: string): Promise<AccessView> {
-    const view = await this.db.transaction(async (t) => {
-      const current = await this.row(id, t, true);
-      if (current.status === 'terminated') throw new AppError('conflict', `access ${id} is terminated; it cannot be ${status === 'active' ? 'resumed' : 'suspended'}`);
-      if (current.status === status) return this.view(current, t);
-      const [row] = await t.update(accesses).set({ status, updatedAt: this.clock.now() }).where(eq(accesses.id, id)).returning();
-      await this.audit.record(t, ctx, {
-        action: status === 'active' ? 'access.resume' : 'access.suspend',
-        targetType: 'access',
-        targetId: id,
-        tenantId: current.tenantId,
-        details: reason ? { reason } : {},
-      });
-      await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
-      return this.view(row!, t);
-    });
-    this.events.local({ type: 'accesses.changed', accessIds: [id] });
-    return view;
+    return inTransaction(
+      this.db,
+      undefined,
+      async (t) => {
+        const current = await this.row(id, t, true);
+        if (current.status === 'terminated') throw new AppError('conflict', `access ${id} is terminated; it cannot be ${status === 'active' ? 'resumed' : 'suspended'}`);
+        if (current.status === status) return this.view(current, t);
+        const [row] = await t.update(accesses).set({ status, updatedAt: this.clock.now() }).where(eq(accesses.id, id)).returning();
+        await this.audit.record(t, ctx, {
+          action: status === 'active' ? 'access.resume' : 'access.suspend',
+          targetType: 'access',
+          targetId: id,
+          tenantId: current.tenantId,
+          details: reason ? { reason } : {},
+        });
+        await this.events.publish(t, { type: 'accesses.changed', accessIds: [id] });
+        return this.view(row!, t);
+      },
+      { afterCommit: () => this.events.local({ type: 'accesses.changed', accessIds: [id] }) },
+    );
   }
 
   private async row(id: string, db: DbOrTx, forUpdate = false): Promise<Row> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
 import { accesses, apiKeys, tenants } from '../../db/schema.ts';
+import { inTransaction } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
@@ -95,7 +96,7 @@ export class KeyService {
       });
       return { ...this.view(row!), key: k.key };
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    return inTransaction(this.db, tx, run);
   }
 
   async list(accessId: string): Promise<KeyView[]> {

@@ -2,6 +2,7 @@ import { eq, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import { tenants } from '../../db/schema.ts';
+import { inTransaction } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, RetryLater } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
@@ -45,7 +46,7 @@ export class TenantService {
       await this.audit.record(t, ctx, { action: 'tenant.create', targetType: 'tenant', targetId: row!.id, tenantId: row!.id, details: { name: input.name, external_id: input.external_id ?? null } });
       return toView(row!);
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    return inTransaction(this.db, tx, run);
   }
 
   /**
