@@ -64,7 +64,7 @@ export const configSchema = z
     KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
     KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
-    /** How long past an agent's timeout a quota reservation outlives a crashed replica. */
+    /** How long past an agent's timeout a crashed replica's quota reservation, and its run left `running`, outlive it. */
     QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
     WALDUR_URL: z.url().optional(),
     WALDUR_TOKEN: z.string().min(1).optional(),
