@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../../http/auth.ts';
-import { problems, sendProblem } from '../../http/problem.ts';
+import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -55,12 +55,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: Webh
     // An address that keeps sending unverifiable deliveries is stopped before it costs more work.
     await deps.limits.assertAuthAllowed(req.ip);
     const r = await deps.webhooks.receive({ body, headers: req.headers, url: req.url, ip: req.ip });
-    if (r.status !== 202) {
-      if (r.status === 401) await deps.limits.authFailed(req.ip);
+    if (!r.accepted) {
+      if (r.refusal.code === 'webhook_unverified') await deps.limits.authFailed(req.ip);
       deps.metrics.webhookProcessing.observe((performance.now() - t0) / 1000);
-      return sendProblem(req, reply, r.code!, r.detail!, { delivery_id: r.delivery.id });
+      throw r.refusal;
     }
-    if (r.enqueue?.kind === 'order') await deps.jobs.send('orders.process', { order: r.enqueue.order, delivery: r.delivery.id });
+    if (r.enqueue.kind === 'order') await deps.jobs.send('orders.process', { order: r.enqueue.order, delivery: r.delivery.id });
     else await deps.jobs.send('orders.reconcile', { full: false, delivery: r.delivery.id });
     return reply.code(202).send({ delivery_id: r.delivery.id, order: r.delivery.order, status: r.delivery.status });
   };
@@ -180,7 +180,7 @@ export async function marketplaceAdminRoutes(app: ZodApp, s: MarketplaceRouteDep
   );
   app.post('/webhooks/:id/replay', { schema: { tags, summary: 'Process a stored delivery again', params: deliveryIdParam, response: { 202: deliveryView, ...problems(401, 404) } } }, async (req, reply) => {
     const { delivery, enqueue } = await s.webhooks.replay(req.params.id, actorOf(req));
-    if (enqueue?.kind === 'order') await s.jobs.send('orders.process', { order: enqueue.order, delivery: delivery.id });
+    if (enqueue.kind === 'order') await s.jobs.send('orders.process', { order: enqueue.order, delivery: delivery.id });
     else await s.jobs.send('orders.reconcile', { full: false, delivery: delivery.id });
     return reply.code(202).send(delivery);
   });

@@ -41,14 +41,24 @@ export const deliveryView = z.object({
 export const deliveryDetailView = deliveryView.extend({ headers: z.record(z.string(), z.string()), body: z.string(), query: z.string().nullable() });
 export type DeliveryView = z.infer<typeof deliveryView>;
 
-export interface Received {
-  status: 202 | 400 | 401;
-  code?: 'validation_failed' | 'invalid_json' | 'webhook_unverified';
-  detail?: string;
-  delivery: DeliveryView;
-  /** What to enqueue: an order to process, or a reconciliation when the hint names no order. */
-  enqueue?: { kind: 'order'; order: string } | { kind: 'reconcile' };
-}
+/**
+ * What became of a delivery: accepted with the work to enqueue (an order to process, or a
+ * reconciliation when the hint names no order), or refused with the domain error to answer
+ * (`webhook_unverified`, `invalid_json`, `validation_failed`, carrying the stored delivery's id).
+ * Either way the delivery is stored.
+ */
+/** The work a delivery hints at. */
+export type HintedWork = { kind: 'order'; order: string } | { kind: 'reconcile' };
+
+export type Received =
+  | { accepted: true; delivery: DeliveryView; enqueue: HintedWork }
+  | { accepted: false; delivery: DeliveryView; refusal: AppError };
+
+const refused = (delivery: DeliveryView, code: 'validation_failed' | 'invalid_json' | 'webhook_unverified', detail: string): Received => ({
+  accepted: false,
+  delivery,
+  refusal: new AppError(code, detail, { extra: { delivery_id: delivery.id } }),
+});
 
 /**
  * Inbound Waldur hints. Waldur does not sign its web hooks, so a delivery is authenticated by the
@@ -95,7 +105,7 @@ export class WebhookService {
       this.metrics.webhookFailures.inc({ reason: 'unverified' });
       const row = await this.insert({ ...base, body: base.body.slice(0, UNVERIFIED_BODY_KEEP), status: 'rejected', error: `not verified (${verification})` });
       this.logger.warn({ delivery: row.id, ip: input.ip, verification }, 'unverified webhook delivery rejected');
-      return { status: 401, code: 'webhook_unverified', detail: `the delivery did not verify (${verification}); send ?token=<WALDUR_WEBHOOK_SECRET> or a signature header`, delivery: row };
+      return refused(row, 'webhook_unverified', `the delivery did not verify (${verification}); send ?token=<WALDUR_WEBHOOK_SECRET> or a signature header`);
     }
     let order: string | undefined = firstParam(url, ['order_uuid', 'order']);
     let eventType: string | null = null;
@@ -106,7 +116,7 @@ export class WebhookService {
       } catch {
         this.metrics.webhookFailures.inc({ reason: 'malformed' });
         const row = await this.insert({ ...base, status: 'rejected', error: 'body is not JSON' });
-        return { status: 400, code: 'invalid_json', detail: 'the body is not JSON', delivery: row };
+        return refused(row, 'invalid_json', 'the body is not JSON');
       }
       const event = waldurHookEventSchema.safeParse(json);
       if (event.success) {
@@ -118,17 +128,17 @@ export class WebhookService {
       } else if (!(json && typeof json === 'object' && Object.keys(json).length === 0)) {
         this.metrics.webhookFailures.inc({ reason: 'malformed' });
         const row = await this.insert({ ...base, status: 'rejected', error: 'not a Waldur event ({created, message, context, event_type})' });
-        return { status: 400, code: 'validation_failed', detail: 'the body is not a Waldur event ({created, message, context, event_type}) and names no order_uuid', delivery: row };
+        return refused(row, 'validation_failed', 'the body is not a Waldur event ({created, message, context, event_type}) and names no order_uuid');
       }
     }
     if (order !== undefined && !waldurUuid.safeParse(order).success) {
       this.metrics.webhookFailures.inc({ reason: 'malformed' });
       const row = await this.insert({ ...base, status: 'rejected', eventType, error: 'order_uuid is not a UUID' });
-      return { status: 400, code: 'validation_failed', detail: 'order_uuid is not a UUID', delivery: row };
+      return refused(row, 'validation_failed', 'order_uuid is not a UUID');
     }
     const orderRef = order ? normalizeUuid(order) : null;
     const row = await this.insert({ ...base, status: 'queued', eventType, orderRef });
-    return { status: 202, delivery: row, enqueue: orderRef ? { kind: 'order', order: orderRef } : { kind: 'reconcile' } };
+    return { accepted: true, delivery: row, enqueue: orderRef ? { kind: 'order', order: orderRef } : { kind: 'reconcile' } };
   }
 
   /** Which secret (if any) authenticates this delivery. */
@@ -201,7 +211,7 @@ export class WebhookService {
    * Processes a stored delivery again (after fixing the secret, the mapping or Waldur). Safe:
    * the body is only a hint and processing reads the order from Waldur. Audited.
    */
-  async replay(id: string, ctx: ActorContext): Promise<{ delivery: DeliveryView; enqueue: Received['enqueue'] }> {
+  async replay(id: string, ctx: ActorContext): Promise<{ delivery: DeliveryView; enqueue: HintedWork }> {
     const d = await this.get(id);
     await this.db.transaction(async (tx) => {
       await tx.update(webhookDeliveries).set({ status: 'queued', error: null }).where(eq(webhookDeliveries.id, id));
