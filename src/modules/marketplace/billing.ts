@@ -4,14 +4,15 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { acquireLease, releaseLease } from '../../db/lease.ts';
 import { newId } from '../../lib/ids.ts';
-import { accesses, offerings, settings, usageReports } from '../../db/schema.ts';
+import { accesses, offerings, usageReports } from '../../db/schema.ts';
+import { readSetting, SETTING_KEYS, writeSetting } from '../ops/settings.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import { formatUsageAmount, WaldurApiError, type WaldurClient } from '../../integrations/waldur/client.ts';
 import type { UsageService } from '../usage/service.ts';
 
-export const LAST_SYNC_KEY = 'usage.last_sync';
+export const LAST_SYNC_KEY = SETTING_KEYS.usageLastSync;
 type Component = 'requests' | 'input_tokens' | 'output_tokens';
 const COMPONENTS: Component[] = ['requests', 'input_tokens', 'output_tokens'];
 
@@ -88,13 +89,8 @@ export class UsageSync {
     }
     const now = this.clock.now();
     const value = { at: now.toISOString(), ...(report.failed === 0 ? {} : { failed: report.failed }) };
-    if (report.failed === 0) {
-      await this.db.insert(settings).values({ key: LAST_SYNC_KEY, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } });
-    }
-    await this.db
-      .insert(settings)
-      .values({ key: 'usage.last_attempt', value, updatedAt: now })
-      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } });
+    if (report.failed === 0) await writeSetting(this.db, LAST_SYNC_KEY, value);
+    await writeSetting(this.db, 'usage.last_attempt', value);
     return report;
   }
 
@@ -111,8 +107,7 @@ export class UsageSync {
 
   /** Unix seconds of the last sync without failures, or 0 (the gauge reads this at scrape time). */
   async lastSyncSeconds(): Promise<number> {
-    const [row] = await this.db.select({ value: settings.value }).from(settings).where(eq(settings.key, LAST_SYNC_KEY));
-    const at = (row?.value as { at?: string } | undefined)?.at;
+    const at = (await readSetting<{ at?: string }>(this.db, LAST_SYNC_KEY))?.value.at;
     return at ? Math.floor(new Date(at).getTime() / 1000) : 0;
   }
 

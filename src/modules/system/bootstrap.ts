@@ -1,8 +1,7 @@
 import { existsSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
-import { settings } from '../../db/schema.ts';
+import { readSetting, writeSetting } from '../ops/settings.ts';
 import { systemActor } from '../audit/service.ts';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
@@ -41,7 +40,7 @@ Escalate anything involving fire, smoke, electrical hazards or injuries as P1 sa
  */
 export async function seedDemoData(deps: Deps): Promise<boolean> {
   if (!deps.config.demoData) return false;
-  const [done] = await deps.db.select().from(settings).where(eq(settings.key, DEMO_KEY));
+  const done = await readSetting(deps.db, DEMO_KEY);
   if (done) return false;
   const actor = systemActor('demo-data');
   const s = deps.services;
@@ -63,7 +62,7 @@ export async function seedDemoData(deps: Deps): Promise<boolean> {
       actor,
     );
   }
-  await deps.db.insert(settings).values({ key: DEMO_KEY, value: { at: deps.clock.now().toISOString() } }).onConflictDoNothing();
+  await writeSetting(deps.db, DEMO_KEY, { at: deps.clock.now().toISOString() });
   deps.logger.info('demo data created: tenant demo, provider mock, agent helpdesk');
   return true;
 }
