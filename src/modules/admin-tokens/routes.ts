@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { actorOf } from '../../http/auth.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { listOf } from '../../lib/schemas.ts';
-import { tokenCreate, tokenCreatedView, tokenRefParam, tokenView } from './schemas.ts';
+import { noContent, tokenCreate, tokenCreatedView, tokenRefParam, tokenView } from './schemas.ts';
 import type { AdminTokenService } from './service.ts';
 
 export async function adminTokenRoutes(app: ZodApp, { adminTokens: svc }: { adminTokens: AdminTokenService }) {
@@ -19,7 +18,7 @@ export async function adminTokenRoutes(app: ZodApp, { adminTokens: svc }: { admi
   );
   app.post(
     '/admin-tokens/:ref/revoke',
-    { schema: { tags, summary: 'Revoke an admin token by id or name', params: tokenRefParam, response: { 204: z.null(), ...problems(401, 404) } } },
+    { schema: { tags, summary: 'Revoke an admin token by id or name', params: tokenRefParam, response: { 204: noContent, ...problems(401, 404) } } },
     async (req, reply) => {
       await svc.revoke(req.params.ref, actorOf(req));
       return reply.code(204).send(null);

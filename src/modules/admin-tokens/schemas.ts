@@ -6,3 +6,4 @@ export const tokenCreate = z.object({ name: z.string().min(1).max(100) });
 export const tokenCreatedView = z.object({ id: z.string(), name: z.string(), token: z.string() });
 /** A token by id or name. */
 export const tokenRefParam = z.object({ ref: z.string().min(1).max(100) });
+export const noContent = z.null();

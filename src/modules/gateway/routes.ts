@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { presentedKey } from '../../http/auth.ts';
 import { problems, rateLimitHeaders } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
@@ -8,7 +7,7 @@ import type { AccessService } from '../accesses/service.ts';
 import type { AgentService } from '../agents/service.ts';
 import { runView, type RunService } from '../runs/service.ts';
 import type { Caller, InvokeResult, Invoker } from './invoke.ts';
-import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, modelParam, modelView, publicAccess, publicAgent, type ChatResponse } from './schemas.ts';
+import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
 import type { GatewayService } from './service.ts';
 
 declare module 'fastify' {
@@ -47,7 +46,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
   const caller = (req: FastifyRequest) => req.caller!;
   const authProblems = problems(400, 401, 403, 404, 429);
 
-  app.get('/api/v1/agents', { schema: { tags: ['customer API'], summary: 'The agents this key may use', response: { 200: z.object({ items: z.array(publicAgent) }), ...authProblems } } }, async (req) => {
+  app.get('/api/v1/agents', { schema: { tags: ['customer API'], summary: 'The agents this key may use', response: { 200: publicAgentList, ...authProblems } } }, async (req) => {
     const a = await s.agents.show(caller(req).agentId);
     return { items: [{ id: a.id, name: a.name, description: a.description, version: a.published_version }] };
   });
@@ -102,7 +101,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
     const a = await s.agents.show(caller(req).agentId);
     return { id: a.id, object: 'model' as const, created: Math.floor(new Date(a.created_at).getTime() / 1000), owned_by: 'agent-platform' };
   };
-  app.get('/v1/models', { schema: { tags: ['OpenAI-compatible'], summary: 'Models = the agents this key may use', response: { 200: z.object({ object: z.literal('list'), data: z.array(modelView) }), ...authProblems } } }, async (req) => ({
+  app.get('/v1/models', { schema: { tags: ['OpenAI-compatible'], summary: 'Models = the agents this key may use', response: { 200: modelList, ...authProblems } } }, async (req) => ({
     object: 'list' as const,
     data: [await model(req)],
   }));

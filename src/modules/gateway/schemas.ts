@@ -29,6 +29,7 @@ export const chatResponse = z.object({
 export type ChatResponse = z.infer<typeof chatResponse>;
 
 export const publicAgent = z.object({ id: z.string(), name: z.string(), description: z.string(), version: z.number().nullable() });
+export const publicAgentList = z.object({ items: z.array(publicAgent) });
 
 export const publicAccess = z.object({
   id: z.string(),
@@ -60,6 +61,7 @@ export const completionBody = z.looseObject({
 export type CompletionBody = z.infer<typeof completionBody>;
 
 export const modelView = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
+export const modelList = z.object({ object: z.literal('list'), data: z.array(modelView) });
 export const modelParam = z.object({ model: z.string().max(100) });
 
 function text(content: OpenAIMessage['content']): string {

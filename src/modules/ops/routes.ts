@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { actorOf, adminAuth } from '../../http/auth.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
@@ -27,8 +26,8 @@ import {
   revokeAllView,
   rotateBody,
   rotateView,
+  secretList,
   secretParam,
-  secretStatusView,
   warmBody,
   warmView,
 } from './schemas.ts';
@@ -96,7 +95,7 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
   );
 
   // --- secrets ---------------------------------------------------------------------------------
-  app.get('/secrets', { schema: { tags, summary: 'Managed secrets: versions, sources, retire times (never values)', response: { 200: z.object({ items: z.array(secretStatusView) }), ...problems(401) } } }, async () => ({
+  app.get('/secrets', { schema: { tags, summary: 'Managed secrets: versions, sources, retire times (never values)', response: { 200: secretList, ...problems(401) } } }, async () => ({
     items: await ops.secretAdmin.status(),
   }));
   app.post(

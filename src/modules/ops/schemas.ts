@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sinceValue } from '../../lib/schemas.ts';
+import { secretStatusView } from './secrets.ts';
 
 /**
  * Request and response schemas of the operations routes (exported for other doors and clients).
@@ -9,6 +10,7 @@ export { warmView } from './cache.ts';
 export { doctorView } from './doctor.ts';
 export { maintenanceInput, maintenanceView } from './maintenance.ts';
 export { retireBody, retireView, rotateBody, rotateView, secretStatusView } from './secrets.ts';
+export const secretList = z.object({ items: z.array(secretStatusView) });
 
 /** The secret a path names: webhook, session or pepper; anything else is not found. */
 export const secretParam = z.object({ name: z.string().max(100) });
