@@ -97,6 +97,18 @@ describe(`an order Waldur does not know on ${backend}`, () => {
     assert.equal(await countOrders(w.t), 0);
     assert.equal((await w.t.deps.db.select().from(marketplaceOrders)).length, 0);
   });
+
+  test("Waldur's own refusal is not echoed back to the customer as the order's error (now that Waldur errors are AppErrors)", async () => {
+    const order = w.fake.createOrder({ offeringUuid: w.offering, planUuid: w.plans[0] });
+    w.fake.failNext({ path: /\/set_backend_id\/$/, method: 'POST' }, { status: 400, body: { detail: 'internal validator trace 42' } });
+    const res = await w.t.app.inject({ method: 'POST', url: `/admin/api/v1/marketplace/orders/${order}/process`, headers: w.t.admin });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().status, 'erred');
+    const erred = w.fake.order(order);
+    assert.equal(erred.state, 'erred');
+    assert.match(String(erred.errorMessage), /the provider could not process this order/);
+    assert.doesNotMatch(String(erred.errorMessage), /trace 42|answered 400/);
+  });
 });
 
 describe(`reaping runs of a crashed replica on ${backend}`, () => {

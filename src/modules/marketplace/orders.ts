@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage, RetryLater } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Metrics } from '../../metrics/index.ts';
-import { WaldurApiError, WaldurNetworkError, type WaldurClient } from '../../integrations/waldur/client.ts';
+import { WaldurApiError, WaldurError, WaldurNetworkError, type WaldurClient } from '../../integrations/waldur/client.ts';
 import { normalizeUuid, type WaldurOrder } from '../../integrations/waldur/types.ts';
 import type { OfferingService } from './offerings.ts';
 import type { Provisioning } from './provisioning.ts';
@@ -130,8 +130,10 @@ export class OrderProcessor {
         throw err instanceof RetryLater ? err : new RetryLater(isDatabaseTrouble(err) ? `database: ${errorMessage(err)}` : `Waldur: ${errorMessage(err)}`, { cause: err });
       }
       // A failure that retrying will not fix: tell Waldur, so the customer sees why. Only our own
-      // (AppError) messages go out; anything else is summarised, the details stay in our logs.
-      const message = err instanceof AppError ? err.message : `the provider could not process this order (reference ${ref}); the operator has the details`;
+      // messages go out (AppErrors of ours, not Waldur's answers echoed back); anything else is
+      // summarised, the details stay in our logs.
+      const ours = err instanceof AppError && !(err instanceof WaldurError);
+      const message = ours ? err.message : `the provider could not process this order (reference ${ref}); the operator has the details`;
       this.logger.error({ order: ref, err: errorMessage(err) }, 'order failed');
       if (order?.state === 'executing') {
         try {
