@@ -207,6 +207,8 @@ describe('docs/RUNBOOK.md: structure and commands', () => {
   });
 });
 
+const FIRST_START_MS = 180_000;
+
 // The drills start their own embedded instance whichever pass runs them: once, in the PGlite pass.
 describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip: onPostgres ? 'runs once, in the PGlite pass (the drills bring their own embedded instance)' : false }, () => {
   let root: string;
@@ -242,7 +244,9 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
     root = mkdtempSync(join(tmpdir(), 'ap-drills-'));
     dataDir = join(root, 'data');
     work = root;
-    replica = await startReplica(serverEnv(), 'up');
+    // The first start of a fresh embedded instance (initdb, migrations, pg-boss schema) took 50-66 s
+    // on a loaded 2-core machine (main and this branch alike): give it room beyond the default 60 s.
+    replica = await startReplica(serverEnv(), 'up', FIRST_START_MS);
     token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   });
   after(async () => {
@@ -276,7 +280,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
           else assert.match(r[e.stream], e.re, shown);
         }
       } finally {
-        if (!replica) replica = await startReplica(serverEnv(), 'up');
+        if (!replica) replica = await startReplica(serverEnv(), 'up', FIRST_START_MS);
       }
     });
   }
