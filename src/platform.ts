@@ -4,6 +4,7 @@ import { createDeps, type Deps, type DepsOptions } from './deps.ts';
 import { buildApp } from './http/app.ts';
 import { ensureLocalAdminToken, seedDemoData } from './modules/system/bootstrap.ts';
 import { acquireDataDirLock } from './lib/datadir-lock.ts';
+import { writeServerFile } from './lib/server-file.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -38,6 +39,8 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
     const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('[::1]', '127.0.0.1');
+    // agentctl run beside an embedded server finds its port here (src/lib/server-file.ts).
+    const removeServerFile = config.mode === 'embedded' && !opts.memory && role !== 'worker' ? writeServerFile(config.dataDir, { url, version: config.version }) : () => {};
     deps.logger.info({ role, mode: config.mode, url, startup_ms: Math.round(performance.now() - t0), version: config.version }, 'agent-platform ready');
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -48,6 +51,7 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
         // listener closes (Kubernetes: the preStop hook does the same).
         if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
         await app.close();
+        removeServerFile();
         await deps.close();
         release();
         deps.logger.info('shutdown complete');
