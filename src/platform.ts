@@ -34,6 +34,12 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
     if (role !== 'worker') {
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);
+      // Where the shared secrets come from, and whether their environment variables count
+      // (docs/adr/0032-secret-source-rule.md): a variable that is set but ignored is a warning.
+      for (const name of ['webhook', 'session'] as const) {
+        const e = await deps.services.secrets.explain(name);
+        deps.logger[e.level]({ managed_secret: name, source: e.source, environment: e.environment }, e.message);
+      }
     }
     await deps.jobs.start(deps, { work: role !== 'api' });
     const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
