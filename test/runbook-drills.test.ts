@@ -24,6 +24,7 @@ import { ROOT } from './ops-helpers.ts';
  */
 
 const RUNBOOK = join(ROOT, 'docs', 'RUNBOOK.md');
+const START_TIMEOUT_MS = 180_000;
 const text = readFileSync(RUNBOOK, 'utf8');
 
 interface Block {
@@ -242,7 +243,9 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
     root = mkdtempSync(join(tmpdir(), 'ap-drills-'));
     dataDir = join(root, 'data');
     work = root;
-    replica = await startReplica(serverEnv(), 'up');
+    // The first start runs initdb (WASM) and every migration, as a first `npm start` does: on a
+    // shared 2-core machine under load that has taken over 60 s, so the bound is generous.
+    replica = await startReplica(serverEnv(), 'up', START_TIMEOUT_MS);
     token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   });
   after(async () => {
@@ -276,7 +279,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
           else assert.match(r[e.stream], e.re, shown);
         }
       } finally {
-        if (!replica) replica = await startReplica(serverEnv(), 'up');
+        if (!replica) replica = await startReplica(serverEnv(), 'up', START_TIMEOUT_MS);
       }
     });
   }
