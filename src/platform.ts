@@ -4,6 +4,7 @@ import { createDeps, type Deps, type DepsOptions } from './deps.ts';
 import { buildApp } from './http/app.ts';
 import { ensureLocalAdminToken, seedDemoData } from './modules/system/bootstrap.ts';
 import { acquireDataDirLock } from './lib/datadir-lock.ts';
+import { writeServerFile } from './lib/server-file.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -33,11 +34,19 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
     if (role !== 'worker') {
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);
+      // Where the shared secrets come from, and whether their environment variables count
+      // (docs/adr/0032-secret-source-rule.md): a variable that is set but ignored is a warning.
+      for (const name of ['webhook', 'session'] as const) {
+        const e = await deps.services.secrets.explain(name);
+        deps.logger[e.level]({ managed_secret: name, source: e.source, environment: e.environment }, e.message);
+      }
     }
     await deps.jobs.start(deps.jobServices, { work: role !== 'api' });
     const app = await buildApp(deps, { role: role === 'worker' ? 'ops' : 'api' });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('[::1]', '127.0.0.1');
+    // agentctl run beside an embedded server finds its port here (src/lib/server-file.ts).
+    const removeServerFile = config.mode === 'embedded' && !opts.memory && role !== 'worker' ? writeServerFile(config.dataDir, { url, version: config.version }) : () => {};
     deps.logger.info({ role, mode: config.mode, url, startup_ms: Math.round(performance.now() - t0), version: config.version }, 'agent-platform ready');
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -48,6 +57,7 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
         // listener closes (Kubernetes: the preStop hook does the same).
         if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
         await app.close();
+        removeServerFile();
         await deps.close();
         release();
         deps.logger.info('shutdown complete');

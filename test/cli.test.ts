@@ -69,7 +69,7 @@ describe('agentctl against a running embedded platform', () => {
   });
 
   test('version, with and without --json (no server needed)', async () => {
-    const [plain, json, flag] = await Promise.all([cli(['version']), cli(['--json', 'version']), cli(['--cli-version'])]);
+    const [plain, json, flag] = await Promise.all([cli(['version']), cli(['--json', 'version']), cli(['--version'])]);
     ok(plain, 'version');
     assert.equal(plain.stdout, `${VERSION}\n`);
     assert.deepEqual(JSON.parse(json.stdout), { version: VERSION });
@@ -104,7 +104,7 @@ describe('agentctl against a running embedded platform', () => {
     const secret = `sk-cli-${randomBytes(8).toString('hex')}`;
     const add = await cli(['providers', 'add', 'ext', '--kind', 'openai-compatible', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'gpt-x', '--api-key-env', 'EXT_KEY'], { EXT_KEY: secret });
     ok(add, 'providers add ext');
-    assert.match(add.stdout, /^provider ext added \(OpenAI-compatible/);
+    assert.match(add.stdout, /^provider ext created \(OpenAI-compatible/);
     const stdinKey = `sk-ant-${randomBytes(8).toString('hex')}`;
     ok(await cli(['providers', 'add', 'claude', '--kind', 'anthropic', '--model', 'claude-x', '--api-key-stdin'], {}, `${stdinKey}\n`), 'providers add --api-key-stdin');
     ok(await cli(['providers', 'add', 'scripted', '--kind', 'mock', '--model', 'm2', '--settings', '{"script":[{"reply":"scripted answer"}]}']), 'providers add scripted');
@@ -163,11 +163,11 @@ describe('agentctl against a running embedded platform', () => {
       cli(['agents', 'publish', 'helpdesk', '--version', 'two']),
       cli(['agents', 'frobnicate']),
     ]);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 5);
     assert.equal(missing.stderr, 'agentctl: Not found: agent "nope" does not exist [not_found]\n');
-    assert.equal(invalid.code, 1);
+    assert.equal(invalid.code, 2);
     assert.match(lines(invalid.stderr)[0]!, /^agentctl: Validation failed: .*\[validation_failed\]$/);
-    assert.match(invalid.stderr, /^ {2}\/body\/id: /m);
+    assert.match(invalid.stderr, /^ {2}<id>: /m);
     assert.notEqual(badFlag.code, 0);
     assert.match(badFlag.stderr, /expected an integer/);
     assert.notEqual(unknown.code, 0);
@@ -215,7 +215,7 @@ describe('agentctl against a running embedded platform', () => {
     ok(withFlag, '--token');
     ok(withEnv, 'AGENT_PLATFORM_TOKEN');
     const wrong = await cli(['agents', 'list'], { AGENT_PLATFORM_TOKEN: `apt_${'x'.repeat(43)}` });
-    assert.equal(wrong.code, 1);
+    assert.equal(wrong.code, 6);
     assert.match(wrong.stderr, /\[admin_token_invalid\]/);
   });
 
@@ -247,7 +247,7 @@ describe('agentctl against a running embedded platform', () => {
     ok(token, 'admin token create (direct)');
     assert.match(token.stdout, /^apt_[A-Za-z0-9_-]{43}\n$/);
     const health = await cli(['health']);
-    assert.equal(health.code, 1);
+    assert.equal(health.code, 4);
     assert.match(health.stderr, /cannot reach the platform/);
   });
 });

@@ -9,6 +9,12 @@ export function intArg(v: string): number {
   return n;
 }
 
+export function numberArg(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
 export function durationMsArg(v: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) * 1000 : parseDuration(v);
   if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 300 (seconds)');

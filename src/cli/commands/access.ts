@@ -1,23 +1,18 @@
-import type { Command } from 'commander';
-import { ApiClient, CliError, seg, globals } from '../client.ts';
+import { Option, type Command } from 'commander';
+import { ApiClient, CliError, globals, type Body } from '../client.ts';
+import { EXIT } from '../exit-codes.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { intArg, isoArg } from '../parse.ts';
 
-interface AccessView {
-  id: string;
-  tenant_name: string;
-  agent_id: string;
-  email: string;
-  status: string;
-  effective_status: string;
-  quota: { period: string; limit: number; used: number; reserved: number; remaining: number };
-  [k: string]: unknown;
-}
+type AccessView = Body<'get', '/admin/api/v1/accesses/{id}'>;
+
+/** Body fields whose flag is not the field's name. */
+const FIELDS = { rate_limit_per_minute: '--rate-limit', expires_at: '--expires' };
 
 function printAccess(a: AccessView) {
   printFields({
     id: a.id,
-    tenant: `${a.tenant_name} (${String(a.tenant_id)})`,
+    tenant: `${a.tenant_name} (${a.tenant_id})`,
     agent: a.agent_id,
     email: a.email,
     status: a.effective_status,
@@ -34,6 +29,8 @@ function printAccess(a: AccessView) {
   });
 }
 
+const periodOption = () => new Option('--period <period>', 'month (calendar month, UTC) or total').choices(['month', 'total']);
+
 export function registerAccess(program: Command): void {
   const a = program.command('access').description('accesses: which tenant and user may use which agent, under which quota');
   a.command('create')
@@ -42,19 +39,21 @@ export function registerAccess(program: Command): void {
     .requiredOption('--agent <id>', 'agent id')
     .requiredOption('--email <email>', 'the user this access is for')
     .requiredOption('--quota <n>', 'requests allowed per period', intArg)
-    .option('--period <period>', 'month (calendar month, UTC) or total', 'month')
+    .addOption(periodOption().default('month'))
     .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
-    .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: string; expires?: string; rateLimit?: number }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<{ access: AccessView; api_key: { key: string; prefix: string } }>('/accesses', {
+    .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: 'month' | 'total'; expires?: string; rateLimit?: number }, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const body = {
         tenant: o.tenant,
         agent: o.agent,
         email: o.email,
         quota: o.quota,
         period: o.period,
         ...(o.expires ? { expires_at: o.expires } : {}),
-        ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}),
-      });
+        ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}),
+      };
+      const res = await c.call(c.api.POST('/admin/api/v1/accesses', { body }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => {
         console.log(`access:  ${res.access.id}`);
         console.log(`api key: ${res.api_key.key}`);
@@ -73,7 +72,8 @@ export function registerAccess(program: Command): void {
     .requiredOption('--order <uuid>', 'Waldur order UUID')
     .option('--resource <uuid>', 'Waldur marketplace resource UUID, if it exists')
     .action(async (o: { customer: string; customerName?: string; project: string; user: string; email: string; offering: string; plan: string; order: string; resource?: string }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<{ access: AccessView; api_key: { key: string } | null; created: boolean }>('/accesses/from-order', {
+      const c = new ApiClient(cmd);
+      const body = {
         customer: o.customer,
         ...(o.customerName ? { customer_name: o.customerName } : {}),
         project: o.project,
@@ -83,7 +83,8 @@ export function registerAccess(program: Command): void {
         plan: o.plan,
         order: o.order,
         ...(o.resource ? { resource: o.resource } : {}),
-      });
+      };
+      const res = await c.call(c.api.POST('/admin/api/v1/accesses/from-order', { body }), { fields: { customer_name: '--customer-name' } });
       emit(globals(cmd).json, res, () => {
         console.log(`access:  ${res.access.id}`);
         if (res.api_key) {
@@ -98,18 +99,17 @@ export function registerAccess(program: Command): void {
     .description('show an access, its quota and keys (by id, or by marketplace order with --order)')
     .option('--order <uuid>', 'find the access created by this marketplace order')
     .action(async (id: string | undefined, o: { order?: string }, cmd: Command) => {
-      const api = new ApiClient(globals(cmd));
+      if (!o.order && !id) throw new CliError('give an access id or --order UUID', { exitCode: EXIT.usage, code: 'usage' });
+      const c = new ApiClient(cmd);
       let access: AccessView;
       if (o.order) {
-        const res = await api.get<{ items: AccessView[] }>(`/accesses?order=${seg(o.order)}`);
-        if (!res.items[0]) throw new CliError(`no access was created for order ${o.order}`);
+        const res = await c.call(c.api.GET('/admin/api/v1/accesses', { params: { query: { order: o.order } } }));
+        if (!res.items[0]) throw new CliError(`no access was created for order ${o.order}`, { exitCode: EXIT.not_found, code: 'not_found' });
         access = res.items[0];
-      } else if (id) {
-        access = await api.get<AccessView>(`/accesses/${seg(id)}`);
       } else {
-        throw new CliError('give an access id or --order UUID', { exitCode: 2 });
+        access = await c.call(c.api.GET('/admin/api/v1/accesses/{id}', { params: { path: { id: id! } } }));
       }
-      const keys = await api.get<{ items: Record<string, unknown>[] }>(`/accesses/${seg(access.id)}/keys`);
+      const keys = await c.call(c.api.GET('/admin/api/v1/accesses/{id}/keys', { params: { path: { id: access.id } } }));
       emit(globals(cmd).json, { ...access, keys: keys.items }, () => {
         printAccess(access);
         console.log('');
@@ -121,12 +121,12 @@ export function registerAccess(program: Command): void {
     .option('--tenant <tenant>', 'tenant id, name or external id')
     .option('--email <email>', 'user e-mail')
     .option('--agent <id>', 'agent id')
-    .option('--status <status>', 'active, suspended or terminated')
+    .addOption(new Option('--status <status>', 'only accesses in this state').choices(['active', 'suspended', 'terminated']))
     .option('--limit <n>', 'at most this many', intArg, 100)
-    .action(async (o: { tenant?: string; email?: string; agent?: string; status?: string; limit: number }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: String(o.limit) });
-      for (const k of ['tenant', 'email', 'agent', 'status'] as const) if (o[k]) q.set(k, o[k]);
-      const res = await new ApiClient(globals(cmd)).get<{ items: AccessView[] }>(`/accesses?${q}`);
+    .action(async (o: { tenant?: string; email?: string; agent?: string; status?: 'active' | 'suspended' | 'terminated'; limit: number }, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const query = { limit: o.limit, ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.email ? { email: o.email } : {}), ...(o.agent ? { agent: o.agent } : {}), ...(o.status ? { status: o.status } : {}) };
+      const res = await c.call(c.api.GET('/admin/api/v1/accesses', { params: { query } }));
       emit(globals(cmd).json, res, () =>
         printTable(
           res.items.map((x) => ({ ...x, tenant: x.tenant_name, status: x.effective_status, quota: `${x.quota.used}/${x.quota.limit} ${x.quota.period}` })),
@@ -139,23 +139,29 @@ export function registerAccess(program: Command): void {
       .description(action === 'terminate' ? 'terminate an access and revoke all its keys (every replica within a second)' : `${action} an access`)
       .option('--reason <text>', 'recorded in the audit log')
       .action(async (id: string, o: { reason?: string }, cmd: Command) => {
-        const res = await new ApiClient(globals(cmd)).post<AccessView>(`/accesses/${seg(id)}/${action}`, o.reason ? { reason: o.reason } : {});
+        const c = new ApiClient(cmd);
+        const res = await c.call(c.api.POST(`/admin/api/v1/accesses/{id}/${action}`, { params: { path: { id } }, body: o.reason ? { reason: o.reason } : {} }));
         emit(globals(cmd).json, res, () => console.log(`access ${id}: ${res.status}`));
       });
   }
   a.command('update <id>')
-    .description("change an access's quota, period, rate limit or expiry")
+    .description("change an access's quota, period, rate limit, expiry or e-mail")
     .option('--quota <n>', 'requests allowed per period', intArg)
-    .option('--period <period>', 'month or total')
+    .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
-    .action(async (id: string, o: { quota?: number; period?: string; rateLimit?: number; expires?: string }, cmd: Command) => {
-      const body: Record<string, unknown> = {};
-      if (o.quota !== undefined) body.quota = o.quota;
-      if (o.period !== undefined) body.period = o.period;
-      if (o.rateLimit !== undefined) body.rate_limit_per_minute = o.rateLimit;
-      if (o.expires !== undefined) body.expires_at = o.expires;
-      const res = await new ApiClient(globals(cmd)).patch<AccessView>(`/accesses/${seg(id)}`, body);
+    .option('--email <email>', 'the user this access is for')
+    .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string }, cmd: Command) => {
+      const body = {
+        ...(o.quota !== undefined ? { quota: o.quota } : {}),
+        ...(o.period !== undefined ? { period: o.period } : {}),
+        ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}),
+        ...(o.expires !== undefined ? { expires_at: o.expires } : {}),
+        ...(o.email !== undefined ? { email: o.email } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --quota, --period, --rate-limit, --expires, --email', { exitCode: EXIT.usage, code: 'usage' });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.PATCH('/admin/api/v1/accesses/{id}', { params: { path: { id } }, body }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => printAccess(res));
     });
 }

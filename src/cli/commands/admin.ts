@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { lockHolder } from '../../lib/datadir-lock.ts';
-import { ApiClient, seg, globals } from '../client.ts';
+import { ApiClient, globals } from '../client.ts';
 import { cliConfig, withDirectDeps } from '../direct.ts';
 import { emit, printTable } from '../output.ts';
 
@@ -16,7 +16,8 @@ export function registerAdmin(program: Command): void {
       const config = cliConfig();
       let created: { id: string; name: string; token: string };
       if (config.mode === 'embedded' && lockHolder(config.dataDir) !== undefined) {
-        created = await new ApiClient(globals(cmd)).post('/admin-tokens', { name: o.name });
+        const c = new ApiClient(cmd);
+        created = await c.call(c.api.POST('/admin/api/v1/admin-tokens', { body: { name: o.name } }));
       } else {
         created = await withDirectDeps('admin token create', (deps) => deps.services.adminTokens.create(o.name, { actor: `cli:${safeUser()}` }));
       }
@@ -29,14 +30,16 @@ export function registerAdmin(program: Command): void {
     .command('list')
     .description('list admin tokens (names and dates, never the tokens)')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/admin-tokens');
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/admin-tokens'));
       emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'name', 'created_at', 'last_used_at', 'revoked_at']));
     });
   token
     .command('revoke <idOrName>')
     .description('revoke an admin token')
     .action(async (ref: string, _o, cmd: Command) => {
-      await new ApiClient(globals(cmd)).request('POST', `/admin-tokens/${seg(ref)}/revoke`);
+      const c = new ApiClient(cmd);
+      await c.call(c.api.POST('/admin/api/v1/admin-tokens/{ref}/revoke', { params: { path: { ref } } }));
       emit(globals(cmd).json, { revoked: ref }, () => console.log(`revoked ${ref}`));
     });
 }

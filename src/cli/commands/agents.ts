@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { ApiClient, seg, globals } from '../client.ts';
+import { ApiClient, globals, type Body } from '../client.ts';
 import { emit, printFields, printTable } from '../output.ts';
-import { durationMsArg, intArg, jsonArg, textArg } from '../parse.ts';
+import { durationMsArg, intArg, jsonArg, numberArg, textArg } from '../parse.ts';
 
 interface VersionOpts {
   provider?: string;
   model?: string;
   instructions?: string;
-  temperature?: string;
+  temperature?: number;
   maxOutputTokens?: number;
   timeout?: number;
   settings?: Record<string, unknown>;
@@ -15,12 +15,16 @@ interface VersionOpts {
   description?: string;
 }
 
-function versionOptions(cmd: Command): Command {
+/** Body fields whose flag is not the field's name. */
+const FIELDS = { timeout_ms: '--timeout', tenant_id: '--tenant', id: '<id>' };
+
+/** The options of an agent version; `create` needs a provider and instructions, `update` nothing. */
+function versionOptions(cmd: Command, create = false): Command {
+  if (create) cmd.requiredOption('--provider <id>', 'provider id').requiredOption('--instructions <text>', 'system instructions, or @file');
+  else cmd.option('--provider <id>', 'provider id').option('--instructions <text>', 'system instructions, or @file');
   return cmd
-    .option('--provider <id>', 'provider id')
     .option('--model <model>', 'model (default: the provider default)')
-    .option('--instructions <text>', 'system instructions, or @file')
-    .option('--temperature <t>', 'sampling temperature 0..2')
+    .option('--temperature <t>', 'sampling temperature 0..2', numberArg)
     .option('--max-output-tokens <n>', 'cap on answer tokens', intArg)
     .option('--timeout <duration>', 'run timeout, e.g. 300s or 5m (default 300s)', durationMsArg)
     .option('--settings <json>', 'agent settings as JSON or @file', jsonArg)
@@ -28,12 +32,12 @@ function versionOptions(cmd: Command): Command {
     .option('--description <text>', 'description');
 }
 
-function body(o: VersionOpts): Record<string, unknown> {
-  const b: Record<string, unknown> = {};
+function body(o: VersionOpts) {
+  const b: { provider?: string; model?: string; instructions?: string; temperature?: number; max_output_tokens?: number; timeout_ms?: number; settings?: Record<string, unknown>; name?: string; description?: string } = {};
   if (o.provider !== undefined) b.provider = o.provider;
   if (o.model !== undefined) b.model = o.model;
   if (o.instructions !== undefined) b.instructions = textArg(o.instructions);
-  if (o.temperature !== undefined) b.temperature = Number(o.temperature);
+  if (o.temperature !== undefined) b.temperature = o.temperature;
   if (o.maxOutputTokens !== undefined) b.max_output_tokens = o.maxOutputTokens;
   if (o.timeout !== undefined) b.timeout_ms = o.timeout;
   if (o.settings !== undefined) b.settings = o.settings;
@@ -42,14 +46,7 @@ function body(o: VersionOpts): Record<string, unknown> {
   return b;
 }
 
-interface AgentDetail {
-  id: string;
-  name: string;
-  published_version: number | null;
-  latest_version: number;
-  versions: Record<string, unknown>[];
-  [k: string]: unknown;
-}
+type AgentDetail = Body<'get', '/admin/api/v1/agents/{id}'>;
 
 function printAgent(a: AgentDetail) {
   printFields({ id: a.id, name: a.name, description: a.description, tenant: a.tenant_id ?? 'catalogue', published_version: a.published_version, latest_version: a.latest_version });
@@ -65,10 +62,11 @@ export function registerAgents(program: Command): void {
   a.command('list')
     .description('list agents')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/agents');
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/agents'));
       emit(globals(cmd).json, res, () =>
         printTable(
-          res.items.map((x) => ({ ...x, provider: (x.published as { provider?: string } | null)?.provider, model: (x.published as { model?: string } | null)?.model })),
+          res.items.map((x) => ({ ...x, provider: x.published?.provider, model: x.published?.model })),
           ['id', 'name', 'published_version', 'latest_version', 'provider', 'model'],
         ),
       );
@@ -76,53 +74,62 @@ export function registerAgents(program: Command): void {
   a.command('show <id>')
     .description('show an agent and its versions')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<AgentDetail>(`/agents/${seg(id)}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/agents/{id}', { params: { path: { id } } }));
       emit(globals(cmd).json, res, () => printAgent(res));
     });
-  versionOptions(a.command('create <id>').description('create an agent; version 1 is published unless --draft'))
+  versionOptions(a.command('create <id>').description('create an agent; version 1 is published unless --draft'), true)
     .option('--tenant <uuid>', 'make it a private agent of this tenant')
     .option('--draft', 'do not publish version 1')
     .action(async (id: string, o: VersionOpts & { tenant?: string; draft?: boolean }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<AgentDetail>('/agents', { id, ...body(o), ...(o.tenant ? { tenant_id: o.tenant } : {}), publish: !o.draft });
+      const c = new ApiClient(cmd);
+      const b = body(o);
+      // --provider and --instructions are required options: commander has checked they are there.
+      const res = await c.call(c.api.POST('/admin/api/v1/agents', { body: { id, ...b, provider: b.provider!, instructions: b.instructions!, ...(o.tenant ? { tenant_id: o.tenant } : {}), publish: !o.draft } }), {
+        fields: FIELDS,
+      });
       emit(globals(cmd).json, res, () => console.log(`agent ${id} created (version 1${o.draft ? ', not published' : ', published'})`));
     });
   versionOptions(a.command('update <id>').description('change an agent; a change to what it does makes a new (unpublished) version'))
     .option('--publish', 'publish the new version right away')
     .action(async (id: string, o: VersionOpts & { publish?: boolean }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).patch<AgentDetail>(`/agents/${seg(id)}`, { ...body(o), publish: Boolean(o.publish) });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.PATCH('/admin/api/v1/agents/{id}', { params: { path: { id } }, body: { ...body(o), publish: Boolean(o.publish) } }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => console.log(`agent ${id}: latest version ${res.latest_version}, published ${res.published_version ?? 'none'}`));
     });
   a.command('publish <id>')
     .description('publish a version')
     .requiredOption('--version <n>', 'version to publish', intArg)
     .action(async (id: string, o: { version: number }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<AgentDetail>(`/agents/${seg(id)}/publish`, { version: o.version });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.POST('/admin/api/v1/agents/{id}/publish', { params: { path: { id } }, body: { version: o.version } }));
       emit(globals(cmd).json, res, () => console.log(`agent ${id}: version ${res.published_version} published`));
     });
   a.command('rollback <id>')
     .description('publish an older version (default: the one before the published one)')
     .option('--to <n>', 'version to go back to', intArg)
     .action(async (id: string, o: { to?: number }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<AgentDetail>(`/agents/${seg(id)}/rollback`, o.to === undefined ? {} : { to: o.to });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.POST('/admin/api/v1/agents/{id}/rollback', { params: { path: { id } }, body: o.to === undefined ? {} : { to: o.to } }));
       emit(globals(cmd).json, res, () => console.log(`agent ${id}: rolled back to version ${res.published_version}`));
     });
   a.command('test <id>')
     .description('run the published version with a message and print the answer')
     .requiredOption('--message <text>', 'the message to send')
     .action(async (id: string, o: { message: string }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<Record<string, unknown> & { output: string; usage: { input_tokens: number; output_tokens: number } }>(`/agents/${seg(id)}/runs`, {
-        message: o.message,
-      });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.POST('/admin/api/v1/agents/{id}/runs', { params: { path: { id } }, body: { message: o.message } }));
       emit(globals(cmd).json, res, () => {
-        console.log(res.output);
-        console.error(`\nrun ${String(res.id)} · version ${String(res.agent_version)} · ${String(res.latency_ms)} ms · ${res.usage.input_tokens} in / ${res.usage.output_tokens} out tokens · ${String(res.attempts)} attempt(s)`);
+        console.log(res.output ?? '');
+        console.error(`\nrun ${res.id} · version ${res.agent_version} · ${res.latency_ms ?? '?'} ms · ${res.usage.input_tokens} in / ${res.usage.output_tokens} out tokens · ${res.attempts} attempt(s)`);
       });
     });
   a.command('runs <id>')
     .description('recent runs of an agent')
     .option('--limit <n>', 'how many', intArg, 20)
     .action(async (id: string, o: { limit: number }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/agents/${seg(id)}/runs?limit=${o.limit}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/agents/{id}/runs', { params: { path: { id }, query: { limit: o.limit } } }));
       emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'agent_version', 'channel', 'status', 'latency_ms', 'attempts', 'created_at', 'error']));
     });
 }

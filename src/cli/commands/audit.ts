@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createWriteStream, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { ADMIN_PREFIX, ApiClient, CliError, resolveTarget, type GlobalOptions, type Problem, globals } from '../client.ts';
+import { ApiClient, CliError, globals } from '../client.ts';
 import { emit, printTable } from '../output.ts';
 import { intArg } from '../parse.ts';
 
@@ -15,11 +15,9 @@ export function registerAudit(program: Command): void {
     .option('--tenant <uuid>', 'only this tenant')
     .option('--limit <n>', 'at most this many', intArg, 100)
     .action(async (o: { since: string; actor?: string; action?: string; tenant?: string; limit: number }, cmd: Command) => {
-      const q = new URLSearchParams({ since: o.since, limit: String(o.limit) });
-      if (o.actor) q.set('actor', o.actor);
-      if (o.action) q.set('action', o.action);
-      if (o.tenant) q.set('tenant', o.tenant);
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/audit?${q}`);
+      const c = new ApiClient(cmd);
+      const query = { since: o.since, limit: o.limit, ...(o.actor ? { actor: o.actor } : {}), ...(o.action ? { action: o.action } : {}), ...(o.tenant ? { tenant: o.tenant } : {}) };
+      const res = await c.call(c.api.GET('/admin/api/v1/audit', { params: { query } }));
       emit(globals(cmd).json, res, () => printTable(res.items, ['at', 'actor', 'action', 'target_type', 'target_id', 'ip', 'details']));
     });
   a.command('export')
@@ -28,17 +26,21 @@ export function registerAudit(program: Command): void {
     .option('--until <when>', 'a duration or an ISO time (default: now)')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (o: { since?: string; until?: string; output?: string }, cmd: Command) => {
-      const q = new URLSearchParams();
-      if (o.since) q.set('since', o.since);
-      if (o.until) q.set('until', o.until);
-      const n = await streamTo(globals(cmd), `/audit/export${q.size > 0 ? `?${q}` : ''}`, o.output);
+      const c = new ApiClient(cmd);
+      const query = { ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}) };
+      const res = await c.api.GET('/admin/api/v1/audit/export', { params: { query }, parseAs: 'stream', headers: { accept: 'application/x-ndjson' } }).catch((err: unknown) => {
+        throw c.unreachable(err);
+      });
+      if (!res.response.ok) throw c.problemError(res.response.status, res.error);
+      const n = await streamTo(res.data ?? res.response.body, o.output);
       if (o.output) console.error(`exported ${n} audit event(s) to ${o.output}`);
     });
   a.command('prune')
     .description('delete audit events older than a duration (at least 1d); the prune itself is audited')
     .requiredOption('--older-than <duration>', 'e.g. 90d')
     .action(async (o: { olderThan: string }, cmd: Command) => {
-      const r = await new ApiClient(globals(cmd)).post<{ deleted: number; before: string }>('/audit/prune', { older_than: o.olderThan });
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/audit/prune', { body: { older_than: o.olderThan } }), { fields: { older_than: '--older-than' } });
       emit(globals(cmd).json, r, () => console.log(`deleted ${r.deleted} audit event(s) older than ${r.before}`));
     });
 }
@@ -47,26 +49,14 @@ export function registerAudit(program: Command): void {
  * Streams an NDJSON answer of the admin API to a file (written to `<file>.partial`, renamed when
  * complete) or to stdout, without holding it in memory. Returns the number of lines.
  */
-async function streamTo(gopts: GlobalOptions, path: string, output: string | undefined): Promise<number> {
-  const t = resolveTarget(gopts);
-  if (!t.token) throw new CliError('no admin token: set AGENT_PLATFORM_TOKEN (or AGENT_PLATFORM_TOKEN_FILE), pass --token, or run next to the DATA_DIR that holds admin-token', { exitCode: 2 });
-  let res: Response;
-  try {
-    res = await fetch(t.url + ADMIN_PREFIX + path, { headers: { authorization: `Bearer ${t.token}`, accept: 'application/x-ndjson' } });
-  } catch (err) {
-    const c = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach the platform at ${t.url} (${c?.code ?? c?.message ?? (err as Error).message}); is it running?`);
-  }
-  if (!res.ok) {
-    const p = (await res.json().catch(() => ({}))) as Problem;
-    throw new CliError(`${p.title ?? `HTTP ${res.status}`}: ${p.detail ?? ''}${p.code ? ` [${p.code}]` : ''}`.trim(), { details: (p.errors ?? []).map((e) => `${e.pointer}: ${e.detail}`) });
-  }
+async function streamTo(body: ReadableStream<Uint8Array> | null, output: string | undefined): Promise<number> {
+  if (!body) throw new CliError('the export answered without a body');
   const { rename } = await import('node:fs/promises');
   const partial = output ? `${output}.partial` : undefined;
   const sink = partial ? createWriteStream(partial) : process.stdout;
   let lines = 0;
   try {
-    await res.body!.pipeTo(
+    await body.pipeTo(
       Writable.toWeb(
         new Writable({
           write(chunk: Buffer, _enc, cb) {

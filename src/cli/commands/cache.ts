@@ -10,7 +10,8 @@ export function registerCache(program: Command): void {
     .description('load published agents and recently used API keys into the caches of every replica (after a deploy or a flush)')
     .option('--since <duration>', 'warm the keys used within this long', '24h')
     .action(async (o: { since: string }, cmd: Command) => {
-      const r = await new ApiClient(globals(cmd)).post<{ agents: number; keys: number; since: string; ms: number }>('/cache/warm', { since: o.since });
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/cache/warm', { body: { since: o.since } }));
       emit(globals(cmd).json, r, () => console.log(`warmed ${r.agents} agent definition(s) and ${r.keys} API key(s) used since ${r.since} in ${r.ms} ms; every other replica warms itself too`));
     });
 }

@@ -2,56 +2,31 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockHolder } from '../../lib/datadir-lock.ts';
-import { ADMIN_PREFIX, resolveTarget, type Problem, globals } from '../client.ts';
+import { ApiClient, CliError, globals, type Body } from '../client.ts';
 import { cliConfig } from '../direct.ts';
+import { EXIT } from '../exit-codes.ts';
 import { printJson } from '../output.ts';
 
-// The report's shape (src/modules/ops/doctor.ts), repeated here so API-only runs load nothing else.
-type Status = 'ok' | 'warn' | 'critical';
-interface Check {
-  id: string;
-  title: string;
-  status: Status;
-  finding: string;
-  resolution: string | null;
-  runbook: string;
-  ms: number;
-}
-interface Report {
-  status: Status;
-  source: 'server' | 'direct';
-  checked_at: string;
-  checks: Check[];
-  /** Added by the CLI: what it talked to, and why it fell back to direct checks. */
-  url?: string;
-  fallback?: string;
-}
+type ServerReport = Body<'get', '/admin/api/v1/doctor'>;
+type Status = ServerReport['status'];
+/** The report, plus what the CLI adds: what it talked to, and why it fell back to direct checks. */
+type Report = ServerReport & { url?: string; fallback?: string };
 
-type Answer = { kind: 'report'; report: Report } | { kind: 'unreachable'; why: string } | { kind: 'refused'; status: number; why: string };
+type Answer = { kind: 'report'; report: ServerReport } | { kind: 'unreachable'; why: string } | { kind: 'refused'; status: number; why: string };
 
-async function askServer(url: string, token: string | undefined): Promise<Answer> {
-  if (!token) return { kind: 'refused', status: 0, why: 'no admin token (set AGENT_PLATFORM_TOKEN or AGENT_PLATFORM_TOKEN_FILE, pass --token, or run next to the DATA_DIR holding admin-token)' };
-  let res: Response;
+async function askServer(c: ApiClient): Promise<Answer> {
   try {
-    res = await fetch(`${url}${ADMIN_PREFIX}/doctor`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+    return { kind: 'report', report: await c.call(c.api.GET('/admin/api/v1/doctor')) };
   } catch (err) {
-    const c = (err as { cause?: { code?: string; message?: string } }).cause;
-    return { kind: 'unreachable', why: (err as Error).name === 'TimeoutError' ? 'no answer within 30 s' : (c?.code ?? c?.message ?? (err as Error).message) };
+    if (!(err instanceof CliError)) throw err;
+    if (err.code === 'unreachable') return { kind: 'unreachable', why: err.reason ?? err.message };
+    return { kind: 'refused', status: err.status ?? 0, why: err.code === 'no_admin_token' ? 'no admin token (set AGENT_PLATFORM_TOKEN or AGENT_PLATFORM_TOKEN_FILE, pass --token, or run next to the DATA_DIR holding admin-token)' : err.message };
   }
-  const json: unknown = await res.json().catch(() => ({}));
-  if (res.ok && Array.isArray((json as Report).checks)) return { kind: 'report', report: json as Report };
-  const body = json as Problem;
-  return { kind: 'refused', status: res.status, why: `${body.title ?? `HTTP ${res.status}`}: ${body.detail ?? ''}${body.code ? ` [${body.code}]` : ''}` };
 }
 
 /** The server's own /health (no token needed), to show its view of the database and Redis. */
-async function serverHealth(url: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
-    return (await res.json()) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+async function serverHealth(c: ApiClient): Promise<Body<'get', '/health'> | undefined> {
+  return c.call(c.api.GET('/health'), { accept: [503] }).catch(() => undefined);
 }
 
 function print(r: Report): void {
@@ -85,18 +60,19 @@ export function registerDoctor(program: Command): void {
     .description('run every diagnostic (database, Redis, migrations, pool, slow queries, webhooks, usage sync, providers, maintenance, disk, backups) with the runbook fix for each problem; exit 1 on critical')
     .action(async (_o, cmd: Command) => {
       const gopts = globals(cmd);
-      const t = resolveTarget(gopts);
-      const answer = await askServer(t.url, t.token);
+      const c = new ApiClient(cmd, { timeoutMs: 30_000 });
+      const t = c.target;
+      const answer = await askServer(c);
       let report: Report;
       if (answer.kind === 'report') {
         report = { ...answer.report, url: t.url };
       } else {
         const config = cliConfig();
         const { CHECKS, directChecks, report: makeReport, runCheck } = await import('../../modules/ops/doctor.ts');
-        const health = answer.kind === 'unreachable' ? undefined : await serverHealth(t.url);
+        const health = answer.kind === 'unreachable' ? undefined : await serverHealth(c);
         const platformCheck = await runCheck('platform', async () => {
           if (answer.kind === 'unreachable') return { status: 'critical', finding: `cannot reach the platform at ${t.url} (${answer.why})` };
-          const view = health ? `; its /health says status ${String(health.status)}, database ${String(health.database)}, redis ${String(health.redis)}` : '';
+          const view = health ? `; its /health says status ${health.status}, database ${health.database}, redis ${health.redis}` : '';
           const down = health && health.database === 'disconnected';
           return {
             status: answer.status === 0 ? 'warn' : 'critical',
@@ -125,6 +101,6 @@ export function registerDoctor(program: Command): void {
       }
       if (gopts.json) printJson(report);
       else print(report);
-      if (report.status === 'critical') process.exitCode = 1;
+      if (report.status === 'critical') process.exitCode = EXIT.failure;
     });
 }

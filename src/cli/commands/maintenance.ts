@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { ApiClient, globals } from '../client.ts';
+import { ApiClient, globals, type Body } from '../client.ts';
 import { emit, printFields } from '../output.ts';
 
-interface MaintenanceState {
-  on: boolean;
-  message: string;
-  retry_after: number;
-  since: string | null;
-  by: string | null;
-}
+type MaintenanceState = Body<'get', '/admin/api/v1/maintenance'>;
 
 function secondsArg(v: string): number {
   const n = Number(v);
@@ -28,23 +22,23 @@ export function registerMaintenance(program: Command): void {
     .option('--message <text>', 'the message customers get (one line)')
     .option('--retry-after <seconds>', 'the Retry-After customers get, in seconds (default 300)', secondsArg)
     .action(async (o: { message?: string; retryAfter?: number }, cmd: Command) => {
-      const s = await new ApiClient(globals(cmd)).request<MaintenanceState>('PUT', '/maintenance', {
-        on: true,
-        ...(o.message !== undefined ? { message: o.message } : {}),
-        ...(o.retryAfter !== undefined ? { retry_after: o.retryAfter } : {}),
-      });
-      emit(globals(cmd).json, s.body, () => console.log(describe(s.body)));
+      const c = new ApiClient(cmd);
+      const body = { on: true, ...(o.message !== undefined ? { message: o.message } : {}), ...(o.retryAfter !== undefined ? { retry_after: o.retryAfter } : {}) };
+      const s = await c.call(c.api.PUT('/admin/api/v1/maintenance', { body }));
+      emit(globals(cmd).json, s, () => console.log(describe(s)));
     });
   m.command('off')
     .description('open the customer API again on every replica')
     .action(async (_o, cmd: Command) => {
-      const s = await new ApiClient(globals(cmd)).request<MaintenanceState>('PUT', '/maintenance', { on: false });
-      emit(globals(cmd).json, s.body, () => console.log(describe(s.body)));
+      const c = new ApiClient(cmd);
+      const s = await c.call(c.api.PUT('/admin/api/v1/maintenance', { body: { on: false } }));
+      emit(globals(cmd).json, s, () => console.log(describe(s)));
     });
   m.command('status')
     .description('show whether maintenance mode is on, since when, by whom, with which message')
     .action(async (_o, cmd: Command) => {
-      const s = await new ApiClient(globals(cmd)).get<MaintenanceState>('/maintenance');
+      const c = new ApiClient(cmd);
+      const s = await c.call(c.api.GET('/admin/api/v1/maintenance'));
       emit(globals(cmd).json, s, () => printFields({ ...s }));
     });
 }

@@ -1,17 +1,13 @@
-import type { Command } from 'commander';
-import { ApiClient, seg, globals } from '../client.ts';
+import { Option, type Command } from 'commander';
+import { ApiClient, CliError, globals, type Body } from '../client.ts';
+import { EXIT } from '../exit-codes.ts';
 import { emit, printFields, printTable } from '../output.ts';
 import { intArg } from '../parse.ts';
 
-interface Offering {
-  offering: string;
-  agent_id: string;
-  name: string;
-  components: Record<string, unknown>;
-  default_quota: number | null;
-  plans: Record<string, unknown>[];
-  [k: string]: unknown;
-}
+type Offering = Body<'get', '/admin/api/v1/offerings/{ref}'>;
+const periodOption = () => new Option('--period <period>', 'month or total').choices(['month', 'total']).default('month');
+/** Body fields whose flag is not the field's name (plan fields come from --quota, --period, --rate-limit). */
+const FIELDS = { rate_limit_per_minute: '--rate-limit', components: '--component-*' };
 
 function printOffering(o: Offering) {
   printFields({ offering: o.offering, agent: o.agent_id, name: o.name, components: o.components, default_quota: o.default_quota ?? 'none (unmapped plans are rejected)' });
@@ -28,58 +24,83 @@ export function registerMarketplace(program: Command): void {
     .requiredOption('--agent <id>', 'agent id')
     .option('--name <name>', 'display name')
     .option('--plan <uuid>', 'a Waldur plan UUID of the offering')
-    .option('--quota <n>', "the plan's quota (requests per period)", intArg)
-    .option('--period <period>', 'month or total', 'month')
+    .option('--quota <n>', "the plan's quota (requests per period); needed with --plan", intArg)
+    .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .option('--default-quota <n>', 'quota for orders whose plan is not mapped (otherwise they are rejected)', intArg)
     .option('--component-requests <type>', 'Waldur component type that carries requests (default requests)')
     .option('--component-input-tokens <type>', 'Waldur component type that carries input tokens (default input_tokens)')
     .option('--component-output-tokens <type>', 'Waldur component type that carries output tokens (default output_tokens)')
     .option('--token-unit <n>', 'report tokens in units of this many, e.g. 1000', intArg)
-    .action(async (o: Record<string, string | number | undefined>, cmd: Command) => {
-      const components: Record<string, unknown> = {};
-      if (o.componentRequests !== undefined) components.requests = o.componentRequests === 'none' ? null : o.componentRequests;
-      if (o.componentInputTokens !== undefined) components.input_tokens = o.componentInputTokens === 'none' ? null : o.componentInputTokens;
-      if (o.componentOutputTokens !== undefined) components.output_tokens = o.componentOutputTokens === 'none' ? null : o.componentOutputTokens;
-      if (o.tokenUnit !== undefined) components.token_unit = o.tokenUnit;
-      const body: Record<string, unknown> = { offering: o.offering, agent: o.agent, components };
-      if (o.name) body.name = o.name;
-      if (o.defaultQuota !== undefined) body.default_quota = o.defaultQuota;
-      if (o.plan !== undefined) body.plan = { plan: o.plan, quota: o.quota, period: o.period, ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}) };
-      const res = await new ApiClient(globals(cmd)).post<Offering>('/offerings', body);
-      emit(globals(cmd).json, res, () => printOffering(res));
-    });
+    .action(
+      async (
+        o: {
+          offering: string;
+          agent: string;
+          name?: string;
+          plan?: string;
+          quota?: number;
+          period: 'month' | 'total';
+          rateLimit?: number;
+          defaultQuota?: number;
+          componentRequests?: string;
+          componentInputTokens?: string;
+          componentOutputTokens?: string;
+          tokenUnit?: number;
+        },
+        cmd: Command,
+      ) => {
+        if (o.plan !== undefined && o.quota === undefined) throw new CliError('--plan needs --quota (what the plan grants per period)', { exitCode: EXIT.usage, code: 'usage' });
+        // `none`: this usage is not reported to Waldur.
+        const component = (v: string) => (v === 'none' ? null : v);
+        const components = {
+          ...(o.componentRequests !== undefined ? { requests: component(o.componentRequests) } : {}),
+          ...(o.componentInputTokens !== undefined ? { input_tokens: component(o.componentInputTokens) } : {}),
+          ...(o.componentOutputTokens !== undefined ? { output_tokens: component(o.componentOutputTokens) } : {}),
+          ...(o.tokenUnit !== undefined ? { token_unit: o.tokenUnit } : {}),
+        };
+        const body = {
+          offering: o.offering,
+          agent: o.agent,
+          components,
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(o.defaultQuota !== undefined ? { default_quota: o.defaultQuota } : {}),
+          ...(o.plan !== undefined ? { plan: { plan: o.plan, quota: o.quota!, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}) } } : {}),
+        };
+        const c = new ApiClient(cmd);
+        const res = await c.call(c.api.POST('/admin/api/v1/offerings', { body }), { fields: FIELDS });
+        emit(globals(cmd).json, res, () => printOffering(res));
+      },
+    );
   off
     .command('plan')
     .description('set what a plan of a mapped offering grants')
     .requiredOption('--offering <uuid>', 'Waldur offering UUID')
     .requiredOption('--plan <uuid>', 'Waldur plan UUID')
     .requiredOption('--quota <n>', 'requests per period', intArg)
-    .option('--period <period>', 'month or total', 'month')
+    .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .option('--name <name>', 'plan name')
-    .action(async (o: { offering: string; plan: string; quota: number; period: string; rateLimit?: number; name?: string }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).request<Offering>('PUT', `/offerings/${seg(o.offering)}/plans`, {
-        plan: o.plan,
-        quota: o.quota,
-        period: o.period,
-        ...(o.rateLimit ? { rate_limit_per_minute: o.rateLimit } : {}),
-        ...(o.name ? { name: o.name } : {}),
-      });
-      emit(globals(cmd).json, res.body, () => printOffering(res.body));
+    .action(async (o: { offering: string; plan: string; quota: number; period: 'month' | 'total'; rateLimit?: number; name?: string }, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const body = { plan: o.plan, quota: o.quota, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}), ...(o.name !== undefined ? { name: o.name } : {}) };
+      const res = await c.call(c.api.PUT('/admin/api/v1/offerings/{ref}/plans', { params: { path: { ref: o.offering } }, body }), { fields: { ...FIELDS, ref: '--offering' } });
+      emit(globals(cmd).json, res, () => printOffering(res));
     });
   off
     .command('list')
     .description('list mapped offerings')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<{ items: Offering[] }>('/offerings');
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/offerings'));
       emit(globals(cmd).json, res, () => printTable(res.items.map((x) => ({ ...x, plans: x.plans.length })), ['offering', 'agent_id', 'name', 'plans', 'default_quota']));
     });
   off
     .command('show <uuid>')
     .description('show a mapped offering and its plans')
     .action(async (uuid: string, _o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<Offering>(`/offerings/${seg(uuid)}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/offerings/{ref}', { params: { path: { ref: uuid } } }));
       emit(globals(cmd).json, res, () => printOffering(res));
     });
 
@@ -89,14 +110,8 @@ export function registerMarketplace(program: Command): void {
     .option('--full', 'also create missing accesses and terminate accesses whose resource is gone')
     .option('--force', 'with --full: terminate even when Waldur lists no resource at all for an offering')
     .action(async (o: { full?: boolean; force?: boolean }, cmd: Command) => {
-      const r = await new ApiClient(globals(cmd)).post<{
-        offerings: number;
-        orders: { order: string; type: string; status: string; access_id: string | null; detail?: string }[];
-        created: { resource: string; access_id: string }[];
-        terminated: { resource: string; access_id: string }[];
-        skipped: { offering: string; reason: string }[];
-        errors: { ref: string; error: string }[];
-      }>('/marketplace/sync', { full: Boolean(o.full), force: Boolean(o.force) });
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/marketplace/sync', { body: { full: Boolean(o.full), force: Boolean(o.force) } }));
       emit(globals(cmd).json, r, () => {
         console.log(`${r.offerings} offering(s) polled; ${r.orders.length} order(s) processed`);
         for (const x of r.orders) console.log(`  order ${x.order} (${x.type}): ${x.status}${x.access_id ? ` → access ${x.access_id}` : ''}${x.detail ? ` (${x.detail})` : ''}`);
@@ -115,8 +130,8 @@ export function registerMarketplace(program: Command): void {
     .option('--status <status>', 'done, rejected, erred, waiting, pending, ignored')
     .option('--limit <n>', 'at most this many', intArg, 50)
     .action(async (o: { status?: string; limit: number }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: String(o.limit), ...(o.status ? { status: o.status } : {}) });
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/marketplace/orders?${q}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/marketplace/orders', { params: { query: { limit: o.limit, ...(o.status ? { status: o.status } : {}) } } }));
       emit(globals(cmd).json, res, () => printTable(res.items, ['order', 'type', 'waldur_state', 'status', 'access_id', 'attempts', 'updated_at', 'last_error']));
     });
 
@@ -126,14 +141,15 @@ export function registerMarketplace(program: Command): void {
     .option('--status <status>', 'failed (failed or rejected), queued, processing, processed, rejected')
     .option('--limit <n>', 'at most this many', intArg, 50)
     .action(async (o: { status?: string; limit: number }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: String(o.limit), ...(o.status ? { status: o.status } : {}) });
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>(`/webhooks?${q}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/webhooks', { params: { query: { limit: o.limit, ...(o.status ? { status: o.status } : {}) } } }));
       emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'received_at', 'verification', 'status', 'event_type', 'order', 'attempts', 'error']));
     });
   wh.command('show <id>')
     .description('one delivery: headers (without credentials), body, verification, processing')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<Record<string, unknown> & { body: string }>(`/webhooks/${seg(id)}`);
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/webhooks/{id}', { params: { path: { id } } }));
       emit(globals(cmd).json, res, () => {
         const { body, ...rest } = res;
         printFields(rest);
@@ -143,7 +159,8 @@ export function registerMarketplace(program: Command): void {
   wh.command('replay <id>')
     .description('process a stored delivery again (the order is re-read from Waldur)')
     .action(async (id: string, _o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).request<Record<string, unknown>>('POST', `/webhooks/${seg(id)}/replay`);
-      emit(globals(cmd).json, res.body, () => console.log(`delivery ${id} queued again${res.body.order ? ` (order ${res.body.order as string})` : ''}`));
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.POST('/admin/api/v1/webhooks/{id}/replay', { params: { path: { id } } }));
+      emit(globals(cmd).json, res, () => console.log(`delivery ${id} queued again${res.order ? ` (order ${res.order})` : ''}`));
     });
 }

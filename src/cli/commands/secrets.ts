@@ -1,24 +1,11 @@
 import type { Command } from 'commander';
-import { ApiClient, CliError, seg, globals } from '../client.ts';
+import { Argument } from 'commander';
+import { ApiClient, globals } from '../client.ts';
 import { emit, printTable } from '../output.ts';
 
-const NAMES = ['webhook', 'session', 'pepper'];
-
-function nameArg(v: string): string {
-  if (!NAMES.includes(v)) throw new CliError(`unknown secret "${v}": expected one of ${NAMES.join(', ')}`, { exitCode: 2 });
-  return v;
-}
-
-interface Status {
-  name: string;
-  configured: boolean;
-  source: string;
-  current_version: number;
-  accepted_versions: number;
-  previous_retires_at: string | null;
-  versions: { version: number; state: string; created_at: string | null; retire_at: string | null; keys?: number }[];
-  note?: string;
-}
+const NAMES = ['webhook', 'session', 'pepper'] as const;
+type Name = (typeof NAMES)[number];
+const nameArgument = () => new Argument('<name>', 'which secret').choices(NAMES);
 
 /**
  * agentctl secrets status|rotate|retire-previous: rotations without downtime. A rotation makes a new
@@ -29,7 +16,8 @@ export function registerSecrets(program: Command): void {
   s.command('status')
     .description('versions, sources and retire times of each managed secret (never the values)')
     .action(async (_o, cmd: Command) => {
-      const r = await new ApiClient(globals(cmd)).get<{ items: Status[] }>('/secrets');
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.GET('/admin/api/v1/secrets'));
       emit(globals(cmd).json, r, () => {
         printTable(
           r.items.map((i) => ({ ...i, configured: i.configured ? 'yes' : 'no', accepted: i.accepted_versions, current: i.current_version, previous_retires_at: i.previous_retires_at })),
@@ -41,14 +29,13 @@ export function registerSecrets(program: Command): void {
         }
       });
     });
-  s.command('rotate <name>')
+  s.command('rotate')
+    .addArgument(nameArgument())
     .description('make a new random value current now; the old one stays accepted for --overlap (webhook: prints the new secret once)')
     .option('--overlap <duration>', 'how long the old value is still accepted (default 24h; pepper 30d)')
-    .action(async (name: string, o: { overlap?: string }, cmd: Command) => {
-      nameArg(name);
-      const r = await new ApiClient(globals(cmd)).post<{ name: string; version: number; secret?: string; previous_accepted_until: string | null; note: string }>(`/secrets/${seg(name)}/rotate`, {
-        ...(o.overlap ? { overlap: o.overlap } : {}),
-      });
+    .action(async (name: Name, o: { overlap?: string }, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/secrets/{name}/rotate', { params: { path: { name } }, body: o.overlap ? { overlap: o.overlap } : {} }));
       emit(globals(cmd).json, r, () => {
         if (r.secret) console.log(r.secret);
         console.error(`${r.name} rotated to version ${r.version}${r.secret ? ' (the secret above is shown only this once)' : ''}`);
@@ -56,12 +43,13 @@ export function registerSecrets(program: Command): void {
         console.error(r.note);
       });
     });
-  s.command('retire-previous <name>')
+  s.command('retire-previous')
+    .addArgument(nameArgument())
     .description('end the overlap now: only the current value is accepted afterwards')
     .option('--force', 'pepper: retire even though keys are still hashed with an older version (they stop working)')
-    .action(async (name: string, o: { force?: boolean }, cmd: Command) => {
-      nameArg(name);
-      const r = await new ApiClient(globals(cmd)).post<{ name: string; retired: number; keys_broken: number }>(`/secrets/${seg(name)}/retire-previous`, { force: Boolean(o.force) });
+    .action(async (name: Name, o: { force?: boolean }, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/secrets/{name}/retire-previous', { params: { path: { name } }, body: { force: Boolean(o.force) } }));
       emit(globals(cmd).json, r, () => {
         console.log(r.retired > 0 ? `${r.name}: ${r.retired} previous version(s) retired; only the current one is accepted` : `${r.name}: no previous version was still accepted`);
         if (r.keys_broken > 0) console.error(`${r.keys_broken} key(s) hashed with a retired pepper no longer work`);

@@ -8,7 +8,8 @@ export function registerSessions(program: Command): void {
   s.command('revoke-all')
     .description('revoke every portal session (users sign in again); use after a session secret leak')
     .action(async (_o, cmd: Command) => {
-      const r = await new ApiClient(globals(cmd)).post<{ revoked: number; revoked_before: string }>('/sessions/revoke-all');
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/sessions/revoke-all'));
       emit(globals(cmd).json, r, () => console.log(`revoked ${r.revoked} session(s); every session created before ${r.revoked_before} is invalid`));
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../config/index.ts';
 import { ApiClient, CliError, globals } from '../client.ts';
+import { EXIT } from '../exit-codes.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
 import { emit, printFields } from '../output.ts';
 
@@ -135,9 +136,10 @@ export function registerSystem(program: Command): void {
     .command('health')
     .description('print /health of a running platform; exit non-zero unless healthy')
     .action(async (_o, cmd: Command) => {
-      const api = new ApiClient(globals(cmd));
-      const res = await api.request<Record<string, unknown>>('GET', '/health', undefined, { auth: false, accept: [503], timeoutMs: 10_000 });
-      emit(globals(cmd).json, res.body, () => printFields(res.body));
-      if (res.body.status !== 'healthy') process.exitCode = 1;
+      const c = new ApiClient(cmd, { timeoutMs: 10_000 });
+      // 503 carries the report too (the database is down).
+      const health = await c.call(c.api.GET('/health'), { accept: [503] });
+      emit(globals(cmd).json, health, () => printFields(health));
+      if (health.status !== 'healthy') process.exitCode = EXIT.failure;
     });
 }

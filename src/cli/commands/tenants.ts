@@ -9,13 +9,15 @@ export function registerTenants(program: Command): void {
     .requiredOption('--name <name>', 'tenant name')
     .option('--external-id <id>', 'the marketplace customer id (Waldur customer UUID)')
     .action(async (o: { name: string; externalId?: string }, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).post<{ id: string }>('/tenants', { name: o.name, ...(o.externalId ? { external_id: o.externalId } : {}) });
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.POST('/admin/api/v1/tenants', { body: { name: o.name, ...(o.externalId ? { external_id: o.externalId } : {}) } }));
       emit(globals(cmd).json, res, () => console.log(res.id));
     });
   t.command('list')
     .description('list tenants')
     .action(async (_o, cmd: Command) => {
-      const res = await new ApiClient(globals(cmd)).get<{ items: Record<string, unknown>[] }>('/tenants');
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/tenants'));
       emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'name', 'external_id', 'status', 'created_at']));
     });
 }

@@ -143,7 +143,9 @@ export class WebhookService {
 
   /** Which secret (if any) authenticates this delivery. */
   private async verify(body: Buffer, headers: Record<string, string | string[] | undefined>, url: URL): Promise<string> {
-    const { accepted } = await this.secrets.get('webhook');
+    const { accepted, replaced } = await this.secrets.get('webhook');
+    // A delivery that fails with a secret a rotation replaced says so: Waldur still uses the old one.
+    const retired = (matches: (secret: string) => boolean) => replaced.reduce((hit, v) => matches(v.value) || hit, false);
     if (accepted.length === 0) return 'not_configured';
     const token = url.searchParams.get('token');
     const sigHeader = headers[SIGNATURE_HEADER];
@@ -154,7 +156,7 @@ export class WebhookService {
       accepted.forEach((secret, i) => {
         if (safeEqual(token, secret) && match === -1) match = i;
       });
-      return match === 0 ? 'token' : match > 0 ? 'token_previous' : 'failed_token';
+      return match === 0 ? 'token' : match > 0 ? 'token_previous' : retired((s) => safeEqual(token, s)) ? 'retired_token' : 'failed_token';
     }
     if (sig) {
       const tsHeader = headers[TIMESTAMP_HEADER];
@@ -168,7 +170,7 @@ export class WebhookService {
       accepted.forEach((secret, i) => {
         if (safeEqual(sig, hmacHex(secret, signed)) && match === -1) match = i;
       });
-      return match === 0 ? 'signature' : match > 0 ? 'signature_previous' : 'failed_signature';
+      return match === 0 ? 'signature' : match > 0 ? 'signature_previous' : retired((s) => safeEqual(sig, hmacHex(s, signed))) ? 'retired_signature' : 'failed_signature';
     }
     return 'missing';
   }

@@ -9,6 +9,7 @@ import { accesses, providers, usageReports, webhookDeliveries } from '../../db/s
 import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
+import type { SecretSet } from '../secrets/store.ts';
 import { backupDir, type LastVerified } from './backup.ts';
 import { readSetting, SETTING_KEYS } from './settings.ts';
 
@@ -53,7 +54,7 @@ export const CHECKS = {
   long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them; end one with SELECT pg_cancel_backend(<pid>) (or pg_terminate_backend) in psql.' },
   webhook_secret: { title: 'webhook secret', anchor: 'webhooks-not-received', fix: 'Set WALDUR_WEBHOOK_SECRET (the secret configured in Waldur), or create one with agentctl secrets rotate webhook and configure it in Waldur.' },
   webhook_verification: { title: 'webhook verification', anchor: 'webhooks-not-received', fix: 'Deliveries failed verification: check that Waldur uses the current secret (agentctl secrets status; agentctl webhooks list --status rejected).' },
-  webhook_failures: { title: 'failed webhook deliveries', anchor: 'webhook-failures', fix: 'agentctl webhooks list --status failed, agentctl webhooks show ID for the error, fix the cause, then agentctl webhooks replay ID.' },
+  webhook_failures: { title: 'webhook processing', anchor: 'webhook-failures', fix: 'agentctl webhooks list --status failed, agentctl webhooks show ID for the error, fix the cause, then agentctl webhooks replay ID.' },
   usage_sync: { title: 'usage sync to billing', anchor: 'usage-sync-lag', fix: 'Check WALDUR_URL/WALDUR_TOKEN and that a worker runs; agentctl usage pending shows what is waiting, agentctl usage sync reports it now.' },
   usage_pending: { title: 'usage reports not accepted', anchor: 'usage-not-syncing', fix: 'agentctl usage pending lists them with the error; fix the cause (refused: offering component or resource state in Waldur) and run agentctl usage sync.' },
   providers: { title: 'LLM providers', anchor: 'provider-retries-high', fix: 'Check the provider base URL and network egress (agentctl providers show ID); agents on an unreachable provider fail their runs.' },
@@ -166,7 +167,19 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
     }),
     () => runCheck('webhook_secret', async () => {
       const s = await deps.services.secrets.get('webhook');
-      if (s.current) return { status: 'ok', finding: `configured (${s.source}, version ${s.version}${s.accepted.length > 1 ? `, ${s.accepted.length - 1} previous still accepted` : ''})` };
+      const explained = await deps.services.secrets.explain('webhook');
+      if (s.current) {
+        const configured = `configured (${s.source}, version ${s.version}${s.accepted.length > 1 ? `, ${s.accepted.length - 1} previous still accepted` : ''})`;
+        // WALDUR_WEBHOOK_SECRET set but not what verifies (docs/adr/0032-secret-source-rule.md).
+        if (explained.level === 'warn') {
+          return {
+            status: 'warn',
+            finding: `${configured}; ${explained.message.replace(/^webhook secret: /, '')}`,
+            resolution: 'Set WALDUR_WEBHOOK_SECRET to the secret Waldur uses now (the one agentctl secrets rotate webhook printed), or remove it; Waldur must send the current secret.',
+          };
+        }
+        return { status: 'ok', finding: configured };
+      }
       const [seen] = await db.select({ n: sql<number>`count(*)::int` }).from(webhookDeliveries);
       const used = Boolean(config.WALDUR_URL) || Number(seen?.n ?? 0) > 0;
       return used
@@ -175,14 +188,17 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
     }),
     () => runCheck('webhook_verification', async () => {
       const since = new Date(now() - 86_400_000);
-      const [r] = await db
-        .select({ total: sql<number>`count(*)::int`, unverified: sql<number>`count(*) filter (where not ${webhookDeliveries.verified})::int` })
+      const rows = await db
+        .select({ verification: webhookDeliveries.verification, verified: webhookDeliveries.verified, n: sql<number>`count(*)::int` })
         .from(webhookDeliveries)
-        .where(gte(webhookDeliveries.receivedAt, since));
-      const total = Number(r?.total ?? 0);
-      const bad = Number(r?.unverified ?? 0);
-      if (bad > 0) return { status: 'warn', finding: `${bad} of ${total} deliveries in the last 24 h failed verification` };
-      return { status: 'ok', finding: total > 0 ? `all ${total} deliveries of the last 24 h verified` : 'no deliveries in the last 24 h' };
+        .where(gte(webhookDeliveries.receivedAt, since))
+        .groupBy(webhookDeliveries.verification, webhookDeliveries.verified);
+      const total = rows.reduce((n, r) => n + Number(r.n), 0);
+      const failed = rows.filter((r) => !r.verified).map((r) => ({ why: r.verification, n: Number(r.n) }));
+      const bad = failed.reduce((n, r) => n + r.n, 0);
+      if (bad === 0) return { status: 'ok', finding: total > 0 ? `all ${total} deliveries of the last 24 h verified` : 'no deliveries in the last 24 h' };
+      const cause = verificationCause(failed, await deps.services.secrets.get('webhook'));
+      return { status: 'warn', finding: `${bad} of ${total} deliveries in the last 24 h failed verification: ${cause.finding}`, resolution: cause.resolution };
     }),
     () => runCheck('webhook_failures', async () => {
       const [r] = await db
@@ -190,9 +206,14 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
         .from(webhookDeliveries)
         .where(eq(webhookDeliveries.status, 'failed'));
       const n = Number(r?.n ?? 0);
-      return n > 0
-        ? { status: 'critical', finding: `${n} delivery(ies) failed processing (latest received ${r?.last ?? '?'}): their orders may be missing accesses` }
-        : { status: 'ok', finding: 'no failed deliveries' };
+      if (n > 0) return { status: 'critical', finding: `${n} delivery(ies) failed processing (latest received ${r?.last ?? '?'}): their orders may be missing accesses` };
+      // Refused deliveries never reach processing: counted here only so this line cannot read as "all is well" next to them.
+      const [rej] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.status, 'rejected'), gte(webhookDeliveries.receivedAt, new Date(now() - 86_400_000))));
+      const rejected = Number(rej?.n ?? 0);
+      return { status: 'ok', finding: `no accepted delivery failed processing${rejected > 0 ? `; ${rejected} delivery(ies) of the last 24 h were refused before processing (see webhook verification)` : ''}` };
     }),
     () => runCheck('usage_sync', async () => {
       const [a] = await db.select({ n: sql<number>`count(*)::int` }).from(accesses).where(and(isNotNull(accesses.resourceRef), eq(accesses.status, 'active')));
@@ -237,6 +258,54 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
   ])
     checks.push(await run());
   return report('server', checks);
+}
+
+/** How a webhook delivery that failed verification is stored (`webhook_deliveries.verification`). */
+const FAILURES: Record<string, string> = {
+  retired_token: 'with a secret a rotation replaced',
+  retired_signature: 'signed with a secret a rotation replaced',
+  failed_token: 'with a token that is no secret we ever had',
+  failed_signature: 'with a signature no accepted secret makes',
+  missing: 'with no token or signature',
+  stale_timestamp: 'signed more than 5 minutes off our clock',
+  not_configured: 'while no webhook secret was configured',
+};
+
+/**
+ * Why deliveries failed verification, from how they failed and where the secret comes from: the
+ * finding names the cause (a rotation Waldur was not told about, an ignored WALDUR_WEBHOOK_SECRET,
+ * no secret at all) and the resolution says what to do about that cause.
+ */
+export function verificationCause(failed: { why: string; n: number }[], secret: Pick<SecretSet, 'environment' | 'version' | 'source'>): { finding: string; resolution: string } {
+  const parts = failed
+    .sort((a, b) => b.n - a.n || a.why.localeCompare(b.why))
+    .map((f) => `${f.n} ${FAILURES[f.why] ?? 'failed'} (${f.why})`)
+    .join(', ');
+  const count = (...whys: string[]) => failed.filter((f) => whys.includes(f.why)).reduce((n, f) => n + f.n, 0);
+  const env = secret.environment;
+  const replaced = env.state === 'replaced' ? ` WALDUR_WEBHOOK_SECRET still holds version ${env.version}, replaced at ${env.replacedAt.toISOString()}, and is ignored (docs/adr/0032-secret-source-rule.md).` : '';
+  let cause: string;
+  let resolution: string;
+  if (count('not_configured') > 0 && secret.source === 'none') {
+    cause = 'no webhook secret is configured, so every delivery is refused.';
+    resolution = CHECKS.webhook_secret.fix;
+  } else if (count('retired_token', 'retired_signature') > 0) {
+    cause = `Waldur still sends a webhook secret that a rotation replaced (the current one is version ${secret.version}).${replaced}`;
+    resolution =
+      'Configure the current secret in Waldur (the one agentctl secrets rotate webhook printed; rotate again for a new one), then replay the refused deliveries (agentctl webhooks list --status failed, agentctl webhooks replay ID).';
+  } else if (count('failed_token', 'failed_signature') > 0) {
+    cause = `the secret Waldur sends is none we accept.${replaced}`;
+    resolution = replaced
+      ? 'Set WALDUR_WEBHOOK_SECRET to a new value (it then becomes current) and configure it in Waldur, or configure the current stored secret in Waldur; then replay the refused deliveries.'
+      : CHECKS.webhook_verification.fix;
+  } else if (count('missing') > 0) {
+    cause = 'the hook URL in Waldur carries no ?token= (and no signing relay is in front).';
+    resolution = 'Set the hook destination URL in Waldur to .../webhooks/waldur/order/?token=<the current secret>.';
+  } else {
+    cause = 'signatures with a timestamp too far from our clock (replays, or a clock off).';
+    resolution = 'Check the clocks of the signing relay and of this host (NTP).';
+  }
+  return { finding: `${parts}. Cause: ${cause}`, resolution };
 }
 
 /** The age of the last verified backup (warn after 26 h, like the BackupTooOld alert). */

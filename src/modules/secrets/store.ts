@@ -3,10 +3,30 @@ import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
 import { managedSecrets } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { decryptString, encryptString } from '../../lib/crypto.ts';
+import { decryptString, encryptString, safeEqual } from '../../lib/crypto.ts';
 import { randomToken } from '../../lib/ids.ts';
 
 export type SecretName = 'webhook' | 'session' | 'api_key_pepper';
+
+/** The environment variable each secret is read from before (or instead of) a rotation. */
+export const SECRET_VARIABLES: Record<SecretName, string> = { webhook: 'WALDUR_WEBHOOK_SECRET', session: 'SESSION_SECRET', api_key_pepper: 'API_KEY_PEPPER' };
+
+/**
+ * What the environment variable of a secret counts for, under the one rule of
+ * docs/adr/0032-secret-source-rule.md (the most recent value wins):
+ * - `unset`: no value in the environment;
+ * - `in_use`: no rotation has happened; the variable is the secret;
+ * - `same`: it holds the current stored version (a rotation's value copied into the deployment);
+ * - `replaced`: it holds a stored version that a rotation has replaced; it is ignored;
+ * - `superseding`: it holds a value no rotation made or kept, so it is newer than the stored
+ *   versions: it is the secret, and the stored versions are no longer accepted;
+ * - `ignored`: a versioned secret (the pepper) that has been rotated: its versions are written on
+ *   every key, so once stored they stay in charge and a new value in the environment is ignored.
+ */
+export type EnvironmentRole =
+  | { state: 'unset' | 'in_use' | 'same' | 'ignored' }
+  | { state: 'replaced'; version: number; replacedAt: Date; current: number }
+  | { state: 'superseding'; replaces: number; rotatedAt: Date };
 
 /** One value of a secret: its version, and until when it is accepted (null: the current one). */
 export interface SecretVersion {
@@ -48,15 +68,26 @@ export interface SecretSet {
   version: number;
   /** When the newest non-current value stops being accepted. */
   previousRetiresAt: Date | null;
+  /** What the environment variable counts for (see `EnvironmentRole`). */
+  environment: EnvironmentRole;
+  /** Stored values that are no longer accepted (retired, or superseded by the environment), newest first. */
+  replaced: SecretVersion[];
 }
 
 /**
  * Secrets the platform rotates without downtime. Until the first rotation a secret comes from the
  * environment (`WALDUR_WEBHOOK_SECRET` and `WALDUR_WEBHOOK_SECRET_PREVIOUS`, …). A rotation stores
  * a new random value as the current version (sealed with SECRETS_KEY) and keeps the one it
- * replaces, copied from the environment if need be, accepted until `retire_at`; from then on the
- * database is the source of truth. Every replica reloads on `secrets.changed`, and re-reads at
- * least every 30 s so an overlap window ends on time.
+ * replaces, copied from the environment if need be, accepted until `retire_at`. Every replica
+ * reloads on `secrets.changed`, and re-reads at least every 30 s so an overlap window ends on time.
+ *
+ * Which wins when both the environment and the database hold a value: the most recent one
+ * (docs/adr/0032-secret-source-rule.md). A rotation is newer than the value it replaced, so an
+ * environment variable still holding a replaced version is ignored (and said so: `environment`,
+ * the start log, agentctl doctor). A value in the environment that no rotation made or kept is
+ * newer than every rotation: the operator set it since, so it is current and the stored versions
+ * stop being accepted, exactly as before the first rotation. Versioned secrets (the pepper, whose
+ * versions are written on every key) never hand back to the environment once rotated.
  */
 export class SecretStore {
   private readonly db: Db;
@@ -89,31 +120,88 @@ export class SecretStore {
   }
 
   private async load(name: SecretName, now: Date, db: DbOrTx = this.db): Promise<SecretSet> {
-    const rows = await db
-      .select()
-      .from(managedSecrets)
-      .where(and(eq(managedSecrets.name, name), or(isNull(managedSecrets.retireAt), gt(managedSecrets.retireAt, now))))
-      .orderBy(desc(managedSecrets.version));
-    if (rows.length === 0) {
-      const env = this.env[name] ?? {};
+    const stored = (await db.select().from(managedSecrets).where(eq(managedSecrets.name, name)).orderBy(desc(managedSecrets.version))).map((r) => ({
+      version: r.version,
+      value: decryptString(this.key, r.valueEnc),
+      retireAt: r.retireAt,
+      createdAt: r.createdAt,
+    }));
+    const live = stored.filter((r) => r.retireAt === null || r.retireAt > now);
+    const env = this.env[name] ?? {};
+    const fromEnvironment = (environment: EnvironmentRole, replaced: SecretVersion[]): SecretSet => {
       const v = env.version ?? 0;
       const versions: SecretVersion[] = [];
       if (env.current) versions.push({ version: v, value: env.current, retireAt: null });
       if (env.previous) versions.push({ version: v - 1, value: env.previous, retireAt: null });
       const accepted = [env.current, env.previous].filter((x): x is string => Boolean(x));
-      return { current: env.current, accepted, versions, source: env.current ? 'environment' : 'none', version: v, previousRetiresAt: null };
+      return { current: env.current, accepted, versions, source: env.current ? 'environment' : 'none', version: v, previousRetiresAt: null, environment, replaced };
+    };
+    const strip = (r: (typeof stored)[number]): SecretVersion => ({ version: r.version, value: r.value, retireAt: r.retireAt });
+    if (live.length === 0) return fromEnvironment({ state: env.current ? 'in_use' : 'unset' }, stored.map(strip));
+    const current = live.find((r) => r.retireAt === null) ?? live[0]!;
+    let environment: EnvironmentRole = { state: 'unset' };
+    if (env.current) {
+      // Compared with every stored value, in constant time, so the answer takes as long either way.
+      let known: (typeof stored)[number] | undefined;
+      for (const r of stored) if (safeEqual(r.value, env.current) && !known) known = r;
+      if (!known && env.version === undefined) {
+        // A value no rotation made or kept: the operator set it after the last rotation.
+        return fromEnvironment({ state: 'superseding', replaces: current.version, rotatedAt: current.createdAt }, stored.map(strip));
+      }
+      if (!known) environment = { state: 'ignored' };
+      else if (known === current) environment = { state: 'same' };
+      else {
+        // The rotation that replaced it: the first version stored after it.
+        const after = stored.filter((r) => r.version > known.version).at(-1);
+        environment = { state: 'replaced', version: known.version, replacedAt: after?.createdAt ?? known.retireAt ?? now, current: current.version };
+      }
     }
-    const current = rows.find((r) => r.retireAt === null) ?? rows[0]!;
-    const previous = rows.filter((r) => r !== current);
-    const versions = [current, ...previous].map((r) => ({ version: r.version, value: decryptString(this.key, r.valueEnc), retireAt: r.retireAt }));
+    const previous = live.filter((r) => r !== current);
     return {
-      current: versions[0]!.value,
-      accepted: versions.map((x) => x.value),
-      versions,
+      current: current.value,
+      accepted: [current, ...previous].map((x) => x.value),
+      versions: [current, ...previous].map(strip),
       source: 'database',
       version: current.version,
       previousRetiresAt: previous.reduce<Date | null>((max, r) => (r.retireAt && (!max || r.retireAt > max) ? r.retireAt : max), null),
+      environment,
+      replaced: stored.filter((r) => !live.includes(r)).map(strip),
     };
+  }
+
+  /**
+   * One sentence on where the current value of `name` comes from and what its environment
+   * variable counts for, with a log level: `warn` when the variable is set but not what verifies.
+   */
+  async explain(name: SecretName): Promise<{ level: 'info' | 'warn'; message: string; source: SecretSet['source']; environment: EnvironmentRole['state'] }> {
+    const s = await this.get(name, { fresh: true });
+    const variable = SECRET_VARIABLES[name];
+    const at = (d: Date) => d.toISOString();
+    const base = { source: s.source, environment: s.environment.state };
+    switch (s.environment.state) {
+      case 'unset':
+        return s.source === 'none'
+          ? { ...base, level: 'info', message: `${name} secret: not configured (${variable} is not set and it was never rotated)` }
+          : { ...base, level: 'info', message: `${name} secret: version ${s.version} from the database (agentctl secrets rotate); ${variable} is not set` };
+      case 'in_use':
+        return { ...base, level: 'info', message: `${name} secret: from ${variable} (it has never been rotated)` };
+      case 'same':
+        return { ...base, level: 'info', message: `${name} secret: version ${s.version} from the database; ${variable} holds the same value` };
+      case 'ignored':
+        return { ...base, level: 'warn', message: `${name} secret: ${variable} is ignored: it was rotated, and its stored versions (current: ${s.version}) stay in charge` };
+      case 'replaced':
+        return {
+          ...base,
+          level: 'warn',
+          message: `${name} secret: ${variable} is ignored: it holds version ${s.environment.version}, which a rotation replaced at ${at(s.environment.replacedAt)}; version ${s.environment.current} from the database is current (set ${variable} to it, or unset it)`,
+        };
+      case 'superseding':
+        return {
+          ...base,
+          level: 'warn',
+          message: `${name} secret: ${variable} holds a value set after the last rotation, so it is current; version ${s.environment.replaces} from the database (rotated ${at(s.environment.rotatedAt)}) is no longer accepted`,
+        };
+    }
   }
 
   /**
@@ -144,6 +232,8 @@ export class SecretStore {
           await tx.insert(managedSecrets).values({ name, version: v.version, valueEnc: encryptString(this.key, v.value), createdAt: now, retireAt }).onConflictDoNothing();
         }
       } else if (before.source === 'environment' && before.current) {
+        // Stored versions the environment superseded are not accepted now, and must not come back.
+        if (before.environment.state === 'superseding') await tx.update(managedSecrets).set({ retireAt: now }).where(and(eq(managedSecrets.name, name), or(isNull(managedSecrets.retireAt), gt(managedSecrets.retireAt, now))));
         // The environment's value becomes a stored old version, so it keeps verifying for the window.
         await tx.insert(managedSecrets).values({ name, version: next, valueEnc: encryptString(this.key, before.current), createdAt: now, retireAt });
         next++;
