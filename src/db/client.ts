@@ -122,6 +122,11 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   // An idle client whose server went away emits 'error' on the pool; without a handler the
   // process would crash. The pool drops that client and opens a new one on the next query.
   pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost (idle client)'));
+  // A client checked out of the pool (drizzle's transactions hold one) has no pool listener: when
+  // its server goes away mid-transaction it emits 'error', and unheard that ends the process. The
+  // statement in flight rejects with the same error (the request answers 503) and pg-pool discards
+  // the broken client on release, so the listener only has to be there.
+  pool.on('connect', (client) => guardClient(client, opts.logger, 'database connection lost (in use)'));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
@@ -139,6 +144,23 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   };
 }
 
+/**
+ * Gives a node-postgres client an 'error' listener for its whole life, so a connection that dies
+ * (server stopped, network cut) fails the statements in flight instead of crashing the process
+ * with an unhandled 'error' event. Every pg client the platform opens goes through this.
+ *
+ * @example
+ * const c = guardClient(new pg.Client({ connectionString: url }), logger, 'backup connection lost');
+ */
+export function guardClient<C extends pg.Client | pg.PoolClient>(client: C, logger: Logger | undefined, what = 'database connection lost'): C {
+  let logged = false;
+  client.on('error', (err: Error) => {
+    if (logged) return;
+    logged = true;
+    logger?.warn({ err: err.message }, what);
+  });
+  return client;
+}
 
 /** The database server's clock (used where time must agree across replicas, e.g. key revocation). */
 export async function dbNow(db: DbOrTx): Promise<Date> {
