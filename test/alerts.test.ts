@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { IN_CI, missingMessage } from './helpers/tools.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROM_DIR = join(ROOT, 'deploy/prometheus');
@@ -24,7 +25,6 @@ const CHART_ALERTS = join(ROOT, 'deploy/helm/agent-platform/files/alerts.yml');
 const DASHBOARD = join(ROOT, 'deploy/grafana/agent-platform.json');
 const RUNBOOK = join(ROOT, 'docs/RUNBOOK.md');
 const RUNBOOK_URL = 'https://github.com/agent-platform/agent-platform/blob/main/docs/RUNBOOK.md#';
-const IN_CI = process.env.CI === 'true';
 
 /** Metric names the platform exports (the contract shared with src/metrics/index.ts). */
 const CONTRACT = [
@@ -108,8 +108,8 @@ const alerts = rules.filter((r) => r.alert);
 function promtool(t: TestContext, args: string[], cwd = ROOT): ReturnType<typeof spawnSync> | undefined {
   const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 240_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    const msg = 'promtool is not installed (apt-get install prometheus; .ci/run does this)';
-    if (IN_CI) assert.fail(msg);
+    const msg = missingMessage(['promtool']);
+    if (IN_CI) assert.fail(`CI=true and ${msg} (.ci/run installs it)`);
     t.skip(msg);
     return undefined;
   }

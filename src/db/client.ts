@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -67,8 +67,41 @@ export interface CreateDbOptions {
  * await database.ping();
  */
 export async function createDatabase(config: Config, opts: CreateDbOptions = {}): Promise<Database> {
-  if (!config.DATABASE_URL) return createPglite(config, opts);
-  return createPostgres(config, config.DATABASE_URL, opts);
+  const database = config.DATABASE_URL ? await createPostgres(config, config.DATABASE_URL, opts) : await createPglite(config, opts);
+  if (config.FAULT_INJECTION) injectCommitPause(database.db, config.FAULT_INJECTION, opts.logger);
+  return database;
+}
+
+/**
+ * Test-only fault injection (FAULT_INJECTION, docs/testing.md): every `db.transaction` that inserted
+ * into the named table stalls right before (inside the transaction) or right after its COMMIT, and
+ * says so in the log, so a test can SIGKILL the process at that exact point and check what survived.
+ * It wraps the drizzle handle only, whatever service runs the transaction.
+ */
+function injectCommitPause(db: Db, spec: string, logger: Logger | undefined): void {
+  const [what, table, skipText] = spec.split(':') as [string, string, string | undefined];
+  const before = what === 'pause-before-commit';
+  let skip = Number(skipText ?? 0);
+  const original = db.transaction.bind(db);
+  const stall = async (where: string) => {
+    logger?.warn({ fault: spec }, `fault injection: paused ${where} commit of a transaction that wrote ${table}`);
+    await new Promise((r) => setTimeout(r, 600_000));
+  };
+  db.transaction = (async (fn: (tx: Tx) => Promise<unknown>, cfg?: unknown) => {
+    let wrote = false;
+    const result = await original(async (tx) => {
+      const insert = tx.insert.bind(tx);
+      tx.insert = ((t: Parameters<typeof insert>[0]) => {
+        if (getTableName(t) === table) wrote = true;
+        return insert(t);
+      }) as typeof tx.insert;
+      const value = await fn(tx);
+      if (wrote && before && skip-- <= 0) await stall('before the');
+      return value;
+    }, cfg as never);
+    if (wrote && !before && skip-- <= 0) await stall('after the');
+    return result;
+  }) as typeof db.transaction;
 }
 
 async function createPglite(config: Config, opts: CreateDbOptions): Promise<Database> {
