@@ -14,6 +14,8 @@ export interface SeededProvider {
   id: string;
   /** The answer the agent gives to `message` on this provider. */
   answer(agentName: string, message: string): string;
+  /** The request bodies the provider received over HTTP (the fake OpenAI server); empty for `mock`. */
+  prompts(): unknown[];
   close(): Promise<void>;
 }
 
@@ -33,9 +35,9 @@ export async function seedProvider(deps: Deps, kind: ProviderKind, opts: { id?: 
       ...(opts.delayMs ? [{ delayMs: opts.delayMs }] : []),
     ];
     await deps.services.providers.create({ id, kind: 'mock', default_model: 'mock-1', settings: script.length ? { script } : {} }, actor);
-    return { kind, id, answer: (agent, m) => `[mock] ${agent} received: ${m}`, close: async () => {} };
+    return { kind, id, answer: (agent, m) => `[mock] ${agent} received: ${m}`, prompts: () => [], close: async () => {} };
   }
   const fake = await new FakeOpenAI({ apiKey: API_KEY, ...(opts.fail ? { failWhen: opts.fail } : {}), ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) }).listen();
   await deps.services.providers.create({ id, kind: 'openai-compatible', base_url: `${fake.url}/v1`, api_key: API_KEY, default_model: 'gpt-4o-mini' }, actor);
-  return { kind, id, answer: (_agent, m) => `fake answer to: ${m}`, close: () => fake.close() };
+  return { kind, id, answer: (_agent, m) => `fake answer to: ${m}`, prompts: () => fake.completions.map((r) => r.body), close: () => fake.close() };
 }
