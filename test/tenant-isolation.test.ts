@@ -69,9 +69,9 @@ for (const kind of PROVIDER_KINDS) {
       provider = await seedProvider(t.deps, kind);
       a = await side('alpha');
       b = await side('beta');
-      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
         paths: Record<string, Record<string, { security?: Record<string, unknown>[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
-      };
+      }>();
       ops = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(methods)) {
