@@ -60,7 +60,7 @@ export function listeningPort(pid: number): number | undefined {
  * until it logs that it is ready. Replicas of one installation share DATABASE_URL, REDIS_URL and
  * SECRETS_KEY, exactly as in a cluster.
  */
-export async function startReplica(env: Record<string, string>, role: 'serve' | 'worker' | 'up' = 'serve', timeoutMs = 60_000): Promise<Replica> {
+export async function startReplica(env: Record<string, string>, role: 'serve' | 'worker' | 'up' = 'serve', timeoutMs = 180_000): Promise<Replica> {
   const child = spawn(NODE, [join(ROOT, 'src', 'cli', 'main.ts'), role], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env, PORT: '0' },
