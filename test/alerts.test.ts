@@ -110,7 +110,7 @@ const alerts = rules.filter((r) => r.alert);
 
 /** Runs promtool, or says why it cannot: a failure in CI, a skip locally. */
 function promtool(t: TestContext, args: string[], cwd = ROOT): ReturnType<typeof spawnSync> | undefined {
-  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 600_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     const msg = missingMessage(['promtool']);
     if (IN_CI) assert.fail(`CI=true and ${msg} (.ci/run installs it)`);
@@ -128,7 +128,7 @@ describe('alert rules with promtool', () => {
     assert.match(String(r.stdout), new RegExp(`SUCCESS: ${rules.length} rules found`));
   });
 
-  test('promtool test rules deploy/prometheus/alerts.test.yml: alerts fire on synthetic series and stay quiet otherwise', { timeout: 300_000 }, (t) => {
+  test('promtool test rules deploy/prometheus/alerts.test.yml: alerts fire on synthetic series and stay quiet otherwise', { timeout: 660_000 }, (t) => {
     const r = promtool(t, ['test', 'rules', 'alerts.test.yml'], PROM_DIR);
     if (!r) return;
     assert.equal(r.status, 0, `${String(r.stdout)}\n${String(r.stderr)}`);

@@ -118,7 +118,7 @@ async function call(r: Replica, key: string): Promise<Seen> {
 
 const shapeName = onPostgres ? 'cluster (agentctl serve on PostgreSQL)' : 'embedded (agentctl up on PGlite)';
 
-describe(`SIGKILL around the commit of the success transaction: ${shapeName}`, { timeout: 180_000 }, () => {
+describe(`SIGKILL around the commit of the success transaction: ${shapeName}`, { timeout: 900_000 }, () => {
   for (const when of ['before', 'after'] as const) {
     test(`killed right ${when} the commit: every 2xx has its record, every record its run, the quota counts the records`, async (t) => {
       const inst = onPostgres ? await cluster() : await embedded();
