@@ -117,7 +117,7 @@ function sh(script: string, env: Record<string, string>, cwd: string): Promise<{
   return new Promise((resolve, reject) => {
     // -e: every command of a drill must succeed, not only its last (a drill that expects a failure
     // ends with the failing command, or says `|| …` where a failure is part of the drill).
-    const child = spawn('sh', ['-e', '-c', script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
+    const child = spawn('sh', ['-e', '-c', script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
