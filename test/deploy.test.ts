@@ -630,9 +630,17 @@ describe('Grafana dashboard, CI and ADR', () => {
     }
   });
 
-  test('.ci/run installs promtool right after npm ci', () => {
+  test('.ci/run installs every tool the suites need after npm ci, before npm test', () => {
     const ci = read('.ci/run');
-    assert.match(ci, /npm ci[^\n]*\nif ! command -v promtool >\/dev\/null; then apt-get update && apt-get install -y prometheus; fi\n/);
+    const after = ci.slice(ci.indexOf('npm ci'));
+    for (const [check, pkg] of [
+      ['ls /usr/lib/postgresql/*/bin/initdb', 'postgresql'],
+      ['command -v pg_dump', 'postgresql-client'],
+      ['command -v redis-server', 'redis-server'],
+      ['command -v promtool', 'prometheus'],
+    ]) assert.ok(after.includes(`${check} >/dev/null 2>&1 || need+=(${pkg})`) || after.includes(`${check} >/dev/null || need+=(${pkg})`), `${pkg} is installed when ${check} fails`);
+    assert.match(after, /apt-get install -y "\$\{need\[@\]\}"[\s\S]*\nnpm test\n?$/);
+    assert.match(ci, /^export CI=true$/m);
   });
 
   test('ADR 0010 records the deploy shapes', () => {

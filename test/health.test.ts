@@ -10,7 +10,8 @@ import { startPlatform, type RunningPlatform } from '../src/platform.ts';
 import { onPostgres } from './helpers/env.ts';
 import { createTestApp, LogCapture, seedAgent, type TestApp } from './helpers/harness.ts';
 import { eventually } from './helpers/poll.ts';
-import { postgresBinDir, redisServerPath, startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayRedis } from './helpers/servers.ts';
+import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayRedis } from './helpers/servers.ts';
+import { requireTools } from './helpers/tools.ts';
 
 /**
  * The operator contract of SYSTEM.md: /health (and /health/) reports database, Redis and agents;
@@ -109,8 +110,7 @@ describe('health when the database is closed under it (in-process)', () => {
 // The outage drill brings its own PostgreSQL and Redis, so it does not depend on which pass runs it.
 // It runs once, in the PostgreSQL pass (npm run test:pg): that pass already requires PostgreSQL and
 // Redis to be installed, while the PGlite pass must keep working on a machine with nothing but Node.
-const tools = Boolean(postgresBinDir() && redisServerPath());
-const skip = !onPostgres ? 'runs once, in the PostgreSQL pass (npm run test:pg)' : !tools ? 'initdb/pg_ctl or redis-server not installed' : false;
+const skip = !onPostgres ? 'runs once, in the PostgreSQL pass (npm run test:pg)' : requireTools(['postgres-server', 'redis-server']);
 
 describe('outages of real PostgreSQL and Redis servers', { skip }, () => {
   let pg: ThrowawayPostgres;

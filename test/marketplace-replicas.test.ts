@@ -49,9 +49,11 @@ describe('a Waldur Terminate order on two replicas', { skip: !onPostgres }, () =
     for (const k of keys) assert.equal((await chatB(k.key)).status, 200, 'B verified and cached both keys');
 
     const terminate = fake.createOrder({ offeringUuid: off.uuid, type: 'Terminate', resourceUuid: access!.resource_ref! });
-    const t0 = Date.now();
     const res = await fetch(`${a.url}/admin/api/v1/marketplace/orders/${terminate}/process`, { method: 'POST', headers: admin });
     assert.equal(((await res.json()) as { status: string }).status, 'done');
+    // The second is measured from the event it bounds: the termination committed before this answer
+    // (the Waldur round trips of processing the order before it are not part of the bound).
+    const t0 = Date.now();
     for (const k of keys) {
       for (;;) {
         const r = await chatB(k.key);

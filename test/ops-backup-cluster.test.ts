@@ -12,6 +12,7 @@ import { lastVerifiedSeconds } from '../src/modules/ops/settings.ts';
 import { databaseStats, type TableStat } from '../src/modules/ops/stats.ts';
 import { onPostgres, TEST_DATABASE_URL } from './helpers/env.ts';
 import { createScratchDatabase, createTestApp, createTestEnv, seedAgent, type TestApp } from './helpers/harness.ts';
+import { requireTools } from './helpers/tools.ts';
 import { agentctl, copyBackup, flipByte, populate, show, statsWithoutRestoreEvent } from './ops-helpers.ts';
 
 /**
@@ -45,7 +46,7 @@ describe('the backup.create job (scheduled backups)', () => {
   });
 });
 
-describe('cluster backups (pg_dump / pg_restore)', { skip: onPostgres ? false : 'needs PostgreSQL (npm run test:pg)' }, () => {
+describe('cluster backups (pg_dump / pg_restore)', { skip: onPostgres ? requireTools(['pg_dump']) : 'needs PostgreSQL (npm run test:pg)' }, () => {
   let root: string;
   let t: TestApp;
   let key: string;

@@ -17,7 +17,8 @@ import { onPostgres, TEST_REDIS_URL } from './helpers/env.ts';
 import { createScratchDatabase, LogCapture, seedAgent } from './helpers/harness.ts';
 import { loadTemplate } from './helpers/pglite-template.ts';
 import { eventually } from './helpers/poll.ts';
-import { freePort, postgresBinDir, redisServerPath, startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayRedis } from './helpers/servers.ts';
+import { freePort, startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayRedis } from './helpers/servers.ts';
+import { requireTools } from './helpers/tools.ts';
 import { agentctl, show, type CliResult } from './ops-helpers.ts';
 
 /**
@@ -191,8 +192,7 @@ describe('agentctl doctor against a running platform', () => {
 
 // The outage drill brings its own PostgreSQL and Redis (it stops them); it runs once, in the
 // PostgreSQL pass, like test/health.test.ts.
-const tools = Boolean(postgresBinDir() && redisServerPath());
-const skip = !onPostgres ? 'runs once, in the PostgreSQL pass (npm run test:pg)' : !tools ? 'initdb/pg_ctl or redis-server not installed' : false;
+const skip = !onPostgres ? 'runs once, in the PostgreSQL pass (npm run test:pg)' : requireTools(['postgres-server', 'redis-server']);
 
 describe('agentctl doctor while Redis and PostgreSQL go away (throwaway servers)', { skip }, () => {
   let pgServer: ThrowawayPostgres;

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { accesses, tenants } from '../src/db/schema.ts';
 import { manualClock } from '../src/lib/clock.ts';
 import { createTestApp } from './helpers/harness.ts';
-import { createWorld } from './helpers/marketplace-world.ts';
+import { createWorld, until } from './helpers/marketplace-world.ts';
 
 const actor = { actor: 'test' };
 
@@ -65,9 +65,12 @@ describe('races', () => {
       assert.equal((await chat()).statusCode, 200);
       assert.equal((await chat()).statusCode, 200);
       // A slow Waldur: sync A reads the ledger (2) and waits; a third call lands; sync B runs meanwhile.
+      const reports = () => w.fake.requestsTo('/api/marketplace-component-usages/set_usage/', 'POST').length;
+      const before = reports();
       w.fake.failNext({ path: '/api/marketplace-component-usages/set_usage/', method: 'POST' }, { delayMs: 800 }, 1);
       const slow = w.t.deps.services.usageSync.syncAll();
-      await new Promise((r) => setTimeout(r, 200));
+      // Wait for the event, not for time: A's report has reached Waldur (so A has read the ledger).
+      await until(() => reports() > before, 15_000, "sync A's report reaching Waldur");
       assert.equal((await chat()).statusCode, 200);
       const fast = await w.t.deps.services.usageSync.syncAll();
       assert.equal(fast.deferred, 1, 'B waits for A instead of racing it');

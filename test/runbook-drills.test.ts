@@ -18,7 +18,8 @@ import { ROOT } from './ops-helpers.ts';
  * exercised by a test"):
  * - every `sh drill` block runs, in document order, against a throwaway embedded instance (a real
  *   server process with demo data in a temporary DATA_DIR) with bin/agentctl on the PATH, and its
- *   `# expect:` outcome is checked; `sh drill stopped` blocks run with the server stopped;
+ *   `# expect:` outcome is checked; `sh drill stopped` blocks run with the server stopped; each runs
+ *   under `sh -e`, so every command of a drill must succeed, not only its last;
  * - every `agentctl` command anywhere in the runbook exists, with the options it is shown with;
  * - the runbook has the sections the alerts and `agentctl doctor` link to, and the seeds' sections.
  */
@@ -114,7 +115,9 @@ const drills: Drill[] = blocks(text)
 
 function sh(script: string, env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
+    // -e: every command of a drill must succeed, not only its last (a drill that expects a failure
+    // ends with the failing command, or says `|| …` where a failure is part of the drill).
+    const child = spawn('sh', ['-e', '-c', script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -93,6 +93,16 @@ export const configSchema = z
     BACKUP_RETENTION: int(1, 10_000).default(14),
     AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
+    /**
+     * Tests only (fault injection, docs/testing.md): `pause-before-commit:<table>[:<skip>]` or
+     * `pause-after-commit:<table>[:<skip>]` stalls every transaction that inserted into <table>
+     * (after the first <skip>) right before or right after its COMMIT, with a warning in the log,
+     * so a test can SIGKILL the process at exactly that point.
+     */
+    FAULT_INJECTION: z
+      .string()
+      .regex(/^pause-(before|after)-commit:[a-z_]+(:\d+)?$/, 'must be pause-before-commit:<table>[:<skip>] or pause-after-commit:<table>[:<skip>]')
+      .optional(),
   })
   .superRefine(
     (c, ctx) => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -67,8 +67,41 @@ export interface CreateDbOptions {
  * await database.ping();
  */
 export async function createDatabase(config: Config, opts: CreateDbOptions = {}): Promise<Database> {
-  if (!config.DATABASE_URL) return createPglite(config, opts);
-  return createPostgres(config, config.DATABASE_URL, opts);
+  const database = config.DATABASE_URL ? await createPostgres(config, config.DATABASE_URL, opts) : await createPglite(config, opts);
+  if (config.FAULT_INJECTION) injectCommitPause(database.db, config.FAULT_INJECTION, opts.logger);
+  return database;
+}
+
+/**
+ * Test-only fault injection (FAULT_INJECTION, docs/testing.md): every `db.transaction` that inserted
+ * into the named table stalls right before (inside the transaction) or right after its COMMIT, and
+ * says so in the log, so a test can SIGKILL the process at that exact point and check what survived.
+ * It wraps the drizzle handle only, whatever service runs the transaction.
+ */
+function injectCommitPause(db: Db, spec: string, logger: Logger | undefined): void {
+  const [what, table, skipText] = spec.split(':') as [string, string, string | undefined];
+  const before = what === 'pause-before-commit';
+  let skip = Number(skipText ?? 0);
+  const original = db.transaction.bind(db);
+  const stall = async (where: string) => {
+    logger?.warn({ fault: spec }, `fault injection: paused ${where} commit of a transaction that wrote ${table}`);
+    await new Promise((r) => setTimeout(r, 600_000));
+  };
+  db.transaction = (async (fn: (tx: Tx) => Promise<unknown>, cfg?: unknown) => {
+    let wrote = false;
+    const result = await original(async (tx) => {
+      const insert = tx.insert.bind(tx);
+      tx.insert = ((t: Parameters<typeof insert>[0]) => {
+        if (getTableName(t) === table) wrote = true;
+        return insert(t);
+      }) as typeof tx.insert;
+      const value = await fn(tx);
+      if (wrote && before && skip-- <= 0) await stall('before the');
+      return value;
+    }, cfg as never);
+    if (wrote && !before && skip-- <= 0) await stall('after the');
+    return result;
+  }) as typeof db.transaction;
 }
 
 async function createPglite(config: Config, opts: CreateDbOptions): Promise<Database> {
@@ -122,6 +155,11 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   // An idle client whose server went away emits 'error' on the pool; without a handler the
   // process would crash. The pool drops that client and opens a new one on the next query.
   pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'database connection lost (idle client)'));
+  // A client checked out of the pool (drizzle's transactions hold one) has no pool listener: when
+  // its server goes away mid-transaction it emits 'error', and unheard that ends the process. The
+  // statement in flight rejects with the same error (the request answers 503) and pg-pool discards
+  // the broken client on release, so the listener only has to be there.
+  pool.on('connect', (client) => guardClient(client, opts.logger, 'database connection lost (in use)'));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
@@ -139,6 +177,23 @@ async function createPostgres(config: Config, url: string, opts: CreateDbOptions
   };
 }
 
+/**
+ * Gives a node-postgres client an 'error' listener for its whole life, so a connection that dies
+ * (server stopped, network cut) fails the statements in flight instead of crashing the process
+ * with an unhandled 'error' event. Every pg client the platform opens goes through this.
+ *
+ * @example
+ * const c = guardClient(new pg.Client({ connectionString: url }), logger, 'backup connection lost');
+ */
+export function guardClient<C extends pg.Client | pg.PoolClient>(client: C, logger: Logger | undefined, what = 'database connection lost'): C {
+  let logged = false;
+  client.on('error', (err: Error) => {
+    if (logged) return;
+    logged = true;
+    logger?.warn({ err: err.message }, what);
+  });
+  return client;
+}
 
 /** The database server's clock (used where time must agree across replicas, e.g. key revocation). */
 export async function dbNow(db: DbOrTx): Promise<Date> {

@@ -5,7 +5,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { queryRows, type Database } from './client.ts';
+import { guardClient, queryRows, type Database } from './client.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -32,7 +32,7 @@ export async function runMigrations(database: Database): Promise<number> {
   if (database.kind === 'pglite') {
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
   } else {
-    const client = new pg.Client({ connectionString: database.url, application_name: 'agent-platform-migrate' });
+    const client = guardClient(new pg.Client({ connectionString: database.url, application_name: 'agent-platform-migrate' }), undefined);
     await client.connect();
     try {
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -14,8 +14,20 @@ import { FakeServer, roughTokens, type FakeResponse, type FakeStep, type Recorde
  * // provider base_url: `${fake.url}/v1`
  */
 export class FakeOpenAI extends FakeServer {
-  constructor(opts: { apiKey?: string } = {}) {
-    super((req, step) => handle(req, step, opts.apiKey));
+  /**
+   * `failWhen`: calls whose last user message matches `match` answer HTTP `status` (a standing rule);
+   * `delayMs`: every unscripted answer waits this long.
+   */
+  constructor(opts: { apiKey?: string; failWhen?: { match: string; status: number }; delayMs?: number } = {}) {
+    super(
+      (req, step) => handle(req, step, opts.apiKey),
+      (req) => {
+        const messages = ((req.body as ChatRequest | undefined)?.messages ?? []) as ChatMessage[];
+        const last = text([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+        if (opts.failWhen && new RegExp(opts.failWhen.match).test(last)) return { status: opts.failWhen.status, message: 'bad request upstream' };
+        return opts.delayMs ? { delayMs: opts.delayMs } : undefined;
+      },
+    );
   }
 
   /** The chat-completion requests received, in order. */

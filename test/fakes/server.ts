@@ -59,10 +59,13 @@ export class FakeServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly handler: FakeHandler;
+  private readonly fallback: ((req: RecordedRequest) => FakeStep | undefined) | undefined;
   private port = 0;
 
-  constructor(handler: FakeHandler) {
+  /** `fallback` scripts requests when no step is queued (a standing rule, e.g. "fail these"). */
+  constructor(handler: FakeHandler, fallback?: (req: RecordedRequest) => FakeStep | undefined) {
     this.handler = handler;
+    this.fallback = fallback;
     this.server = createServer((req, res) => void this.serve(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -121,7 +124,7 @@ export class FakeServer {
     }
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, headers: req.headers, body, rawBody, at: Date.now() };
     this.requests.push(recorded);
-    const step = this.queue.shift();
+    const step = this.queue.shift() ?? this.fallback?.(recorded);
     if (step && 'drop' in step) {
       req.socket.destroy();
       return;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -17,16 +17,42 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * The TCP port a process listens on, read from /proc (Linux): the process binds port 0 itself and
+ * the kernel picks the port, so no other process can take it between a pick and a bind.
+ */
+export function listeningPort(pid: number): number | undefined {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1])
+        .filter((x): x is string => x !== undefined),
+    );
+  } catch {
+    return undefined;
+  }
+  for (const table of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address rem_address st ... inode; st 0A = LISTEN
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) return parseInt(f[1]!.split(':')[1]!, 16);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -34,11 +60,10 @@ export async function freePort(): Promise<number> {
  * until it logs that it is ready. Replicas of one installation share DATABASE_URL, REDIS_URL and
  * SECRETS_KEY, exactly as in a cluster.
  */
-export async function startReplica(env: Record<string, string>, role: 'serve' | 'worker' | 'up' = 'serve', timeoutMs = 60_000): Promise<Replica> {
-  const port = await freePort();
+export async function startReplica(env: Record<string, string>, role: 'serve' | 'worker' | 'up' = 'serve', timeoutMs = 180_000): Promise<Replica> {
   const child = spawn(NODE, [join(ROOT, 'src', 'cli', 'main.ts'), role], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -52,13 +77,21 @@ export async function startReplica(env: Record<string, string>, role: 'serve' | 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
-  const url = `http://127.0.0.1:${port}`;
+  let url = '';
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exitCode !== undefined) throw new Error(`replica exited (${exitCode}) before it was ready:\n${lines.slice(-30).join('\n')}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`replica not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+    }
+    if (!url) {
+      const port = listeningPort(child.pid!);
+      if (port) url = `http://127.0.0.1:${port}`;
+      else {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
     }
     const ok = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.ok,

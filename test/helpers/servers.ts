@@ -40,9 +40,12 @@ export function postgresBinDir(): string | undefined {
   }
 }
 
-/** The redis-server executable, if installed. */
+/** The redis-server executable on the PATH, if installed. */
 export function redisServerPath(): string | undefined {
-  for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(p)) return p;
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const p = join(dir, 'redis-server');
+    if (existsSync(p)) return p;
+  }
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Config } from '../../config/index.ts';
-import { queryRows, type Database, type Db, type DbOrTx } from '../../db/client.ts';
+import { guardClient, queryRows, type Database, type Db, type DbOrTx } from '../../db/client.ts';
 import { EVENTS_CHANNEL, type PlatformEvent } from '../../db/events.ts';
 import { shippedMigrations } from '../../db/migrate.ts';
 import { deriveKey, parseSecretsKey, sha256Hex } from '../../lib/crypto.ts';
@@ -204,7 +204,7 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
 
 /** pg_dump -Fc of the snapshot in which the manifest's stats are read. */
 async function pgDumpFromSnapshot(url: string, out: string, progress: Progress): Promise<{ tables: Record<string, TableStat>; hashes: string[] }> {
-  const client = new pg.Client({ connectionString: url, application_name: 'agent-platform-backup' });
+  const client = guardClient(new pg.Client({ connectionString: url, application_name: 'agent-platform-backup' }), undefined);
   await client.connect();
   try {
     await client.query('begin isolation level repeatable read read only');
@@ -347,7 +347,7 @@ async function statsOfPgliteDump(path: string): Promise<{ tables: Record<string,
 async function statsOfPgDump(path: string, scratchUrl: string | undefined, progress: Progress): Promise<{ tables: Record<string, TableStat>; hashes: string[] }> {
   if (!scratchUrl) throw new Error('a pg_dump backup is verified by restoring it into a scratch PostgreSQL database: set DATABASE_URL (or pass --scratch-url) to a server where a database may be created');
   const name = `agent_platform_verify_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: scratchUrl, application_name: 'agent-platform-verify' });
+  const admin = guardClient(new pg.Client({ connectionString: scratchUrl, application_name: 'agent-platform-verify' }), undefined);
   await admin.connect();
   try {
     await admin.query(`create database ${name}`);
@@ -357,7 +357,7 @@ async function statsOfPgDump(path: string, scratchUrl: string | undefined, progr
       await runTool(pgTool('pg_restore'), ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${target.dbname}`, path], { env: target.env });
       const u = new URL(scratchUrl);
       u.pathname = `/${name}`;
-      const c = new pg.Client({ connectionString: u.toString(), application_name: 'agent-platform-verify' });
+      const c = guardClient(new pg.Client({ connectionString: u.toString(), application_name: 'agent-platform-verify' }), undefined);
       await c.connect();
       try {
         const q = clientQuery(c);
@@ -475,7 +475,7 @@ export async function restoreCluster(path: string, url: string, manifest: Backup
   } finally {
     rmSync(script, { force: true });
   }
-  const c = new pg.Client({ connectionString: url, application_name: 'agent-platform-restore' });
+  const c = guardClient(new pg.Client({ connectionString: url, application_name: 'agent-platform-restore' }), undefined);
   await c.connect();
   try {
     const differences = compareStats(manifest.tables, await databaseStats(clientQuery(c)));
