@@ -33,6 +33,8 @@ import { OfferingService } from './modules/marketplace/offerings.ts';
 import { OrderProcessor } from './modules/marketplace/orders.ts';
 import { MarketplaceJobs } from './modules/marketplace/service.ts';
 import { WebhookService } from './modules/marketplace/webhooks.ts';
+import { KeyClaims } from './modules/keys/claims.ts';
+import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
  * The composition root: everything the platform runs on, built once from the config. Services get
@@ -70,7 +72,9 @@ export interface Deps {
     webhooks: WebhookService;
     usageSync: UsageSync;
     marketplace: MarketplaceJobs;
-  };
+    /** The first keys of marketplace orders, claimable once in the portal. */
+    claims: KeyClaims;
+  } & PortalServices;
   /** The Waldur client, when WALDUR_URL and WALDUR_TOKEN are set. */
   waldur: WaldurClient | undefined;
   /** Set when shutdown begins: readiness answers 503 (during SHUTDOWN_DRAIN_DELAY_MS) so load balancers stop sending. */
@@ -93,6 +97,8 @@ export interface DepsOptions {
   waldurBaseDelayMs?: number;
   /** Override fetch for Waldur calls (tests record what was sent). */
   waldurFetch?: typeof fetch;
+  /** Override fetch for calls to the OIDC issuer (tests). */
+  oidcFetch?: typeof fetch;
   poolSize?: number;
   /** Embedded only: start from a PGlite dump (tests load a pre-migrated template). */
   pgliteTemplate?: Blob;
@@ -154,7 +160,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     key: deriveKey(master, 'managed-secrets'),
     env: {
       webhook: { current: config.WALDUR_WEBHOOK_SECRET, previous: config.WALDUR_WEBHOOK_SECRET_PREVIOUS },
-      session: { current: config.SESSION_SECRET, previous: config.SESSION_SECRET_PREVIOUS },
+      // Derived from SECRETS_KEY when not configured, so portal sessions work out of the box.
+      session: { current: config.SESSION_SECRET ?? `hex:${deriveKey(master, 'portal-session').toString('hex')}`, previous: config.SESSION_SECRET_PREVIOUS },
       // Versioned like api_keys.pepper_version; derived from SECRETS_KEY when not configured.
       api_key_pepper: Peppers.envSecret(config, master),
     },
@@ -177,9 +184,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   };
   const offerings = new OfferingService({ db, clock, audit });
   const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
-  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, audit, finalUsage: (id) => usageSync.syncAccess(id) });
+  const claims = new KeyClaims({ db, clock, audit, sealKey: deriveKey(master, 'claimable-keys') });
+  const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, accesses, audit, claims, finalUsage: (id) => usageSync.syncAccess(id) });
   const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
   const marketplace = new MarketplaceJobs({ orders, webhooks, metrics, logger });
+  const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
@@ -197,7 +206,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace, ops },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, secrets, offerings, orders, webhooks, usageSync, marketplace, ops, claims, ...portal },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -10,6 +10,7 @@ import { auditRoutes } from '../modules/audit/routes.ts';
 import { providerRoutes } from '../modules/providers/routes.ts';
 import { runAdminRoutes } from '../modules/runs/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
+import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -31,4 +32,6 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await usageRoutes(app, deps);
   await opsRoutes(app, deps);
   await marketplaceAdminRoutes(app, deps);
+  const s = deps.services;
+  await portalAdminRoutes(app, { members: s.members, links: s.auth.links, portal: s.portal, sessions: s.auth.sessions, publicUrl: deps.config.publicUrl });
 }

@@ -15,6 +15,10 @@ import { gatewayRoutes } from '../modules/gateway/routes.ts';
 import { maintenanceGate } from '../modules/ops/maintenance.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
+import { authRoutes } from '../modules/auth/routes/index.ts';
+import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
+import { portalApiRoutes } from '../modules/portal/routes/api.ts';
+import { portalStaticRoutes } from '../modules/portal/routes/static.ts';
 
 export type App = FastifyInstance;
 export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -105,6 +109,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (`agentctl admin token create`).' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Customer API key (also accepted as Authorization: Bearer).' },
+          portalSession: { type: 'apiKey', in: 'cookie', name: 'ap_session', description: 'Portal session (sign in at /auth/login or with a login link); writes also need X-CSRF-Token.' },
         },
       },
     },
@@ -127,6 +132,12 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
     await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps));
     await app.register(async (scope) => webhookRoutes(scope, deps));
+    // The portal (docs/adr/0036-0039): sign-in under /auth, the customer API, the SPA at /.
+    const s = deps.services;
+    const policy = portalCookiePolicy(deps.config);
+    await z.register(async (scope) => authRoutes(scope.withTypeProvider<ZodTypeProvider>(), { auth: s.auth, adminTokens: s.adminTokens, policy, publicUrl: deps.config.publicUrl }));
+    await z.register(async (scope) => portalApiRoutes(scope.withTypeProvider<ZodTypeProvider>(), { portal: s.portal, members: s.members, sessions: s.auth.sessions, policy }), { prefix: '/portal/api/v1' });
+    await app.register(async (scope) => portalStaticRoutes(scope));
   }
   return app;
 }

@@ -2,13 +2,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../lib/errors.ts';
 import type { ActorContext } from '../modules/audit/service.ts';
+import { requiredScope, scopeAllows } from '../modules/admin-tokens/scopes.ts';
+import { assertCsrf, cookieOf, portalCookiePolicy, sessionOf } from '../modules/auth/routes/session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the admin auth hook: who is calling, for audit events. */
-    admin?: { id: string; name: string };
+    /** Set by the admin auth hook: who is calling, for audit events (`actor` overrides `admin:<name>`). */
+    admin?: { id: string; name: string; actor?: string };
   }
 }
+
+const ADMIN_PREFIX = '/admin/api/v1';
 
 /** The bearer token of a request, or undefined. */
 export function bearerToken(req: FastifyRequest): string | undefined {
@@ -18,10 +22,27 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** preHandler for the admin API: `Authorization: Bearer <admin token>`. */
+/**
+ * preHandler for the admin API: `Authorization: Bearer <admin token>`, or the portal session of an
+ * operator (with its CSRF token for writes). Either one's scope must cover the route
+ * (src/modules/admin-tokens/scopes.ts): a `read` dashboard token cannot rotate secrets.
+ */
 export function adminAuth(deps: Deps) {
+  const policy = portalCookiePolicy(deps.config);
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = req.routeOptions.url ?? req.url;
+    const need = requiredScope(req.method, url.startsWith(ADMIN_PREFIX) ? url.slice(ADMIN_PREFIX.length) : url);
     const token = bearerToken(req);
+    if (!token && cookieOf(req, policy.session)) {
+      const s = await sessionOf(req, deps.services.auth.sessions, policy);
+      if (s && s.user.role !== 'customer') {
+        assertCsrf(req, s);
+        if (!scopeAllows(s.user.role, need)) throw new AppError('insufficient_scope', `your operator role is ${s.user.role}; this needs ${need}`);
+        req.admin = { id: s.id, name: s.user.email, actor: `portal:${s.user.email}` };
+        return;
+      }
+      if (s) throw new AppError('forbidden', 'operators only: your portal role is customer');
+    }
     if (!token) {
       reply.header('www-authenticate', 'Bearer realm="admin"');
       throw new AppError('admin_token_missing', 'this route needs Authorization: Bearer <admin token>');
@@ -31,11 +52,15 @@ export function adminAuth(deps: Deps) {
       reply.header('www-authenticate', 'Bearer realm="admin", error="invalid_token"');
       throw new AppError('admin_token_invalid', 'the admin token is unknown or revoked');
     }
-    req.admin = who;
+    if (!scopeAllows(who.scope, need)) {
+      reply.header('www-authenticate', `Bearer realm="admin", error="insufficient_scope", scope="${need}"`);
+      throw new AppError('insufficient_scope', `this token's scope is ${who.scope}; this needs ${need}`);
+    }
+    req.admin = { id: who.id, name: who.name };
   };
 }
 
 /** The audit context of an authenticated admin request. */
 export function actorOf(req: FastifyRequest): ActorContext {
-  return { actor: req.admin ? `admin:${req.admin.name}` : 'anonymous', ip: req.ip, requestId: String(req.id) };
+  return { actor: req.admin ? (req.admin.actor ?? `admin:${req.admin.name}`) : 'anonymous', ip: req.ip, requestId: String(req.id) };
 }

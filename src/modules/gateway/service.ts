@@ -145,6 +145,7 @@ export class GatewayService {
         tenantId: key.tenantId,
         accessId: key.accessId,
         apiKeyId: key.keyId,
+        ...(key.extraInstructions ? { extraInstructions: key.extraInstructions } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onSucceeded: async (tx, r) => {
           // The usage belongs to the month in which the unit was taken (the run's start).

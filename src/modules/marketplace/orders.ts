@@ -11,6 +11,7 @@ import { WaldurApiError, WaldurNetworkError, type WaldurClient } from '../../int
 import { normalizeUuid, type WaldurOrder, type WaldurResource } from '../../integrations/waldur/types.ts';
 import type { AccessService, AccessView } from '../accesses/service.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
+import type { KeyClaims } from '../keys/claims.ts';
 import { isDatabaseUnavailable, sqlState } from '../../http/problem.ts';
 import type { OfferingService } from './offerings.ts';
 
@@ -82,6 +83,7 @@ export class OrderProcessor {
   private readonly accesses: AccessService;
   private readonly audit: AuditService;
   private readonly finalUsage: (accessId: string) => Promise<unknown>;
+  private readonly claims: KeyClaims | undefined;
   private readonly owner = newId();
 
   constructor(deps: {
@@ -95,6 +97,8 @@ export class OrderProcessor {
     audit: AuditService;
     /** Reports an access's final usage before its resource is terminated. */
     finalUsage: (accessId: string) => Promise<unknown>;
+    /** Keeps the first key of an order for its customer to claim once in the portal. */
+    claims?: KeyClaims;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -105,6 +109,7 @@ export class OrderProcessor {
     this.accesses = deps.accesses;
     this.audit = deps.audit;
     this.finalUsage = deps.finalUsage;
+    this.claims = deps.claims;
   }
 
   /**
@@ -266,7 +271,7 @@ export class OrderProcessor {
     try {
       const created = await this.db.transaction(async (tx) => {
         const tenantId = await this.tenantFor(tx, o.customerRef, o.customerName, ctx);
-        return this.accesses.create(
+        const made = await this.accesses.create(
           {
             tenant: tenantId,
             agent: o.agentId,
@@ -285,6 +290,10 @@ export class OrderProcessor {
           { ...ctx, requestId: o.orderRef },
           tx,
         );
+        // Made by the order flow, the key reaches nobody: keep it for the customer's one claim in
+        // the portal. (An operator's create-from-order prints it instead.)
+        if (ctx.actor === WALDUR_ACTOR.actor) await this.claims?.hold(tx, made.access.id, made.api_key.id, made.api_key.key);
+        return made;
       });
       return { ...created.access, api_key: { id: created.api_key.id, prefix: created.api_key.prefix, key: created.api_key.key } };
     } catch (err) {

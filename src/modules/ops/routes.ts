@@ -182,6 +182,21 @@ export async function opsRoutes(app: ZodApp, deps: Deps) {
   });
 
   // --- backups (the server takes them: embedded mode, where it holds the database) --------------
+  app.get(
+    '/backups',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: 'Backups in BACKUP_DIR on the server, newest first',
+        response: { 200: z.object({ dir: z.string(), items: z.array(z.object({ file: z.string(), shape: z.string(), created_at: z.string(), bytes: z.number(), complete: z.boolean() })) }), ...problems(401) },
+      },
+    },
+    async () => {
+      const { backupDir, listBackups } = await import('./backup.ts');
+      const dir = backupDir(deps.config);
+      return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete }) => ({ file, shape, created_at, bytes, complete })) };
+    },
+  );
   app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) => {
     const { createBackup, recordVerified } = await import('./backup.ts');
     const r = await createBackup({ config: deps.config, database: deps.database, master: loadSecretsKey(deps.config), progress: (m) => req.log.info({ backup: m }, 'backup') }).catch((err: unknown) => {
