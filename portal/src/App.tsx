@@ -45,7 +45,7 @@ function Shell() {
   };
 
   const link = (href: string, label: string) => (
-    <NavLink key={href} component={Link} href={href} label={label} active={href === '/' ? location === '/' : location.startsWith(href)} onClick={close} />
+    <NavLink key={href} component={Link} href={href} label={label} active={href === '/' || href === '/operator' ? location === href : location.startsWith(href)} onClick={close} />
   );
 
   return (

@@ -24,6 +24,7 @@ import { registerMaintenance } from './commands/maintenance.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
+import { registerPortal } from './commands/portal.ts';
 
 export function buildProgram(): Command {
   const program = new Command('agentctl')
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerUsage(program);
   registerMarketplace(program);
+  registerPortal(program);
   return program;
 }
 

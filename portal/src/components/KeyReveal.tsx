@@ -3,7 +3,7 @@ import { Alert, Button, CopyButton, Group, Modal, Stack, Text } from '@mantine/c
 /** Shows a new key once, with a copy button; closing it forgets the key. */
 export function KeyReveal({ keyValue, onClose, title }: { keyValue: string | null; onClose: () => void; title: string }) {
   return (
-    <Modal opened={keyValue !== null} onClose={onClose} title={title} size="lg" closeOnClickOutside={false}>
+    <Modal opened={keyValue !== null} onClose={onClose} title={title} size="lg" closeOnClickOutside={false} closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack>
         <Alert color="yellow" variant="light">
           This is the only time the key is shown. Copy it now and keep it somewhere safe.

@@ -60,7 +60,7 @@ const STATUS_COLORS: Record<string, string> = { active: 'green', valid: 'green',
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" styles={{ label: { color: 'var(--mantine-color-dark-9)' } }}>
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" style={{ minWidth: 'max-content' }} styles={{ label: { color: 'var(--mantine-color-dark-9)', overflow: 'visible' } }}>
       {status}
     </Badge>
   );
@@ -79,7 +79,9 @@ export function QuotaBar({ used, limit, period, label }: { used: number; limit: 
           {used.toLocaleString()} of {limit.toLocaleString()} requests
         </Text>
       </Group>
-      <Progress value={pct} color={color} size="lg" aria-label={label} aria-valuetext={`${used} of ${limit} requests used`} />
+      <Progress.Root size="lg">
+        <Progress.Section value={pct} color={color} aria-label={label} aria-valuetext={`${used} of ${limit} requests used`} />
+      </Progress.Root>
     </Stack>
   );
 }

@@ -185,7 +185,7 @@ function KeysPanel({ id, firstKey, terminated }: { id: string; firstKey: string;
         ) : null}
       </section>
       <KeyReveal keyValue={revealed?.key ?? null} title={revealed?.title ?? ''} onClose={() => setRevealed(null)} />
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this key?">
+      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this key?" closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack>
           <Text size="sm">
             Requests with key <code>{revoking?.prefix}</code> are refused everywhere within a second. This cannot be undone.

@@ -1,8 +1,7 @@
 import { Alert, Anchor, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useLocation, useSearchParams } from 'wouter';
-import { api, ok, Problem, setCsrfToken } from '../api/client.ts';
+import { useSearchParams } from 'wouter';
+import { api, ok, Problem } from '../api/client.ts';
 import { Loading, ProblemAlert } from '../components/ui.tsx';
 import { useSession } from '../session.tsx';
 
@@ -51,19 +50,16 @@ export function LoginPage() {
 /** A one-time login link: the token is in the URL fragment (never sent to a server until posted). */
 export function LoginLinkPage() {
   const token = new URLSearchParams(window.location.hash.replace(/^#/, '')).get('token');
-  const [, navigate] = useLocation();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const client = useQueryClient();
   const signIn = async () => {
     setBusy(true);
     setError(null);
     try {
-      const s = await ok(api.POST('/auth/link', { body: { token: token ?? '' } }));
-      setCsrfToken(s.csrf_token);
-      history.replaceState(null, '', '/login/link');
-      await client.invalidateQueries();
-      navigate('/');
+      await ok(api.POST('/auth/link', { body: { token: token ?? '' } }));
+      // A fresh load of the portal, so every view starts from the new session (and the spent
+      // token leaves the address bar and the history).
+      window.location.replace('/');
     } catch (e) {
       setError(e);
     } finally {

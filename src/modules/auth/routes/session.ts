@@ -1,4 +1,4 @@
-import { fastifyCookie } from '@fastify/cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../../../lib/crypto.ts';
 import { AppError } from '../../../lib/errors.ts';
@@ -32,7 +32,7 @@ export function cookieOf(req: FastifyRequest, name: string): string | undefined 
   const header = req.headers.cookie;
   if (!header) return undefined;
   try {
-    return fastifyCookie.parse(header)[name];
+    return parseCookie(header)[name];
   } catch {
     return undefined;
   }
@@ -40,7 +40,7 @@ export function cookieOf(req: FastifyRequest, name: string): string | undefined 
 
 /** A Set-Cookie value: HttpOnly, SameSite=Lax (the IdP's redirect back is a top-level GET), Path=/. */
 export function setCookie(policy: CookiePolicy, name: string, value: string, maxAgeSeconds: number): string {
-  return fastifyCookie.serialize(name, value, { httpOnly: true, sameSite: 'lax', path: '/', secure: policy.secure, maxAge: maxAgeSeconds });
+  return stringifySetCookie({ name, value, httpOnly: true, sameSite: 'lax', path: '/', secure: policy.secure, maxAge: maxAgeSeconds });
 }
 
 export function appendCookie(reply: FastifyReply, cookie: string) {

@@ -30,7 +30,7 @@ export async function portalStaticRoutes(app: FastifyInstance, dist = PORTAL_DIS
     index: false,
     wildcard: false,
     // Only what the build produced: hashed assets and a few top-level files.
-    allowedPath: (path) => path.startsWith('/assets/') || /^\/[\w.-]+\.(svg|ico|png|txt|webmanifest)$/.test(path),
+    allowedPath: (path) => /^\/?(index\.html|assets\/[\w.-]+|[\w.-]+\.(svg|ico|png|txt|webmanifest))$/.test(path),
     setHeaders: (res, path) => {
       res.header('cache-control', path.includes(`${join('/', 'assets')}/`) ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
     },
