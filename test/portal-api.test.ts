@@ -214,7 +214,9 @@ describe('portal API', () => {
     const bobSees = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(bob) })).json<{ items: { id: string; visible_because: string[] }[] }>().items;
     assert.deepEqual(bobSees.map((a) => [a.id, a.visible_because]), [[a2, ['email_match']]]);
     // An e-mail the identity provider did not verify matches nothing.
-    assert.deepEqual(await t.deps.services.portal.list({ email: 'bob@beta.example', emailVerified: false }), []);
+    const unverified = { email: 'bob@beta.example', emailVerified: false };
+    assert.deepEqual(await t.deps.services.portal.list(unverified), []);
+    await assert.rejects(t.deps.services.portal.get(unverified, a2), (e: Error & { code?: string }) => e.code === 'not_found');
     const why = await t.app.inject({ url: `/admin/api/v1/portal/visibility?email=bob@beta.example&access=${a1}`, headers: t.admin });
     assert.equal(why.json().visible, false);
     assert.ok(why.json<{ reasons: string[] }>().reasons.some((r) => r.includes('not a member of tenant Alpha')));

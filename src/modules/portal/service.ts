@@ -186,7 +186,7 @@ export class PortalService {
     if (reasons.includes('email_match')) lines.push(`the access's e-mail ${access.email} is theirs`);
     else if (access.email !== viewer.email.toLowerCase()) lines.push(`the access's e-mail is ${access.email}, not ${viewer.email}`);
     else lines.push(`the access's e-mail matches, but their identity provider does not mark the e-mail verified`);
-    if (access.email.endsWith('.waldur.invalid')) lines.push('the order carried no e-mail (no `email` attribute and a username that is not an address): set one with agentctl access update, or add the user as a tenant member');
+    if (access.email.endsWith('.waldur.invalid')) lines.push('the order carried no e-mail (no `email` attribute and a username that is not an address): set it with PATCH /admin/api/v1/accesses/{id} {"email": …}, or add the user as a tenant member');
     return { visible: reasons.length > 0, access_id: access.id, reasons: lines };
   }
 
