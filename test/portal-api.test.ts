@@ -297,10 +297,13 @@ describe('portal API', () => {
 
   test('extra instructions are stored per access and sent with every run of it', async () => {
     const ann = await linkSession(t, 'ann@alpha.example');
+    const key = (await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/keys`, headers: as(ann), payload: { name: 'run' } })).json<{ key: string }>().key;
+    // The key is verified (and cached) before the settings change: the change must still reach its next run.
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'before' } })).statusCode, 200);
+    assert.ok(!JSON.stringify(openai.completions.at(-1)!.body).includes('Estonian'));
     const put = await t.app.inject({ method: 'PUT', url: `/portal/api/v1/accesses/${a1}/settings`, headers: as(ann), payload: { extra_instructions: 'Always answer in Estonian.' } });
     assert.equal(put.statusCode, 200, put.body);
     assert.deepEqual(put.json().supported, ['extra_instructions']);
-    const key = (await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/keys`, headers: as(ann), payload: { name: 'run' } })).json<{ key: string }>().key;
     const r = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'printer on fire' } });
     assert.equal(r.statusCode, 200, r.body);
     const sent = openai.completions.at(-1)!.body as { messages: { role: string; content: string }[] };

@@ -83,6 +83,9 @@ describe('portal in a browser', { skip }, () => {
     const outcome = await s.orders.process(order);
     assert.equal(outcome.status, 'done', JSON.stringify(outcome));
     annAccessId = (await s.accesses.list({ orderRef: order.replaceAll('-', '') }))[0]!.id;
+    // A delivery with a wrong token, for the operators' webhook view (stored and refused).
+    const hook = await t.app.inject({ method: 'POST', url: `/webhooks/waldur/order/?token=wrong-token&order_uuid=${order}` });
+    assert.equal(hook.statusCode, 401);
     // Another tenant, Beta, with Bob's access and Bob as a member.
     await s.tenants.create({ name: 'Beta Corp' }, { actor: 'test' });
     bobAccessId = (await s.accesses.create({ tenant: 'Beta Corp', agent: 'helpdesk', email: BOB, quota: 50 }, { actor: 'test' })).access.id;
@@ -99,7 +102,7 @@ describe('portal in a browser', { skip }, () => {
 
   async function newContext(opts: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
     const c = await browser.newContext(opts);
-    c.setDefaultTimeout(15_000);
+    c.setDefaultTimeout(30_000);
     return c;
   }
 
@@ -120,10 +123,10 @@ describe('portal in a browser', { skip }, () => {
     await page.locator('input[name="password"]').fill('any-password');
     await page.locator('button[type="submit"]').click();
     // Consent is pre-granted; if the issuer still asks, continue.
-    await page.waitForURL((u) => u.href.startsWith(base) || /interaction/.test(u.pathname), { timeout: 15_000 });
+    await page.waitForURL((u) => u.href.startsWith(base) || /interaction/.test(u.pathname), { timeout: 30_000 });
     if (!page.url().startsWith(base)) {
       await page.locator('button[type="submit"]').click();
-      await page.waitForURL((u) => u.href.startsWith(base), { timeout: 15_000 });
+      await page.waitForURL((u) => u.href.startsWith(base), { timeout: 30_000 });
     }
     await page.getByTestId('whoami').waitFor();
     return page;
@@ -192,7 +195,7 @@ describe('portal in a browser', { skip }, () => {
     assert.equal((await chat(key)).status, 200);
     assert.equal((await chat(key)).status, 200);
     // The chart refreshes by itself: the total moves from 1 to 3.
-    await total.getByText('3', { exact: true }).waitFor({ timeout: 15_000 });
+    await total.getByText('3', { exact: true }).waitFor({ timeout: 30_000 });
     await record(page, '07-access-usage');
 
     await page.getByRole('tab', { name: 'Settings' }).click();

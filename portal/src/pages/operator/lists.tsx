@@ -284,11 +284,16 @@ export function UsageSyncPage() {
               label="Pending usage"
               empty="Billing has acknowledged all usage."
               rows={pending.data.items}
-              rowKey={(p) => `${p.access_id}-${p.period}`}
+              rowKey={(p) => `${p.access_id}-${p.period}-${p.component}`}
               columns={[
                 { label: 'Access', render: (p) => <span className="mono">{p.access_id.slice(0, 8)}</span> },
-                { label: 'Period', render: (p) => p.period },
-                { label: 'Details', render: (p) => <span className="mono">{JSON.stringify(p).slice(0, 160)}</span> },
+                { label: 'Period', render: (p) => <span style={{ whiteSpace: 'nowrap' }}>{p.period}</span> },
+                { label: 'Component', render: (p) => `${p.component} (${p.waldur_type})` },
+                { label: 'Metered', render: (p) => p.ledger },
+                { label: 'Acknowledged', render: (p) => p.reported ?? '—' },
+                { label: 'Status', render: (p) => <StatusBadge status={p.status} /> },
+                { label: 'Attempts', render: (p) => p.attempts },
+                { label: 'Last error', render: (p) => p.last_error ?? '' },
               ]}
             />
           ) : null}
