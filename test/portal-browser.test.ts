@@ -151,6 +151,11 @@ describe('portal in a browser', { skip }, () => {
     assert.match((await page.getByTestId('whoami').textContent())!, /demo@example\.com/);
     await page.getByText('No access is visible to you yet').waitFor();
     await record(page, '03-home-empty');
+    // Keyboard: the first Tab reaches "Skip to content", which moves focus past the navigation.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator(':focus').getAttribute('id'), 'main');
     // The link worked once.
     const again = await context.newPage();
     await again.goto(link.json<{ url: string }>().url);
