@@ -21,8 +21,18 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # devDependencies (TypeScript, ESLint, the node@24 shim for Node 20 hosts, helm for chart tests)
 # stay out; the image's own node is already 24. No production dependency has an install script.
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force
+
+# ---------------------------------------------------------------- portal: the built web portal
+# The portal (React + Vite) needs its devDependencies to build; only portal/dist goes further.
+FROM ${NODE_IMAGE} AS portal
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY portal ./portal
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && node scripts/build-portal.mjs --force
 
 # ---------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE} AS runtime
@@ -46,6 +56,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY src ./src
+COPY --from=portal /app/portal/dist ./portal/dist
 
 # agentctl on the PATH; /data (embedded database, local admin token) and /backups owned by the
 # unprivileged node user (uid 1000) that the container runs as.

@@ -38,6 +38,8 @@ import { Provisioning } from './modules/marketplace/provisioning.ts';
 import { Reconciler } from './modules/marketplace/reconcile.ts';
 import { MarketplaceJobs } from './modules/marketplace/service.ts';
 import { WebhookService } from './modules/marketplace/webhooks.ts';
+import { KeyClaims } from './modules/keys/claims.ts';
+import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
  * The composition root: everything the platform runs on, built once from the config. Services get
@@ -85,7 +87,9 @@ export interface Deps {
     marketplace: MarketplaceJobs;
     /** Backups, used alike by the admin API, the scheduled job and `agentctl backup`. */
     backups: BackupService;
-  };
+    /** The first keys of marketplace orders, claimable once in the portal. */
+    claims: KeyClaims;
+  } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
   /** The Waldur client, when WALDUR_URL and WALDUR_TOKEN are set. */
@@ -110,6 +114,8 @@ export interface DepsOptions {
   waldurBaseDelayMs?: number;
   /** Override fetch for Waldur calls (tests record what was sent). */
   waldurFetch?: typeof fetch;
+  /** Override fetch for calls to the OIDC issuer (tests). */
+  oidcFetch?: typeof fetch;
   poolSize?: number;
   /** Embedded only: start from a PGlite dump (tests load a pre-migrated template). */
   pgliteTemplate?: Blob;
@@ -173,7 +179,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     key: deriveKey(master, 'managed-secrets'),
     env: {
       webhook: { current: config.WALDUR_WEBHOOK_SECRET, previous: config.WALDUR_WEBHOOK_SECRET_PREVIOUS },
-      session: { current: config.SESSION_SECRET, previous: config.SESSION_SECRET_PREVIOUS },
+      // Derived from SECRETS_KEY when not configured, so portal sessions work out of the box.
+      session: { current: config.SESSION_SECRET ?? `hex:${deriveKey(master, 'portal-session').toString('hex')}`, previous: config.SESSION_SECRET_PREVIOUS },
       // Versioned like api_keys.pepper_version; derived from SECRETS_KEY when not configured.
       api_key_pepper: Peppers.envSecret(config, master),
     },
@@ -196,12 +203,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   };
   const offerings = new OfferingService({ db, clock, audit });
   const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
-  const provisioning = new Provisioning({ db, clock, offerings, accesses, tenants, quota, finalUsage: (id) => usageSync.syncAccess(id) });
+  const claims = new KeyClaims({ db, clock, audit, sealKey: deriveKey(master, 'claimable-keys') });
+  const provisioning = new Provisioning({ db, clock, offerings, accesses, tenants, quota, claims, finalUsage: (id) => usageSync.syncAccess(id) });
   const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, provisioning });
   const reconciler = new Reconciler({ waldur: requireWaldur, offerings, orders, provisioning, accesses });
   const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
   const marketplace = new MarketplaceJobs({ orders, reconciler, webhooks, metrics, logger });
   const backups = new BackupService({ config, database, master, audit, clock });
+  const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
@@ -219,7 +228,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

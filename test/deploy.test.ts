@@ -115,8 +115,14 @@ describe('Dockerfile', () => {
     for (const s of stages) assert.match(s.from, /^node:24([.-]|$)/, `stage ${s.name ?? '?'} is FROM ${s.from}`);
     assert.deepEqual(
       stages.map((s) => s.name),
-      ['deps', 'runtime'],
+      ['deps', 'portal', 'runtime'],
     );
+  });
+
+  test('the portal is built in its own stage and only its dist reaches the image', () => {
+    const portal = stages.find((s) => s.name === 'portal')!;
+    assert.ok(all('RUN', portal).some((a) => /\bnpm ci\b/.test(a) && /build-portal\.mjs/.test(a)), 'npm ci, then the portal build');
+    assert.ok(all('COPY').some((a) => /--from=portal\s+\/app\/portal\/dist\s+\.\/portal\/dist/.test(a)), 'runtime copies portal/dist');
   });
 
   test('the deps stage installs production dependencies only, from the lockfile', () => {
@@ -182,7 +188,7 @@ describe('Dockerfile', () => {
       if (i.op !== 'COPY' || i.args.includes('--from=')) continue;
       const srcs = i.args.split(/\s+/).slice(0, -1);
       for (const s of srcs) {
-        const probe = { bin: 'bin/agentctl', src: 'src/main.ts' }[s.replace(/\/$/, '')] ?? s;
+        const probe = { bin: 'bin/agentctl', src: 'src/main.ts', portal: 'portal/index.html', scripts: 'scripts/build-portal.mjs' }[s.replace(/\/$/, '')] ?? s;
         assert.ok(!dockerIgnored(patterns, probe), `COPY ${s}: ${probe} is excluded by .dockerignore`);
       }
     }

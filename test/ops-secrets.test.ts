@@ -119,7 +119,8 @@ describe('the admin API and the API-key pepper', () => {
       items.map((i) => [i.name, i.source, i.configured, i.current_version]),
       [
         ['webhook', 'none', false, 0],
-        ['session', 'none', false, 0],
+        // Without SESSION_SECRET the portal's session secret is derived from SECRETS_KEY.
+        ['session', 'derived', true, 0],
         ['pepper', 'derived', true, 1],
       ],
     );

@@ -1684,6 +1684,8 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
+                                /** @enum {string} */
+                                scope: "read" | "operate" | "admin";
                                 created_at: string;
                                 last_used_at: string | null;
                                 revoked_at: string | null;
@@ -1715,6 +1717,12 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /**
+                         * @description read: look only; operate: day-to-day writes; admin: everything
+                         * @default admin
+                         * @enum {string}
+                         */
+                        scope?: "read" | "operate" | "admin";
                     };
                 };
             };
@@ -1728,6 +1736,8 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
+                            /** @enum {string} */
+                            scope: "read" | "operate" | "admin";
                             token: string;
                         };
                     };
@@ -1743,6 +1753,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1880,6 +1899,7 @@ export interface paths {
                                 plan_ref: string | null;
                                 order_ref: string | null;
                                 resource_ref: string | null;
+                                extra_instructions: string | null;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -1985,6 +2005,7 @@ export interface paths {
                                 plan_ref: string | null;
                                 order_ref: string | null;
                                 resource_ref: string | null;
+                                extra_instructions: string | null;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2093,6 +2114,7 @@ export interface paths {
                             plan_ref: string | null;
                             order_ref: string | null;
                             resource_ref: string | null;
+                            extra_instructions: string | null;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2154,6 +2176,7 @@ export interface paths {
                         /** Format: email */
                         email?: string;
                         plan_ref?: string | null;
+                        extra_instructions?: string | null;
                     };
                 };
             };
@@ -2191,6 +2214,7 @@ export interface paths {
                             plan_ref: string | null;
                             order_ref: string | null;
                             resource_ref: string | null;
+                            extra_instructions: string | null;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2297,6 +2321,7 @@ export interface paths {
                             plan_ref: string | null;
                             order_ref: string | null;
                             resource_ref: string | null;
+                            extra_instructions: string | null;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2407,6 +2432,7 @@ export interface paths {
                             plan_ref: string | null;
                             order_ref: string | null;
                             resource_ref: string | null;
+                            extra_instructions: string | null;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2517,6 +2543,7 @@ export interface paths {
                             plan_ref: string | null;
                             order_ref: string | null;
                             resource_ref: string | null;
+                            extra_instructions: string | null;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3669,7 +3696,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Backups in BACKUP_DIR on the server, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dir: string;
+                            items: {
+                                file: string;
+                                shape: string;
+                                created_at: string;
+                                bytes: number;
+                                complete: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest) */
         post: {
@@ -4583,6 +4648,7 @@ export interface paths {
                                 plan_ref: string | null;
                                 order_ref: string | null;
                                 resource_ref: string | null;
+                                extra_instructions: string | null;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -4973,6 +5039,413 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/tenants/{ref}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Portal members of a tenant (they see all its accesses) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                tenant_id: string;
+                                tenant_name: string;
+                                email: string;
+                                created_by: string;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a portal member to a tenant by e-mail */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant_id: string;
+                            tenant_name: string;
+                            email: string;
+                            created_by: string;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/tenants/{ref}/members/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a portal member */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/portal/login-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time, short-lived portal sign-in link for an e-mail (no identity provider needed); the link is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        /**
+                         * @default customer
+                         * @enum {string}
+                         */
+                        role?: "customer" | "read" | "operate" | "admin";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                            path: string;
+                            email: string;
+                            role: string;
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/portal/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why a portal user (by e-mail) does or does not see an access (runbook: agent not appearing in portal) */
+        get: {
+            parameters: {
+                query: {
+                    email: string;
+                    access: string;
+                    email_verified?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            visible: boolean;
+                            reasons: string[];
+                            access_id: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/portal/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many portal sessions are live */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            live: number;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5841,6 +6314,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/waldur/order/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Waldur order hints (hooks-web events and bare callbacks), authenticated by ?token= or an HMAC signature header */
+        post: {
+            parameters: {
+                query?: {
+                    token?: string;
+                    order_uuid?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery_id: string;
+                            order: string | null;
+                            status: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/cache/warm": {
         parameters: {
             query?: never;
@@ -5915,21 +6467,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/webhooks/waldur/order/": {
+    "/auth/session": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The signed-in portal user and the CSRF token (authenticated: false when nobody is) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authenticated: boolean;
+                            user: {
+                                email: string;
+                                email_verified: boolean;
+                                name: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "read" | "operate" | "admin";
+                                /** @enum {string} */
+                                via: "oidc" | "link";
+                                groups: string[];
+                            } | null;
+                            csrf_token: string | null;
+                            expires_at: string | null;
+                            methods: {
+                                oidc: boolean;
+                                login_link: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
-        /** Waldur order hints (hooks-web events and bare callbacks), authenticated by ?token= or an HMAC signature header */
-        post: {
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start OpenID Connect sign-in (authorization code + PKCE): redirects to the identity provider */
+        get: {
             parameters: {
                 query?: {
-                    token?: string;
-                    order_uuid?: string;
+                    return_to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -5938,15 +6541,454 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                202: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the identity provider sends the browser back (register this redirect URI) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with a one-time login link's token (agentctl portal login-link) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            delivery_id: string;
-                            order: string | null;
-                            status: string;
+                            authenticated: boolean;
+                            user: {
+                                email: string;
+                                email_verified: boolean;
+                                name: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "read" | "operate" | "admin";
+                                /** @enum {string} */
+                                via: "oidc" | "link";
+                                groups: string[];
+                            } | null;
+                            csrf_token: string | null;
+                            expires_at: string | null;
+                            methods: {
+                                oidc: boolean;
+                                login_link: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the session on every replica */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            logout_url: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/diagnose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operators: the issuer's discovery result, the redirect URI to register, clock drift and hints (runbook: SSO login failing) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            configured: boolean;
+                            redirect_uri: string;
+                            hints: string[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who you are to the portal and which rules decide what you see */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            email_verified: boolean;
+                            role: string;
+                            tenants: {
+                                id: string;
+                                name: string;
+                            }[];
+                            rules: string[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The accesses you may see, with quota, period, expiry, status and why you see each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenant_id: string;
+                                tenant_name: string;
+                                agent_id: string;
+                                email: string;
+                                /** @enum {string} */
+                                status: "active" | "suspended" | "terminated";
+                                /** @enum {string} */
+                                effective_status: "active" | "suspended" | "terminated" | "expired";
+                                /** @enum {string} */
+                                quota_period: "month" | "total";
+                                quota: {
+                                    period: string;
+                                    limit: number;
+                                    used: number;
+                                    reserved: number;
+                                    remaining: number;
+                                };
+                                rate_limit_per_minute: number | null;
+                                expires_at: string | null;
+                                order_ref: string | null;
+                                extra_instructions: string | null;
+                                created_at: string;
+                                updated_at: string;
+                                terminated_at: string | null;
+                                agent: {
+                                    id: string;
+                                    name: string;
+                                    description: string;
+                                    published_version: number | null;
+                                };
+                                /** @description why you see this access: a member of its tenant, and/or its e-mail is yours */
+                                visible_because: ("tenant_member" | "email_match")[];
+                                /**
+                                 * @description the marketplace order's first key: waiting to be claimed once, claimed, or none
+                                 * @enum {string}
+                                 */
+                                first_key: "waiting" | "claimed" | "none";
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your accesses */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string;
+                            tenant_name: string;
+                            agent_id: string;
+                            email: string;
+                            /** @enum {string} */
+                            status: "active" | "suspended" | "terminated";
+                            /** @enum {string} */
+                            effective_status: "active" | "suspended" | "terminated" | "expired";
+                            /** @enum {string} */
+                            quota_period: "month" | "total";
+                            quota: {
+                                period: string;
+                                limit: number;
+                                used: number;
+                                reserved: number;
+                                remaining: number;
+                            };
+                            rate_limit_per_minute: number | null;
+                            expires_at: string | null;
+                            order_ref: string | null;
+                            extra_instructions: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            terminated_at: string | null;
+                            agent: {
+                                id: string;
+                                name: string;
+                                description: string;
+                                published_version: number | null;
+                            };
+                            /** @description why you see this access: a member of its tenant, and/or its e-mail is yours */
+                            visible_because: ("tenant_member" | "email_match")[];
+                            /**
+                             * @description the marketplace order's first key: waiting to be claimed once, claimed, or none
+                             * @enum {string}
+                             */
+                            first_key: "waiting" | "claimed" | "none";
                         };
                     };
                 };
@@ -5969,16 +7011,7 @@ export interface paths {
                     };
                 };
                 /** @description application/problem+json */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description application/problem+json */
-                429: {
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5988,6 +7021,643 @@ export interface paths {
                 };
             };
         };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API keys of an access (prefixes only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                access_id: string;
+                                prefix: string;
+                                name: string | null;
+                                /** @enum {string} */
+                                status: "valid" | "revoked" | "expired";
+                                created_at: string;
+                                expires_at: string | null;
+                                revoked_at: string | null;
+                                last_used_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an API key; the key is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            access_id: string;
+                            prefix: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked" | "expired";
+                            created_at: string;
+                            expires_at: string | null;
+                            revoked_at: string | null;
+                            last_used_at: string | null;
+                            /** @description The API key. Shown only in this answer. */
+                            key: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}/keys/{keyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API key (refused everywhere within a second) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            access_id: string;
+                            prefix: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked" | "expired";
+                            created_at: string;
+                            expires_at: string | null;
+                            revoked_at: string | null;
+                            last_used_at: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}/first-key/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim the first key of a marketplace order: shown once, refused afterwards (key_already_claimed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            access_id: string;
+                            prefix: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            status: "valid" | "revoked" | "expired";
+                            created_at: string;
+                            expires_at: string | null;
+                            revoked_at: string | null;
+                            last_used_at: string | null;
+                            /** @description The API key. Shown only in this answer. */
+                            key: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage by day (requests, input and output tokens) and by billing month */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_id: string;
+                            days: {
+                                day: string;
+                                requests: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                            }[];
+                            periods: {
+                                period: string;
+                                requests: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/accesses/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agent instance settings of an access */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_id: string;
+                            extra_instructions: string | null;
+                            supported: string[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Change the agent instance settings (extra instructions apply to every run of this access) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        extra_instructions: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_id: string;
+                            extra_instructions: string | null;
+                            supported: string[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/v1/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why an order's access is or is not visible to you */
+        get: {
+            parameters: {
+                query: {
+                    order: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            visible: boolean;
+                            reasons: string[];
+                            access_id: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

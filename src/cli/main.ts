@@ -27,6 +27,7 @@ import { registerMaintenance } from './commands/maintenance.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
+import { registerPortal } from './commands/portal.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -75,6 +76,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerKeys(program);
   registerUsage(program);
   registerMarketplace(program);
+  registerPortal(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

@@ -21,6 +21,7 @@ export const SECRET_KEYS = [
   'WALDUR_WEBHOOK_SECRET_PREVIOUS',
   'SESSION_SECRET',
   'SESSION_SECRET_PREVIOUS',
+  'OIDC_CLIENT_SECRET',
 ] as const;
 
 const bool = z
@@ -103,9 +104,33 @@ export const configSchema = z
       .string()
       .regex(/^pause-(before|after)-commit:[a-z_]+(:\d+)?$/, 'must be pause-before-commit:<table>[:<skip>] or pause-after-commit:<table>[:<skip>]')
       .optional(),
+    // --- portal (docs/adr/0036-0039) ---
+    /** The address users reach the portal at (cookies, OIDC redirect URI, login links); default http://localhost:PORT. */
+    PUBLIC_URL: z.url().optional(),
+    /** OpenID Connect issuer (e.g. https://sso.example.com/realms/gsv); without it the portal signs in by login links only. */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_SCOPES: z.string().default('openid email profile'),
+    /** The ID-token / userinfo claim that lists the user's groups (Keycloak: a "Group Membership" mapper). */
+    OIDC_GROUPS_CLAIM: z.string().min(1).max(200).default('groups'),
+    /** Members of this group (or with this value in the groups claim) are operators with the admin role. */
+    OIDC_ADMIN_GROUP: z.string().min(1).max(500).optional(),
+    /** Operators who may operate (publish, maintenance, replay) but not administer (secrets, tokens). */
+    OIDC_OPERATOR_GROUP: z.string().min(1).max(500).optional(),
+    /** Operators who may only look (dashboards). */
+    OIDC_VIEWER_GROUP: z.string().min(1).max(500).optional(),
+    /** How far the identity provider's clock may be off from ours when ID tokens are checked. */
+    OIDC_CLOCK_TOLERANCE_SECONDS: int(0, 3600).default(120),
+    SESSION_TTL_HOURS: int(1, 24 * 90).default(12),
+    /** How long a login link from `agentctl portal login-link` stays usable. */
+    LOGIN_LINK_TTL_MINUTES: int(1, 24 * 60).default(15),
   })
   .superRefine(
     (c, ctx) => {
+      if (c.OIDC_ISSUER && !c.OIDC_CLIENT_ID) {
+        ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set (the client id registered at the identity provider)' });
+      }
       if (c.DATABASE_URL && !c.SECRETS_KEY) {
         ctx.addIssue({
           code: 'custom',
@@ -127,6 +152,8 @@ export interface Config extends Raw {
   dataDir: string;
   /** Whether demo data is created on first start (default: embedded mode only). */
   demoData: boolean;
+  /** PUBLIC_URL without a trailing slash, or http://localhost:PORT. */
+  publicUrl: string;
   version: string;
 }
 
@@ -199,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mode,
     dataDir: resolve(c.DATA_DIR),
     demoData: c.DEMO_DATA ?? mode === 'embedded',
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     version: VERSION,
   };
 }

@@ -13,6 +13,8 @@ export const adminTokens = pgTable('admin_tokens', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull(),
+  /** What the token may do: `read` (GET only), `operate` (+ day-to-day writes), `admin` (everything). */
+  scope: text('scope').$type<'read' | 'operate' | 'admin'>().notNull().default('admin'),
   createdAt: createdAt(),
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
@@ -128,6 +130,8 @@ export const accesses = pgTable('accesses', {
   planRef: text('plan_ref'),
   orderRef: text('order_ref'),
   resourceRef: text('resource_ref'),
+  /** Agent instance setting: the customer's own instructions, appended to the agent's on every run. */
+  extraInstructions: text('extra_instructions'),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   terminatedAt: ts('terminated_at'),
@@ -311,3 +315,39 @@ export const sessions = pgTable('sessions', {
   expiresAt: ts('expires_at').notNull(),
   revokedAt: ts('revoked_at'),
 }, (t) => [index('sessions_subject_idx').on(t.subject)]);
+
+/**
+ * The first key of a marketplace order, kept (AES-256-GCM under a key derived from SECRETS_KEY)
+ * until the customer claims it once in the portal; the sealed value is erased by that claim.
+ */
+export const claimableKeys = pgTable('claimable_keys', {
+  accessId: uuid('access_id').primaryKey().references(() => accesses.id),
+  keyId: uuid('key_id').notNull().references(() => apiKeys.id),
+  /** Null once claimed (or discarded). */
+  keySealed: text('key_sealed'),
+  createdAt: createdAt(),
+  claimedAt: ts('claimed_at'),
+  claimedBy: text('claimed_by'),
+});
+
+/** One-time portal sign-in links (`agentctl portal login-link`): only a SHA-256 of the token is kept. */
+export const loginLinks = pgTable('login_links', {
+  id: uuid('id').primaryKey(),
+  tokenHash: text('token_hash').notNull(),
+  email: text('email').notNull(),
+  /** `customer`, or an operator role: `read`, `operate`, `admin`. */
+  role: text('role').$type<'customer' | 'read' | 'operate' | 'admin'>().notNull().default('customer'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+}, (t) => [uniqueIndex('login_links_hash_uq').on(t.tokenHash)]);
+
+/** Who belongs to a tenant in the portal: members see every access of the tenant. */
+export const tenantMembers = pgTable('tenant_members', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  /** Lower-case e-mail, matched against the signed-in user's verified e-mail. */
+  email: text('email').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.email] }), index('tenant_members_email_idx').on(t.email)]);

@@ -11,6 +11,8 @@ import { providerRoutes } from '../modules/providers/routes.ts';
 import { runAdminRoutes } from '../modules/runs/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
+import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
+import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -21,7 +23,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
     route.schema = { ...route.schema, security: [{ adminToken: [] }] };
   });
   // onRequest, not preHandler: a caller without a valid token learns nothing about the body schema.
-  app.addHook('onRequest', adminAuth(s.adminTokens));
+  app.addHook('onRequest', adminAuth({ adminTokens: s.adminTokens, sessions: s.auth.sessions, policy: portalCookiePolicy(deps.config) }));
   // Each module's routes get the services they use, nothing more.
   await providerRoutes(app, { providers: s.providers });
   await agentRoutes(app, { agents: s.agents, runs: s.runs });
@@ -44,4 +46,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
     keys: s.keys,
     jobs: deps.jobs,
   });
+  await portalAdminRoutes(app, { members: s.members, links: s.auth.links, portal: s.portal, sessions: s.auth.sessions, publicUrl: deps.config.publicUrl });
 }

@@ -11,10 +11,15 @@ import { errorHandler, nulPointers, problemLogLevel, sendProblem } from './probl
 import { AppError } from '../lib/errors.ts';
 import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
+import { adminAuth } from './auth.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
+import { authRoutes } from '../modules/auth/routes/index.ts';
+import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
+import { portalApiRoutes } from '../modules/portal/routes/api.ts';
+import { portalStaticRoutes } from '../modules/portal/routes/static.ts';
 
 export type App = FastifyInstance;
 export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -110,6 +115,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token (`agentctl admin token create`).' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Customer API key (also accepted as Authorization: Bearer).' },
+          portalSession: { type: 'apiKey', in: 'cookie', name: 'ap_session', description: 'Portal session (sign in at /auth/login or with a login link); writes also need X-CSRF-Token.' },
         },
       },
     },
@@ -142,8 +148,13 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, agents: s.agents, accesses: s.accesses, runs: s.runs }));
-    await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), { adminTokens: s.adminTokens, ops: s.ops }));
     await app.register(async (scope) => webhookRoutes(scope, { webhooks: s.webhooks, limits: s.limits, metrics: deps.metrics, jobs: deps.jobs }));
+    // The portal (docs/adr/0036-0039): sign-in under /auth, the customer API, the SPA at /.
+    const policy = portalCookiePolicy(deps.config);
+    await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), { auth: adminAuth({ adminTokens: s.adminTokens, sessions: s.auth.sessions, policy }), ops: s.ops }));
+    await z.register(async (scope) => authRoutes(scope.withTypeProvider<ZodTypeProvider>(), { auth: s.auth, adminTokens: s.adminTokens, policy, publicUrl: deps.config.publicUrl }));
+    await z.register(async (scope) => portalApiRoutes(scope.withTypeProvider<ZodTypeProvider>(), { portal: s.portal, members: s.members, sessions: s.auth.sessions, policy }), { prefix: '/portal/api/v1' });
+    await app.register(async (scope) => portalStaticRoutes(scope));
   }
   return app;
 }

@@ -118,6 +118,7 @@ const CHALLENGES: Partial<Record<ErrorCode, string>> = {
   api_key_expired: 'Bearer realm="api", error="invalid_token"',
   admin_token_missing: 'Bearer realm="admin"',
   admin_token_invalid: 'Bearer realm="admin", error="invalid_token"',
+  insufficient_scope: 'Bearer realm="admin", error="insufficient_scope"',
 };
 
 /**

@@ -20,6 +20,18 @@ export const errorCatalog = {
   // admin authentication
   admin_token_missing: { status: 401, title: 'Admin token missing', description: 'Send Authorization: Bearer <admin token>. Create one with `agentctl admin token create`.' },
   admin_token_invalid: { status: 401, title: 'Admin token invalid', description: 'The admin token is unknown or revoked.' },
+  insufficient_scope: { status: 403, title: 'Insufficient scope', description: 'The admin token or operator role may not do this: `read` may only look, `operate` may not administer secrets, tokens or sessions.' },
+  // portal sign-in (docs/adr/0037)
+  not_signed_in: { status: 401, title: 'Not signed in', description: 'Sign in to the portal first; the session is missing, expired or revoked.' },
+  csrf_failed: { status: 403, title: 'CSRF check failed', description: 'A portal request that changes something must come from the portal itself with its X-CSRF-Token header.' },
+  forbidden: { status: 403, title: 'Forbidden', description: 'Your role does not allow this.' },
+  login_link_invalid: { status: 401, title: 'Login link invalid', description: 'The login link is unknown, already used or expired. Ask your operator for a new one (`agentctl portal login-link`).' },
+  oidc_not_configured: { status: 409, title: 'Single sign-on not configured', description: 'Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET; until then the portal signs in by login links.' },
+  oidc_unavailable: { status: 503, title: 'Identity provider unreachable', description: 'The OIDC issuer\'s discovery document could not be read; `/auth/diagnose` shows why.' },
+  oidc_callback_failed: { status: 400, title: 'Sign-in failed', description: 'The identity provider\'s answer could not be verified (state, nonce, code, token signature or clock). `/auth/diagnose` and the server log say why.' },
+  key_already_claimed: { status: 409, title: 'Key already claimed', description: 'The first key of this order was already shown once; it is never shown again. Create a new key instead.' },
+  key_not_claimable: { status: 404, title: 'No key to claim', description: 'This access has no first key waiting to be claimed (it was not created by a marketplace order, or its key was revoked).' },
+  portal_not_built: { status: 503, title: 'Portal not built', description: 'The portal\'s files are missing: run `npm run build:portal` (npm start does it when needed).' },
   // customer authentication and authorisation (gateway)
   api_key_missing: { status: 401, title: 'API key missing', description: 'Send the key in X-API-Key or Authorization: Bearer.' },
   api_key_invalid: { status: 401, title: 'API key invalid', description: 'The key is malformed or unknown.' },

@@ -41,6 +41,8 @@ export const accessUpdate = z
     rate_limit_per_minute: z.number().int().min(1).max(1_000_000).nullish(),
     email: z.email().optional(),
     plan_ref: z.string().max(200).nullish(),
+    /** Agent instance setting: instructions added after the agent's own on every run of this access. */
+    extra_instructions: z.string().max(10_000).nullish(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
 
@@ -65,6 +67,7 @@ export const accessView = z.object({
   plan_ref: z.string().nullable(),
   order_ref: z.string().nullable(),
   resource_ref: z.string().nullable(),
+  extra_instructions: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   terminated_at: z.string().nullable(),
@@ -184,6 +187,7 @@ export class AccessService {
           ...(input.rate_limit_per_minute !== undefined ? { rateLimitPerMinute: input.rate_limit_per_minute } : {}),
           ...(input.email !== undefined ? { email: input.email.toLowerCase() } : {}),
           ...(input.plan_ref !== undefined ? { planRef: input.plan_ref } : {}),
+          ...(input.extra_instructions !== undefined ? { extraInstructions: input.extra_instructions?.trim() || null } : {}),
           updatedAt: this.clock.now(),
         })
         .where(eq(accesses.id, id))
@@ -319,6 +323,7 @@ export class AccessService {
       plan_ref: r.planRef,
       order_ref: r.orderRef,
       resource_ref: r.resourceRef,
+      extra_instructions: r.extraInstructions,
       created_at: r.createdAt.toISOString(),
       updated_at: r.updatedAt.toISOString(),
       terminated_at: r.terminatedAt?.toISOString() ?? null,

@@ -10,10 +10,10 @@ export async function adminTokenRoutes(app: ZodApp, { adminTokens: svc }: { admi
   app.get('/admin-tokens', { schema: { tags, summary: 'List admin tokens (never the tokens themselves)', response: { 200: listOf(tokenView), ...problems(401) } } }, async () => ({ items: await svc.list() }));
   app.post(
     '/admin-tokens',
-    { schema: { tags, summary: 'Create an admin token; the token is in this answer only', body: tokenCreate, response: { 201: tokenCreatedView, ...problems(400, 401, 409) } } },
+    { schema: { tags, summary: 'Create an admin token; the token is in this answer only', body: tokenCreate, response: { 201: tokenCreatedView, ...problems(400, 401, 403, 409) } } },
     async (req, reply) => {
       reply.code(201).header('cache-control', 'no-store');
-      return svc.create(req.body.name, actorOf(req));
+      return svc.create(req.body.name, actorOf(req), req.body.scope);
     },
   );
   app.post(

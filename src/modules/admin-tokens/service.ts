@@ -6,6 +6,7 @@ import { sha256Hex } from '../../lib/crypto.ts';
 import { AppError } from '../../lib/errors.ts';
 import { isUuid, newId, randomToken } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
+import type { Scope } from './scopes.ts';
 
 export const ADMIN_TOKEN_PREFIX = 'apt_';
 const TOKEN_RE = /^apt_[A-Za-z0-9_-]{43}$/;
@@ -13,6 +14,7 @@ const TOKEN_RE = /^apt_[A-Za-z0-9_-]{43}$/;
 export interface AdminTokenInfo {
   id: string;
   name: string;
+  scope: Scope;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -37,23 +39,23 @@ export class AdminTokenService {
   }
 
   /** Creates a token and returns it in clear, once. */
-  async create(name: string, ctx: ActorContext): Promise<{ id: string; name: string; token: string }> {
+  async create(name: string, ctx: ActorContext, scope: Scope = 'admin'): Promise<{ id: string; name: string; scope: Scope; token: string }> {
     const token = ADMIN_TOKEN_PREFIX + randomToken(32);
     const id = newId();
     await this.db.transaction(async (tx) => {
       const existing = await tx.select({ id: adminTokens.id }).from(adminTokens).where(eq(adminTokens.name, name));
       if (existing.length > 0) throw new AppError('conflict', `an admin token named "${name}" already exists`);
-      await tx.insert(adminTokens).values({ id, name, tokenHash: sha256Hex(token), createdAt: this.clock.now() });
-      await this.audit.record(tx, ctx, { action: 'admin_token.create', targetType: 'admin_token', targetId: id, details: { name } });
+      await tx.insert(adminTokens).values({ id, name, scope, tokenHash: sha256Hex(token), createdAt: this.clock.now() });
+      await this.audit.record(tx, ctx, { action: 'admin_token.create', targetType: 'admin_token', targetId: id, details: { name, scope } });
     });
-    return { id, name, token };
+    return { id, name, scope, token };
   }
 
   /** Returns the token's identity, or null when it is malformed, unknown or revoked. */
-  async verify(token: string): Promise<{ id: string; name: string } | null> {
+  async verify(token: string): Promise<{ id: string; name: string; scope: Scope } | null> {
     if (!TOKEN_RE.test(token)) return null;
     const [row] = await this.db
-      .select({ id: adminTokens.id, name: adminTokens.name })
+      .select({ id: adminTokens.id, name: adminTokens.name, scope: adminTokens.scope })
       .from(adminTokens)
       .where(and(eq(adminTokens.tokenHash, sha256Hex(token)), isNull(adminTokens.revokedAt)));
     if (!row) return null;
@@ -70,6 +72,7 @@ export class AdminTokenService {
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
+      scope: r.scope,
       created_at: r.createdAt.toISOString(),
       last_used_at: r.lastUsedAt?.toISOString() ?? null,
       revoked_at: r.revokedAt?.toISOString() ?? null,

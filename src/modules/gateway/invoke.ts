@@ -82,6 +82,7 @@ export class Invoker {
         tenantId: caller.tenantId,
         accessId: caller.accessId,
         apiKeyId: caller.keyId,
+        ...(caller.extraInstructions ? { extraInstructions: caller.extraInstructions } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
         onSucceeded: async (tx, r) => {

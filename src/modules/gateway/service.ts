@@ -58,6 +58,7 @@ export class GatewayService {
       tenantId: key.tenantId,
       agentId: key.agentId,
       quota: { period: key.quotaPeriod, limit: key.quotaLimit },
+      extraInstructions: key.extraInstructions,
       ...(rate ? { rate } : {}),
     };
   }

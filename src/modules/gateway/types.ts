@@ -17,6 +17,8 @@ export interface Caller {
   /** The agent the access grants. */
   agentId: string;
   quota: { period: QuotaPeriodKind; limit: number };
+  /** The access's own instructions (agent instance settings), added after the agent's on every run. */
+  extraInstructions?: string | null;
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }

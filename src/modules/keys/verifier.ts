@@ -26,6 +26,8 @@ export interface KeyRecord {
   quotaLimit: number;
   quotaPeriod: 'month' | 'total';
   rateLimitPerMinute: number | null;
+  /** The access's agent instance setting, appended to the agent's instructions on every run. */
+  extraInstructions: string | null;
 }
 
 export type VerifyFailure = 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired' | 'access_suspended';
@@ -181,6 +183,7 @@ export class KeyVerifier {
         quotaLimit: accesses.quotaLimit,
         quotaPeriod: accesses.quotaPeriod,
         rateLimitPerMinute: accesses.rateLimitPerMinute,
+        extraInstructions: accesses.extraInstructions,
       })
       .from(apiKeys)
       .innerJoin(accesses, eq(accesses.id, apiKeys.accessId))

@@ -4,6 +4,7 @@ import { AppError } from '../../lib/errors.ts';
 import { normalizeUuid, type WaldurOrder } from '../../integrations/waldur/types.ts';
 import type { AccessService, AccessView } from '../accesses/service.ts';
 import type { ActorContext } from '../audit/service.ts';
+import type { KeyClaims } from '../keys/claims.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { TenantService } from '../tenants/service.ts';
 import type { OfferingService } from './offerings.ts';
@@ -46,6 +47,7 @@ export class Provisioning {
   private readonly quota: QuotaService;
   private readonly finalUsage: (accessId: string) => Promise<unknown>;
   private readonly drainMs: number;
+  private readonly claims: KeyClaims | undefined;
 
   constructor(deps: {
     db: Db;
@@ -58,6 +60,8 @@ export class Provisioning {
     finalUsage: (accessId: string) => Promise<unknown>;
     /** How long a Terminate waits for runs in flight (default 30 s). */
     drainMs?: number;
+    /** Keeps the first key of an order for its customer to claim once in the portal. */
+    claims?: KeyClaims;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -67,6 +71,7 @@ export class Provisioning {
     this.quota = deps.quota;
     this.finalUsage = deps.finalUsage;
     this.drainMs = deps.drainMs ?? 30_000;
+    this.claims = deps.claims;
   }
 
   /**
@@ -82,7 +87,7 @@ export class Provisioning {
     try {
       const created = await this.db.transaction(async (tx) => {
         const tenantId = await this.tenants.ensureForCustomer(tx, o.customerRef, o.customerName, ctx);
-        return this.accesses.create(
+        const made = await this.accesses.create(
           {
             tenant: tenantId,
             agent: o.agentId,
@@ -101,6 +106,10 @@ export class Provisioning {
           { ...ctx, requestId: o.orderRef },
           tx,
         );
+        // Made by the order flow, the key reaches nobody: keep it for the customer's one claim in
+        // the portal. (An operator's create-from-order prints it instead.)
+        if (ctx.actor === WALDUR_ACTOR.actor) await this.claims?.hold(tx, made.access.id, made.api_key.id, made.api_key.key);
+        return made;
       });
       return { ...created.access, api_key: { id: created.api_key.id, prefix: created.api_key.prefix, key: created.api_key.key } };
     } catch (err) {

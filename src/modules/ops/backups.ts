@@ -5,7 +5,7 @@ import type { Database } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
-import { backupDir, createBackup, keyFingerprint, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+import { backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
 
 /** What `create` answers (the admin API's `POST /backups` body). */
 export interface BackupCreated {
@@ -44,6 +44,12 @@ export class BackupService {
   /** BACKUP_DIR (or DATA_DIR/backups). */
   dir(): string {
     return backupDir(this.config);
+  }
+
+  /** The backups in BACKUP_DIR, newest first. */
+  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean }[] } {
+    const dir = this.dir();
+    return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete }) => ({ file, shape, created_at, bytes, complete })) };
   }
 
   /**

@@ -6,7 +6,6 @@ import type { ZodApp } from '../../http/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseDuration, parseSince } from '../../lib/duration.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { AdminTokenService } from '../admin-tokens/service.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { BackupService } from './backups.ts';
 import type { DoctorReport } from './doctor.ts';
@@ -14,6 +13,7 @@ import type { OpsServices } from './index.ts';
 import {
   auditExportQuery,
   backupCreatedView,
+  backupListView,
   backupVerifiedView,
   backupVerifyBody,
   doctorView,
@@ -173,6 +173,7 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
   });
 
   // --- backups (the server takes them: embedded mode, where it holds the database) --------------
+  app.get('/backups', { schema: { tags: ['backups'], summary: 'Backups in BACKUP_DIR on the server, newest first', response: { 200: backupListView, ...problems(401) } } }, async () => deps.backups.list());
   app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) =>
     deps.backups.create(actorOf(req), { progress: (m) => req.log.info({ backup: m }, 'backup') }),
   );
@@ -193,11 +194,11 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
  * Routes outside /admin/api/v1 that runbooks name by path: `POST /admin/cache/warm` (seed 004).
  * Same admin token as the admin API.
  */
-export async function opsRootRoutes(app: ZodApp, deps: { adminTokens: AdminTokenService; ops: Pick<OpsServices, 'cache'> }) {
+export async function opsRootRoutes(app: ZodApp, deps: { auth: ReturnType<typeof adminAuth>; ops: Pick<OpsServices, 'cache'> }) {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ adminToken: [] }] };
   });
-  app.addHook('onRequest', adminAuth(deps.adminTokens));
+  app.addHook('onRequest', deps.auth);
   app.post('/admin/cache/warm', { preValidation: optionalBody, schema: { tags: ['operations'], summary: 'Warm the caches of every replica (same as /admin/api/v1/cache/warm)', body: warmBody, response: { 200: warmView, ...problems(400, 401) } } }, async (req) =>
     deps.ops.cache.warm(durationOf(req.body.since, '/body/since', 86_400_000, { min: 60_000, max: 366 * 86_400_000, what: 'a duration such as 24h or 7d, between 1m and 366d' }), actorOf(req)),
   );

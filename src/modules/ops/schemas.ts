@@ -45,3 +45,4 @@ export const backupVerifiedView = z.object({
   recorded: z.boolean(),
   ms: z.number(),
 });
+export const backupListView = z.object({ dir: z.string(), items: z.array(z.object({ file: z.string(), shape: z.string(), created_at: z.string(), bytes: z.number(), complete: z.boolean() })) });

@@ -90,7 +90,8 @@ export class SecretAdmin {
     const set = await this.store.get(name, { fresh: true });
     const history = await this.store.history(name);
     const keyCounts = alias === 'pepper' ? await this.keysPerPepper() : new Map<number, number>();
-    const source = set.source === 'environment' && alias === 'pepper' && !this.config.API_KEY_PEPPER ? 'derived' : set.source;
+    const derived = (alias === 'pepper' && !this.config.API_KEY_PEPPER) || (alias === 'session' && !this.config.SESSION_SECRET);
+    const source = set.source === 'environment' && derived ? 'derived' : set.source;
     const versions =
       set.source === 'database'
         ? history.map((h) => ({ version: h.version, state: h.state, created_at: h.createdAt.toISOString(), retire_at: h.retireAt?.toISOString() ?? null }))

@@ -51,6 +51,8 @@ export interface RunRequest {
   tenantId?: string | null;
   accessId?: string | null;
   apiKeyId?: string | null;
+  /** The access's own instructions (agent instance settings), added after the agent's. */
+  extraInstructions?: string | null;
   signal?: AbortSignal;
   /** Called once the run is stored as `running`, with its id. */
   onStarted?: (runId: string) => void;
@@ -134,7 +136,7 @@ export class RunService {
     const model = languageModel(provider, agent.model, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
     // The agent's instructions come first; a caller's own system messages (OpenAI API) follow them.
     const history = req.history ?? [];
-    const instructions = [agent.instructions, ...history.filter((m) => m.role === 'system').map((m) => m.content)].join('\n\n');
+    const instructions = [agent.instructions, ...(req.extraInstructions ? [req.extraInstructions] : []), ...history.filter((m) => m.role === 'system').map((m) => m.content)].join('\n\n');
     const messages: ModelMessage[] = [
       ...history.filter((m): m is HistoryMessage & { role: 'user' | 'assistant' } => m.role !== 'system'),
       { role: 'user', content: req.input },

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import { usageRecords } from '../../db/schema.ts';
@@ -83,6 +83,26 @@ export class UsageService {
       .groupBy(usageRecords.period)
       .orderBy(desc(usageRecords.period));
     return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+  }
+
+  /**
+   * Totals per UTC day for one access since `since` (the portal's usage chart). Days without use
+   * are left out; the caller fills the gaps.
+   */
+  async daily(accessId: string, since: Date): Promise<(Omit<UsagePeriod, 'period'> & { day: string })[]> {
+    const day = sql<string>`to_char(${usageRecords.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+    const rows = await this.db
+      .select({
+        day,
+        requests: sql<number>`sum(${usageRecords.requests})::int`,
+        input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
+        output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+      })
+      .from(usageRecords)
+      .where(and(eq(usageRecords.accessId, accessId), gte(usageRecords.createdAt, since)))
+      .groupBy(day)
+      .orderBy(day);
+    return rows.map((r) => ({ day: r.day, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
   }
 
   /** Totals of every access for one month. */

@@ -1,0 +1,358 @@
+/**
+ * The portal's server side through the real app (app.inject), on PGlite and on PostgreSQL: sign-in
+ * by login link, database sessions (revoke-all, sign-out, secret rotation, forged cookies), CSRF,
+ * admin token scopes and operator roles, visibility by tenant membership and verified e-mail,
+ * tenant isolation on every id-taking portal route (generated from the OpenAPI document), the
+ * claimable first key of a Waldur order, and extra instructions applied to runs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { claimableKeys } from '../src/db/schema.ts';
+import { manualClock } from '../src/lib/clock.ts';
+import { requiredScope, scopeAllows } from '../src/modules/admin-tokens/scopes.ts';
+import { groupsOf, roleFromGroups } from '../src/modules/auth/service.ts';
+import { startFakeOidc } from './fakes/oidc.ts';
+import { FakeOpenAI } from './fakes/openai.ts';
+import { startFakeWaldur, type FakeWaldur } from './fakes/waldur.ts';
+import { createTestApp, type TestApp } from './helpers/harness.ts';
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+const ctx = { actor: 'test' };
+
+async function linkSession(t: TestApp, email: string, role = 'customer'): Promise<Session> {
+  const link = await t.app.inject({ method: 'POST', url: '/admin/api/v1/portal/login-links', headers: t.admin, payload: { email, role } });
+  assert.equal(link.statusCode, 201, link.body);
+  const token = link.json<{ path: string }>().path.split('token=')[1]!;
+  const r = await t.app.inject({ method: 'POST', url: '/auth/link', payload: { token } });
+  assert.equal(r.statusCode, 200, r.body);
+  const cookie = String(([] as string[]).concat(r.headers['set-cookie'] as string | string[])[0]).split(';')[0]!;
+  return { cookie, csrf: r.json<{ csrf_token: string }>().csrf_token };
+}
+
+const as = (s: Session, extra: Record<string, string> = {}) => ({ cookie: s.cookie, 'x-csrf-token': s.csrf, ...extra });
+
+describe('portal: pure rules', () => {
+  test('roles come from the groups claim (Keycloak full paths too)', () => {
+    const r = { claim: 'groups', admin: 'platform-admins', operator: 'platform-ops', viewer: 'platform-viewers' };
+    assert.equal(roleFromGroups(groupsOf(['/platform-admins']), r), 'admin');
+    assert.equal(roleFromGroups(groupsOf(['/org/platform-ops']), r), 'operate');
+    assert.equal(roleFromGroups(groupsOf('a, platform-viewers'), r), 'read');
+    assert.equal(roleFromGroups(groupsOf(['platform-admins-not']), r), 'customer');
+    assert.equal(roleFromGroups(groupsOf(undefined), r), 'customer');
+  });
+  test('scopes: a read token only looks; only admin rotates secrets', () => {
+    assert.equal(requiredScope('GET', '/agents'), 'read');
+    assert.equal(requiredScope('POST', '/agents/:id/publish'), 'operate');
+    assert.equal(requiredScope('POST', '/secrets/:name/rotate'), 'admin');
+    assert.equal(requiredScope('GET', '/admin-tokens'), 'admin');
+    assert.equal(scopeAllows('read', 'operate'), false);
+    assert.equal(scopeAllows('admin', 'operate'), true);
+  });
+});
+
+describe('portal API', () => {
+  let t: TestApp;
+  const clock = manualClock(new Date());
+  let openai: FakeOpenAI;
+  let waldur: FakeWaldur;
+  let offering: { uuid: string; planUuids: string[] };
+  let a1: string; // tenant Alpha, carl@alpha.example
+  let a2: string; // tenant Beta, bob@beta.example
+  let a1Key: string;
+
+  before(async () => {
+    openai = await new FakeOpenAI({ apiKey: 'sk-test' }).listen();
+    waldur = await startFakeWaldur();
+    t = await createTestApp({ clock, waldurBaseDelayMs: 5, env: { PUBLIC_URL: 'http://127.0.0.1:8000', WALDUR_URL: waldur.url, WALDUR_TOKEN: waldur.token } });
+    const s = t.deps.services;
+    await s.providers.create({ id: 'oai', kind: 'openai-compatible', base_url: `${openai.url}/v1`, api_key: 'sk-test', default_model: 'gpt-test' }, ctx);
+    await s.agents.create({ id: 'helpdesk', provider: 'oai', instructions: 'Triage tickets.' }, ctx);
+    await s.tenants.create({ name: 'Alpha' }, ctx);
+    await s.tenants.create({ name: 'Beta' }, ctx);
+    const c1 = await s.accesses.create({ tenant: 'Alpha', agent: 'helpdesk', email: 'carl@alpha.example', quota: 100 }, ctx);
+    a1 = c1.access.id;
+    a1Key = c1.api_key.id;
+    a2 = (await s.accesses.create({ tenant: 'Beta', agent: 'helpdesk', email: 'bob@beta.example', quota: 100 }, ctx)).access.id;
+    await s.members.add('Alpha', 'ann@alpha.example', ctx);
+    offering = waldur.createOffering({ components: [{ type: 'api_requests' }], plans: [{ name: 'Small' }] });
+    await s.offerings.map({ offering: offering.uuid, agent: 'helpdesk', components: { requests: 'api_requests', input_tokens: null, output_tokens: null, token_unit: 1000 }, plan: { plan: offering.planUuids[0]!, quota: 10, period: 'month' } }, ctx);
+  });
+  after(async () => {
+    await t.close();
+    await openai.close();
+    await waldur.close();
+  });
+
+  test('a login link signs in once and expires', async () => {
+    const link = await t.app.inject({ method: 'POST', url: '/admin/api/v1/portal/login-links', headers: t.admin, payload: { email: 'Dora@Example.com' } });
+    assert.equal(link.statusCode, 201);
+    assert.equal(link.headers['cache-control'], 'no-store');
+    const { url, path, email } = link.json<{ url: string; path: string; email: string }>();
+    assert.equal(email, 'dora@example.com');
+    assert.ok(url.startsWith('http://127.0.0.1:8000/login/link#token='), url);
+    const token = path.split('token=')[1]!;
+    assert.equal((await t.app.inject({ method: 'POST', url: '/auth/link', payload: { token } })).statusCode, 200);
+    const again = await t.app.inject({ method: 'POST', url: '/auth/link', payload: { token } });
+    assert.equal(again.statusCode, 401);
+    assert.equal(again.json().code, 'login_link_invalid');
+    // A link not used within LOGIN_LINK_TTL_MINUTES is refused.
+    const late = await t.app.inject({ method: 'POST', url: '/admin/api/v1/portal/login-links', headers: t.admin, payload: { email: 'dora@example.com' } });
+    clock.advance(16 * 60_000);
+    const r = await t.app.inject({ method: 'POST', url: '/auth/link', payload: { token: late.json<{ path: string }>().path.split('token=')[1] } });
+    assert.equal(r.statusCode, 401);
+    assert.equal(r.json().code, 'login_link_invalid');
+    // Only the token's hash is stored, and the audit log has the link's use.
+    const events = await t.deps.services.audit.list({ action: 'portal.login_link.use', limit: 10 });
+    assert.ok(events.some((e) => e.actor === 'portal:dora@example.com'));
+  });
+
+  test('sessions: a forged cookie is anonymous; sign-out ends one session; revoke-all ends every session', async () => {
+    const s = await linkSession(t, 'ann@alpha.example');
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(s) })).statusCode, 200);
+    const [token, sig] = s.cookie.split('.');
+    const forged = `${token}.${sig!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))}`;
+    const f = await t.app.inject({ url: '/portal/api/v1/me', headers: { cookie: forged } });
+    assert.equal(f.statusCode, 401);
+    assert.equal(f.json().code, 'not_signed_in');
+
+    const other = await linkSession(t, 'ann@alpha.example');
+    const out = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: as(other) });
+    assert.equal(out.statusCode, 200, out.body);
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(other) })).statusCode, 401, 'signed out');
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(s) })).statusCode, 200, 'the other session lives on');
+
+    const revoked = await t.app.inject({ method: 'POST', url: '/admin/api/v1/sessions/revoke-all', headers: t.admin });
+    assert.equal(revoked.statusCode, 200);
+    assert.ok(revoked.json<{ revoked: number }>().revoked >= 1);
+    const after = await t.app.inject({ url: '/portal/api/v1/me', headers: as(s) });
+    assert.equal(after.statusCode, 401);
+    assert.equal(after.json().code, 'not_signed_in');
+    assert.equal((await t.app.inject({ url: '/auth/session', headers: as(s) })).json().authenticated, false);
+  });
+
+  test('rotating the session secret ends old sessions when the overlap ends', async () => {
+    const old = await linkSession(t, 'ann@alpha.example');
+    await t.deps.services.ops.secretAdmin.rotate('session', 3_600_000, ctx);
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(old) })).statusCode, 200, 'within the overlap');
+    const fresh = await linkSession(t, 'ann@alpha.example');
+    await t.deps.services.ops.secretAdmin.retirePrevious('session', false, ctx);
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(old) })).statusCode, 401, 'signed with the retired secret');
+    assert.equal((await t.app.inject({ url: '/portal/api/v1/me', headers: as(fresh) })).statusCode, 200);
+  });
+
+  test('CSRF: a cookie-authenticated write needs the session token and must not be cross-site', async () => {
+    const s = await linkSession(t, 'ann@alpha.example');
+    const url = `/portal/api/v1/accesses/${a1}/keys`;
+    const none = await t.app.inject({ method: 'POST', url, headers: { cookie: s.cookie }, payload: { name: 'x' } });
+    assert.equal(none.statusCode, 403);
+    assert.equal(none.json().code, 'csrf_failed');
+    assert.equal((await t.app.inject({ method: 'POST', url, headers: { cookie: s.cookie, 'x-csrf-token': 'wrong' }, payload: { name: 'x' } })).statusCode, 403);
+    assert.equal((await t.app.inject({ method: 'POST', url, headers: as(s, { 'sec-fetch-site': 'cross-site' }), payload: { name: 'x' } })).statusCode, 403);
+    const ok = await t.app.inject({ method: 'POST', url, headers: as(s), payload: { name: 'x' } });
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.match(ok.json<{ key: string }>().key, /^agp_/);
+  });
+
+  test('admin token scopes: read looks, operate publishes, only admin rotates secrets', async () => {
+    const mk = async (scope: string) => {
+      const r = await t.app.inject({ method: 'POST', url: '/admin/api/v1/admin-tokens', headers: t.admin, payload: { name: `t-${scope}`, scope } });
+      assert.equal(r.statusCode, 201, r.body);
+      return { authorization: `Bearer ${r.json<{ token: string }>().token}` };
+    };
+    const read = await mk('read');
+    const operate = await mk('operate');
+    assert.equal((await t.app.inject({ url: '/admin/api/v1/agents', headers: read })).statusCode, 200);
+    const publish = await t.app.inject({ method: 'POST', url: '/admin/api/v1/agents/helpdesk/publish', headers: read, payload: { version: 1 } });
+    assert.equal(publish.statusCode, 403);
+    assert.equal(publish.json().code, 'insufficient_scope');
+    assert.equal((await t.app.inject({ method: 'POST', url: '/admin/api/v1/agents/helpdesk/publish', headers: operate, payload: { version: 1 } })).statusCode, 200);
+    for (const h of [read, operate]) {
+      const rot = await t.app.inject({ method: 'POST', url: '/admin/api/v1/secrets/session/rotate', headers: h, payload: {} });
+      assert.equal(rot.statusCode, 403, 'a dashboard token cannot rotate secrets');
+      assert.equal((await t.app.inject({ method: 'POST', url: '/admin/api/v1/admin-tokens', headers: h, payload: { name: 'escalate' } })).statusCode, 403);
+      assert.equal((await t.app.inject({ url: '/admin/api/v1/admin-tokens', headers: h })).statusCode, 403);
+    }
+    assert.equal((await t.app.inject({ method: 'POST', url: '/admin/api/v1/secrets/session/rotate', headers: t.admin, payload: {} })).statusCode, 200);
+    const listed = await t.app.inject({ url: '/admin/api/v1/admin-tokens', headers: t.admin });
+    assert.equal(listed.json<{ items: { name: string; scope: string }[] }>().items.find((x) => x.name === 't-read')?.scope, 'read');
+  });
+
+  test('operator sessions reach the admin API with their role; customers do not', async () => {
+    const viewer = await linkSession(t, 'vera@ops.example', 'read');
+    assert.equal((await t.app.inject({ url: '/admin/api/v1/agents', headers: { cookie: viewer.cookie } })).statusCode, 200);
+    const m = await t.app.inject({ method: 'PUT', url: '/admin/api/v1/maintenance', headers: as(viewer), payload: { on: false } });
+    assert.equal(m.statusCode, 403);
+    assert.equal(m.json().code, 'insufficient_scope');
+    const op = await linkSession(t, 'otto@ops.example', 'operate');
+    const noCsrf = await t.app.inject({ method: 'PUT', url: '/admin/api/v1/maintenance', headers: { cookie: op.cookie }, payload: { on: false } });
+    assert.equal(noCsrf.json().code, 'csrf_failed');
+    assert.equal((await t.app.inject({ method: 'PUT', url: '/admin/api/v1/maintenance', headers: as(op), payload: { on: false } })).statusCode, 200);
+    const audit = await t.deps.services.audit.list({ action: 'maintenance.off', limit: 5 });
+    assert.ok(audit.some((e) => e.actor === 'portal:otto@ops.example'), JSON.stringify(audit.map((e) => e.actor)));
+    const customer = await linkSession(t, 'ann@alpha.example');
+    const c = await t.app.inject({ url: '/admin/api/v1/agents', headers: { cookie: customer.cookie } });
+    assert.equal(c.statusCode, 403);
+    assert.equal(c.json().code, 'forbidden');
+    // /auth/diagnose is for operators (session or admin token).
+    assert.equal((await t.app.inject({ url: '/auth/diagnose', headers: { cookie: customer.cookie } })).statusCode, 403);
+    assert.equal((await t.app.inject({ url: '/auth/diagnose' })).statusCode, 401);
+    const d = await t.app.inject({ url: '/auth/diagnose', headers: { cookie: viewer.cookie } });
+    assert.equal(d.statusCode, 200);
+    assert.equal(d.json().redirect_uri, 'http://127.0.0.1:8000/auth/callback');
+  });
+
+  test('visibility: tenant members see the tenant; a verified e-mail sees its accesses; nothing else', async () => {
+    const ann = await linkSession(t, 'ann@alpha.example');
+    const bob = await linkSession(t, 'bob@beta.example');
+    const annSees = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(ann) })).json<{ items: { id: string; visible_because: string[] }[] }>().items;
+    assert.deepEqual(annSees.map((a) => [a.id, a.visible_because]), [[a1, ['tenant_member']]]);
+    const bobSees = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(bob) })).json<{ items: { id: string; visible_because: string[] }[] }>().items;
+    assert.deepEqual(bobSees.map((a) => [a.id, a.visible_because]), [[a2, ['email_match']]]);
+    // An e-mail the identity provider did not verify matches nothing.
+    const unverified = { email: 'bob@beta.example', emailVerified: false };
+    assert.deepEqual(await t.deps.services.portal.list(unverified), []);
+    await assert.rejects(t.deps.services.portal.get(unverified, a2), (e: Error & { code?: string }) => e.code === 'not_found');
+    const why = await t.app.inject({ url: `/admin/api/v1/portal/visibility?email=bob@beta.example&access=${a1}`, headers: t.admin });
+    assert.equal(why.json().visible, false);
+    assert.ok(why.json<{ reasons: string[] }>().reasons.some((r) => r.includes('not a member of tenant Alpha')));
+  });
+
+  test("isolation: every id-taking portal route answers 404 for another tenant's access or key", async () => {
+    const bob = await linkSession(t, 'bob@beta.example');
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const routes = Object.entries(doc.paths).filter(([p]) => p.startsWith('/portal/api/v1/') && p.includes('{id}'));
+    assert.ok(routes.length >= 6, `found ${routes.length} routes`);
+    let checked = 0;
+    for (const [path, methods] of routes) {
+      for (const method of Object.keys(methods)) {
+        for (const [id, keyId, what] of [
+          [a1, a1Key, "another tenant's access"],
+          [a2, a1Key, "another access's key under one's own access"],
+        ] as const) {
+          if (!path.includes('{keyId}') && id === a2) continue;
+          const url = path.replace('{id}', id).replace('{keyId}', keyId);
+          const body = method === 'put' ? { extra_instructions: 'leak?' } : method === 'post' ? {} : undefined;
+          const r = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: as(bob), ...(body ? { payload: body } : {}) });
+          assert.equal(r.statusCode, 404, `${method.toUpperCase()} ${path} (${what}): ${r.body}`);
+          assert.equal(r.json().code, 'not_found');
+          assert.ok(!r.body.includes('Alpha') && !r.body.includes('carl@'), `${path} leaks nothing`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 8);
+    // Nothing was changed by those attempts.
+    assert.equal((await t.deps.services.accesses.get(a1)).extra_instructions, null);
+    assert.equal((await t.deps.services.keys.list(a1)).find((k) => k.id === a1Key)?.status, 'valid');
+  });
+
+  test("a Waldur order's first key: sealed at rest, claimed once, a second claim refused; racing claims get one key", async () => {
+    const s = t.deps.services;
+    const order = waldur.createOrder({ offeringUuid: offering.uuid, planUuid: offering.planUuids[0], customer: { name: 'Gamma' }, attributes: { email: 'gina@gamma.example' } });
+    assert.equal((await s.orders.process(order)).status, 'done');
+    const access = (await s.accesses.list({ orderRef: order.replaceAll('-', '') }))[0]!;
+    const [row] = await t.deps.db.select().from(claimableKeys).where(eq(claimableKeys.accessId, access.id));
+    assert.ok(row?.keySealed?.startsWith('v1.'), 'sealed with AES-GCM');
+    const gina = await linkSession(t, 'gina@gamma.example');
+    const listed = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(gina) })).json<{ items: { id: string; first_key: string }[] }>().items;
+    assert.deepEqual(listed.map((a) => [a.id, a.first_key]), [[access.id, 'waiting']]);
+    const url = `/portal/api/v1/accesses/${access.id}/first-key/claim`;
+    const first = await t.app.inject({ method: 'POST', url, headers: as(gina) });
+    assert.equal(first.statusCode, 200, first.body);
+    const key = first.json<{ key: string; prefix: string }>().key;
+    assert.ok(!row!.keySealed!.includes(key) && !row!.keySealed!.includes(key.slice(4)), 'the sealed value is not the key');
+    const chat = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hi' } });
+    assert.equal(chat.statusCode, 200, chat.body);
+    const second = await t.app.inject({ method: 'POST', url, headers: as(gina) });
+    assert.equal(second.statusCode, 409);
+    assert.equal(second.json().code, 'key_already_claimed');
+    const [after] = await t.deps.db.select().from(claimableKeys).where(eq(claimableKeys.accessId, access.id));
+    assert.equal(after?.keySealed, null, 'erased by the claim');
+    assert.equal(after?.claimedBy, 'portal:gina@gamma.example');
+
+    // Two claims at once: one key, one refusal.
+    const order2 = waldur.createOrder({ offeringUuid: offering.uuid, planUuid: offering.planUuids[0], customer: { name: 'Gamma' }, attributes: { email: 'gina@gamma.example' } });
+    await s.orders.process(order2);
+    const access2 = (await s.accesses.list({ orderRef: order2.replaceAll('-', '') }))[0]!;
+    const race = await Promise.all([0, 1, 2].map(() => t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${access2.id}/first-key/claim`, headers: as(gina) })));
+    assert.deepEqual(race.map((r) => r.statusCode).sort(), [200, 409, 409]);
+
+    // Revoked before it was claimed: never handed out.
+    const order3 = waldur.createOrder({ offeringUuid: offering.uuid, planUuid: offering.planUuids[0], customer: { name: 'Gamma' }, attributes: { email: 'gina@gamma.example' } });
+    await s.orders.process(order3);
+    const access3 = (await s.accesses.list({ orderRef: order3.replaceAll('-', '') }))[0]!;
+    for (const k of await s.keys.list(access3.id)) await s.keys.revoke(k.id, ctx);
+    const refused = await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${access3.id}/first-key/claim`, headers: as(gina) });
+    assert.equal(refused.statusCode, 404);
+    assert.equal(refused.json().code, 'key_not_claimable');
+    // An access made by hand has no first key to claim (the operator saw it).
+    const ann = await linkSession(t, 'ann@alpha.example');
+    assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/first-key/claim`, headers: as(ann) })).json().code, 'key_not_claimable');
+  });
+
+  test('extra instructions are stored per access and sent with every run of it', async () => {
+    const ann = await linkSession(t, 'ann@alpha.example');
+    const key = (await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/keys`, headers: as(ann), payload: { name: 'run' } })).json<{ key: string }>().key;
+    // The key is verified (and cached) before the settings change: the change must still reach its next run.
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'before' } })).statusCode, 200);
+    assert.ok(!JSON.stringify(openai.completions.at(-1)!.body).includes('Estonian'));
+    const put = await t.app.inject({ method: 'PUT', url: `/portal/api/v1/accesses/${a1}/settings`, headers: as(ann), payload: { extra_instructions: 'Always answer in Estonian.' } });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(put.json().supported, ['extra_instructions']);
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'printer on fire' } });
+    assert.equal(r.statusCode, 200, r.body);
+    const sent = openai.completions.at(-1)!.body as { messages: { role: string; content: string }[] };
+    const system = sent.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+    assert.ok(system.includes('Triage tickets.') && system.includes('Always answer in Estonian.'), system);
+    // Another access's runs are untouched.
+    const bobKey = (await t.deps.services.keys.create(a2, { name: 'b' }, ctx)).key;
+    await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': bobKey }, payload: { message: 'hi' } });
+    const other = openai.completions.at(-1)!.body as { messages: { role: string; content: string }[] };
+    assert.ok(!JSON.stringify(other.messages).includes('Estonian'));
+    // Usage by day counts the runs.
+    const usage = await t.app.inject({ url: `/portal/api/v1/accesses/${a1}/usage?days=7`, headers: as(ann) });
+    const days = usage.json<{ days: { day: string; requests: number }[] }>().days;
+    assert.equal(days.length, 7);
+    assert.ok(days.at(-1)!.requests >= 1);
+  });
+
+  test('/auth/diagnose reads the issuer and names the redirect URI', async () => {
+    const oidc = await startFakeOidc({ redirectUri: 'http://127.0.0.1:8000/auth/callback', postLogoutRedirectUri: 'http://127.0.0.1:8000/' });
+    const u = await createTestApp({ env: { PUBLIC_URL: 'http://127.0.0.1:8000', OIDC_ISSUER: oidc.issuer, OIDC_CLIENT_ID: oidc.clientId } });
+    try {
+      const d = await u.app.inject({ url: '/auth/diagnose', headers: u.admin });
+      assert.equal(d.statusCode, 200, d.body);
+      const body = d.json<{ discovery: { ok: boolean; issuer: string }; hints: string[] }>();
+      assert.equal(body.discovery.ok, true);
+      assert.equal(body.discovery.issuer, oidc.issuer);
+      assert.ok(body.hints.some((h) => h.includes('http://127.0.0.1:8000/auth/callback')));
+      const login = await u.app.inject({ url: '/auth/login?return_to=/accesses' });
+      assert.equal(login.statusCode, 302);
+      const to = new URL(String(login.headers.location));
+      assert.equal(to.origin, oidc.issuer);
+      assert.equal(to.searchParams.get('code_challenge_method'), 'S256');
+      assert.equal(to.searchParams.get('redirect_uri'), 'http://127.0.0.1:8000/auth/callback');
+      // A callback without the state cookie is refused, and lands on the sign-in page with the code.
+      const cb = await u.app.inject({ url: `/auth/callback?code=x&state=${to.searchParams.get('state')}` });
+      assert.equal(cb.statusCode, 302);
+      assert.match(String(cb.headers.location), /^\/login\?error=oidc_callback_failed/);
+    } finally {
+      await u.close();
+      await oidc.close();
+    }
+    // A wrong issuer: discovery fails and says what to check.
+    const w = await createTestApp({ env: { OIDC_ISSUER: 'http://127.0.0.1:9/realms/nope', OIDC_CLIENT_ID: 'x' } });
+    try {
+      const d = (await w.app.inject({ url: '/auth/diagnose', headers: w.admin })).json<{ discovery: { ok: boolean }; hints: string[] }>();
+      assert.equal(d.discovery.ok, false);
+      assert.ok(d.hints.some((h) => h.includes('discovery document could not be read')));
+    } finally {
+      await w.close();
+    }
+  });
+});
