@@ -11,6 +11,10 @@ import { deriveKey } from './lib/crypto.ts';
 import { createLogger } from './lib/logger.ts';
 import { loadSecretsKey } from './lib/secrets.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
+import { readNamedEnv } from './config/index.ts';
+import { ProviderBreakers } from './integrations/llm/breaker.ts';
+import { McpServerService } from './modules/mcp-servers/service.ts';
+import { builtinTools, type ToolRegistry } from './modules/tools/registry.ts';
 import { AdminTokenService } from './modules/admin-tokens/service.ts';
 import { AgentService } from './modules/agents/service.ts';
 import { AuditService } from './modules/audit/service.ts';
@@ -89,6 +93,12 @@ export interface Deps {
     backups: BackupService;
     /** The first keys of marketplace orders, claimable once in the portal. */
     claims: KeyClaims;
+    /** Per-provider circuit breakers (src/integrations/llm/breaker.ts). */
+    breakers: ProviderBreakers;
+    /** Built-in tools an agent can be granted (src/modules/tools). */
+    tools: ToolRegistry;
+    /** The operator's MCP servers and their cached tools (src/modules/mcp-servers). */
+    mcpServers: McpServerService;
   } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
@@ -212,6 +222,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const backups = new BackupService({ config, database, master, audit, clock });
   const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
 
+  const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
+  const tools = builtinTools();
+  const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
+
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
@@ -228,7 +242,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

@@ -28,6 +28,7 @@ import { registerSecrets } from './commands/secrets.ts';
 import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
+import { registerMcpServers } from './commands/mcp-servers.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -77,6 +78,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerUsage(program);
   registerMarketplace(program);
   registerPortal(program);
+  registerMcpServers(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

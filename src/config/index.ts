@@ -62,6 +62,16 @@ export const configSchema = z
     SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000).default(0),
     AGENT_DEFAULT_TIMEOUT_MS: int(100, 3_600_000).default(300_000),
     PROVIDER_MAX_RETRIES: int(0, 10).default(3),
+    /** A provider's circuit opens after this many consecutive failures (429, 5xx, network, timeout). */
+    PROVIDER_BREAKER_FAILURES: int(1, 1000).default(5),
+    /** How long an open circuit fails fast before one half-open probe may try the provider again. */
+    PROVIDER_BREAKER_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
+    /** Allow MCP servers that run as local commands (stdio); off by default: a command runs with the platform's rights. */
+    MCP_STDIO_ENABLED: bool.default(false),
+    /** MCP tool lists older than this are refreshed (on use, and by `refreshStale`). */
+    MCP_TOOLS_REFRESH_MINUTES: int(1, 10_080).default(10),
+    /** Bound of one MCP request (connect, list tools, one tool call). */
+    MCP_TIMEOUT_MS: int(100, 600_000).default(30_000),
     KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
     KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),

@@ -351,3 +351,31 @@ export const tenantMembers = pgTable('tenant_members', {
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.email] }), index('tenant_members_email_idx').on(t.email)]);
+
+/** One MCP tool as a server listed it (cached in `mcp_servers.tools`). */
+export interface McpToolInfo {
+  name: string;
+  description: string | null;
+  input_schema: Record<string, unknown>;
+}
+
+/**
+ * Remote MCP servers the operator registered (src/modules/mcp-servers). Secrets are never stored:
+ * `header_env` maps an HTTP header to the name of an environment variable read at call time.
+ */
+export const mcpServers = pgTable('mcp_servers', {
+  name: text('name').primaryKey(),
+  transport: text('transport').$type<'http' | 'stdio'>().notNull(),
+  url: text('url'),
+  command: text('command'),
+  args: jsonb('args').$type<string[]>().notNull().default([]),
+  headerEnv: jsonb('header_env').$type<Record<string, string>>().notNull().default({}),
+  enabled: boolean('enabled').notNull().default(true),
+  status: text('status').$type<'unknown' | 'ok' | 'error'>().notNull().default('unknown'),
+  lastError: text('last_error'),
+  lastCheckedAt: ts('last_checked_at'),
+  tools: jsonb('tools').$type<McpToolInfo[]>().notNull().default([]),
+  toolsRefreshedAt: ts('tools_refreshed_at'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -5,6 +5,7 @@ import { keyRoutes } from '../modules/keys/routes.ts';
 import { usageRoutes } from '../modules/usage/routes.ts';
 import { opsRoutes } from '../modules/ops/routes.ts';
 import { marketplaceAdminRoutes } from '../modules/marketplace/routes.ts';
+import { mcpServerRoutes } from '../modules/mcp-servers/routes.ts';
 import { agentRoutes } from '../modules/agents/routes.ts';
 import { auditRoutes } from '../modules/audit/routes.ts';
 import { providerRoutes } from '../modules/providers/routes.ts';
@@ -47,4 +48,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
     jobs: deps.jobs,
   });
   await portalAdminRoutes(app, { members: s.members, links: s.auth.links, portal: s.portal, sessions: s.auth.sessions, publicUrl: deps.config.publicUrl });
+  await mcpServerRoutes(app, { mcpServers: s.mcpServers });
 }

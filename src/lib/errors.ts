@@ -52,6 +52,11 @@ export const errorCatalog = {
   // runs and providers
   agent_not_published: { status: 409, title: 'Agent has no published version', description: 'Publish a version with `agentctl agents publish`.' },
   provider_error: { status: 502, title: 'Provider error', description: 'The LLM provider failed; the run is stored with the error.' },
+  provider_unavailable: {
+    status: 503,
+    title: 'Provider unavailable (circuit open)',
+    description: 'The LLM provider failed repeatedly, so its circuit breaker is open and calls fail fast; `provider` names it and Retry-After says when one probe call may try it again.',
+  },
   provider_timeout: { status: 504, title: 'Provider timeout', description: 'The run exceeded the agent timeout; the run is stored as timed out.' },
   // platform state
   maintenance: { status: 503, title: 'Maintenance', description: 'The platform is in maintenance mode; retry after Retry-After seconds.', log: 'info' },

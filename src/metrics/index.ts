@@ -48,6 +48,12 @@ export function createMetrics() {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    providerCircuitState: new Gauge({
+      name: 'provider_circuit_state',
+      help: 'Circuit breaker state per LLM provider: 0 closed, 1 half-open (a probe is in flight), 2 open (failing fast).',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
     jobsProcessed: new Counter({
       name: 'jobs_processed_total',
       // `name`, not `job`: Prometheus's own `job` label (the scrape job) would shadow it as exported_job.

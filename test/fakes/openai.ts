@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FakeServer, roughTokens, type FakeResponse, type FakeStep, type RecordedRequest } from './server.ts';
+import { FakeServer, roughTokens, type FakeResponse, type FakeStep, type FakeToolCall, type RecordedRequest } from './server.ts';
 
 /**
  * A fake OpenAI-compatible API (what OpenAI, Ollama, vLLM and llama.cpp server answer):
@@ -80,8 +80,12 @@ function handle(req: RecordedRequest, step: FakeStep | undefined, apiKey: string
   const messages = body.messages as ChatMessage[];
   const prompt = messages.map((m) => text(m.content)).join('\n');
   const lastUser = text([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
-  const reply = step && 'reply' in step && step.reply !== undefined ? step.reply : `fake answer to: ${lastUser}`;
-  const usage = step && 'usage' in step && step.usage ? step.usage : { input: roughTokens(prompt), output: roughTokens(reply) };
+  const toolCalls = step && 'toolCalls' in step && step.toolCalls ? step.toolCalls.map(openAiToolCall) : [];
+  const scripted = step && 'reply' in step && step.reply !== undefined ? step.reply : undefined;
+  // With tool calls and no scripted text, the model says nothing: `content: null`, like the real API.
+  const content = scripted ?? (toolCalls.length > 0 ? null : `fake answer to: ${lastUser}`);
+  const reply = content ?? '';
+  const usage = step && 'usage' in step && step.usage ? step.usage : { input: roughTokens(prompt), output: roughTokens(reply + toolCalls.map((c) => c.function.name + c.function.arguments).join('')) };
   const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
   const usageBody = {
@@ -91,7 +95,18 @@ function handle(req: RecordedRequest, step: FakeStep | undefined, apiKey: string
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-  if (body.stream) return { status: 200, body: sse(id, created, body.model, reply, body.stream_options?.include_usage ? usageBody : undefined) };
+  const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  if (body.stream) {
+    const streamUsage = body.stream_options?.include_usage ? usageBody : undefined;
+    const paced = step && ('chunks' in step || 'chunkDelayMs' in step || 'toolCalls' in step);
+    if (!paced) return { status: 200, body: sse(id, created, body.model, reply, streamUsage) };
+    const c = step as { chunks?: number; chunkDelayMs?: number };
+    return {
+      status: 200,
+      body: writes(streamWrites({ id, created, model: body.model, content, pieces: splitReply(reply, c.chunks), toolCalls, finishReason, usage: streamUsage })),
+      ...(c.chunkDelayMs ? { chunkDelayMs: c.chunkDelayMs } : {}),
+    };
+  }
   return {
     status: 200,
     body: {
@@ -100,7 +115,14 @@ function handle(req: RecordedRequest, step: FakeStep | undefined, apiKey: string
       created,
       model: body.model,
       system_fingerprint: 'fp_fake',
-      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content, refusal: null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+          logprobs: null,
+          finish_reason: finishReason,
+        },
+      ],
       usage: usageBody,
     },
   };
@@ -114,4 +136,87 @@ async function* sse(id: string, created: number, model: string, reply: string, u
   yield `data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`;
   if (usage) yield `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [], usage })}\n\n`;
   yield 'data: [DONE]\n\n';
+}
+
+/** A tool call as the Chat Completions API returns it (`arguments` is a JSON string). */
+interface OpenAiToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+function openAiToolCall(c: FakeToolCall): OpenAiToolCall {
+  return {
+    id: c.id ?? `call_${randomBytes(12).toString('base64url')}`,
+    type: 'function',
+    function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) },
+  };
+}
+
+/** Splits the reply into `n` pieces of near-equal length (default: one per word). */
+export function splitReply(reply: string, n?: number): string[] {
+  if (reply === '') return [];
+  if (n === undefined) return reply.split(/(?<=\s)/);
+  const count = Math.max(1, Math.min(n, reply.length));
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(reply.slice(Math.floor((i * reply.length) / count), Math.floor(((i + 1) * reply.length) / count)));
+  return out;
+}
+
+/** Cuts a string into up to three fragments, the way the API streams tool arguments. */
+function fragments(s: string): string[] {
+  if (s.length < 3) return [s];
+  const a = Math.floor(s.length / 3);
+  const b = Math.floor((2 * s.length) / 3);
+  return [s.slice(0, a), s.slice(a, b), s.slice(b)];
+}
+
+/**
+ * A paced stream, one string per network write (the server pauses `chunkDelayMs` between writes):
+ * write i carries content piece i (the first also opens with the `role` delta), then each tool call
+ * streams as `delta.tool_calls[]` with its `index`, `id`, `type` and `function.name` first and the
+ * `function.arguments` in fragments; the last write adds the `finish_reason` chunk, the usage chunk
+ * (`stream_options.include_usage`) and `[DONE]`.
+ * See https://platform.openai.com/docs/api-reference/chat-streaming/streaming.
+ */
+function streamWrites(o: {
+  id: string;
+  created: number;
+  model: string;
+  content: string | null;
+  pieces: string[];
+  toolCalls: OpenAiToolCall[];
+  finishReason: string;
+  usage: object | undefined;
+}): string[] {
+  const event = (delta: object | null, finish: string | null, usage?: object) =>
+    `data: ${JSON.stringify({
+      id: o.id,
+      object: 'chat.completion.chunk',
+      created: o.created,
+      model: o.model,
+      system_fingerprint: 'fp_fake',
+      choices: delta === null ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...(usage ? { usage } : {}),
+    })}\n\n`;
+  const out: string[] = [];
+  let opening: string | undefined = o.content === null ? undefined : event({ role: 'assistant', content: '' }, null);
+  const push = (e: string) => {
+    out.push((opening ?? '') + e);
+    opening = undefined;
+  };
+  for (const piece of o.pieces) push(event({ content: piece }, null));
+  o.toolCalls.forEach((c, index) => {
+    const head = { index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } };
+    push(event(o.content === null && index === 0 ? { role: 'assistant', content: null, tool_calls: [head] } : { tool_calls: [head] }, null));
+    for (const f of fragments(c.function.arguments)) push(event({ tool_calls: [{ index, function: { arguments: f } }] }, null));
+  });
+  const tail = event({}, o.finishReason) + (o.usage ? event(null, null, o.usage) : '') + 'data: [DONE]\n\n';
+  if (out.length === 0) out.push((opening ?? '') + tail);
+  else out[out.length - 1] += tail;
+  return out;
+}
+
+async function* writes(list: string[]): AsyncGenerator<string> {
+  for (const w of list) yield w;
 }

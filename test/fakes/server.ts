@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -17,6 +18,30 @@ export interface RecordedRequest {
   body: unknown;
   rawBody: string;
   at: number;
+  /**
+   * Streamed answers only: every write of the stream, in order, with its time (epoch ms with
+   * sub-millisecond precision, `fakeNow()`), so a test can say "the client had its first byte
+   * before chunk 2 was sent".
+   */
+  chunks?: { at: number; data: string }[];
+  /** True when the client went away before the answer was complete (a timeout, an abort). */
+  aborted?: boolean;
+  /** When the fake noticed the client had gone (`fakeNow()` time). */
+  abortedAt?: number;
+  /** When the full answer had been written. */
+  completedAt?: number;
+}
+
+/** Epoch milliseconds with sub-millisecond precision: the clock of `chunks`, `abortedAt`, `completedAt`. */
+export const fakeNow = (): number => performance.timeOrigin + performance.now();
+
+/** A tool call the fake model makes (OpenAI `tool_calls`, Anthropic `tool_use` blocks). */
+export interface FakeToolCall {
+  name: string;
+  /** The arguments object, or a raw JSON string sent exactly as given. */
+  arguments?: Record<string, unknown> | string;
+  /** Default: a random id in the provider's format (`call_…`, `toolu_…`). */
+  id?: string;
 }
 
 /** What the fake does with one request. Unscripted requests get the fake's default success. */
@@ -28,6 +53,12 @@ export type FakeStep =
       usage?: { input: number; output: number };
       /** Wait this long before answering (the client may give up first). */
       delayMs?: number;
+      /** Answer with these tool calls (after the reply text, if a `reply` is given too). */
+      toolCalls?: FakeToolCall[];
+      /** Streamed answers: split the reply into this many content chunks (default: one per word). */
+      chunks?: number;
+      /** Streamed answers: wait this long between chunks (the first goes at once). */
+      chunkDelayMs?: number;
     }
   | {
       /** Answer with this HTTP status and the provider's error body. */
@@ -47,6 +78,8 @@ export interface FakeResponse {
   headers?: Record<string, string>;
   /** A JSON value, or an async iterable of raw chunks (server-sent events). */
   body: unknown;
+  /** Streams: the pause between two writes of the iterable (the first write goes at once). */
+  chunkDelayMs?: number;
 }
 
 export type FakeHandler = (req: RecordedRequest, step: FakeStep | undefined) => FakeResponse;
@@ -58,6 +91,7 @@ export class FakeServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly emitter = new EventEmitter();
   private readonly handler: FakeHandler;
   private readonly fallback: ((req: RecordedRequest) => FakeStep | undefined) | undefined;
   private port = 0;
@@ -94,6 +128,47 @@ export class FakeServer {
   /** Scripts the next requests, in order. */
   enqueue(...steps: FakeStep[]): void {
     this.queue.push(...steps);
+  }
+
+  /**
+   * Resolves once `req` (default: the latest request, or the next one if none came yet) has been
+   * aborted by its client; at once if it already was.
+   *
+   * @example
+   * controller.abort();
+   * const req = await fake.untilAborted(); // the fake saw the client go away
+   */
+  untilAborted(req?: RecordedRequest): Promise<RecordedRequest> {
+    return new Promise((resolve) => {
+      const target = () => req ?? this.requests.at(-1);
+      const check = () => {
+        const r = target();
+        if (r?.aborted) {
+          this.emitter.off('abort', check);
+          resolve(r);
+        }
+      };
+      this.emitter.on('abort', check);
+      check();
+    });
+  }
+
+  /** Resolves once `req` has sent at least `n` stream chunks (or has ended or been aborted). */
+  untilChunks(req: RecordedRequest, n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if ((req.chunks?.length ?? 0) >= n || req.aborted || req.completedAt !== undefined) {
+          this.emitter.off('chunk', check);
+          this.emitter.off('abort', check);
+          this.emitter.off('end', check);
+          resolve();
+        }
+      };
+      this.emitter.on('chunk', check);
+      this.emitter.on('abort', check);
+      this.emitter.on('end', check);
+      check();
+    });
   }
 
   /** Forgets recorded requests and unused steps (between tests). */
@@ -144,7 +219,10 @@ export class FakeServer {
           resolve(true);
         });
       });
-      if (gone || res.destroyed) return;
+      if (gone || res.destroyed) {
+        this.markAborted(recorded);
+        return;
+      }
     }
     const out = this.handler(recorded, step);
     res.statusCode = out.status;
@@ -152,15 +230,62 @@ export class FakeServer {
     if (isAsyncIterable(out.body)) {
       res.setHeader('content-type', 'text/event-stream');
       res.setHeader('cache-control', 'no-cache');
+      const sent: { at: number; data: string }[] = [];
+      recorded.chunks = sent;
+      recorded.aborted = false;
+      res.on('close', () => {
+        if (!res.writableFinished) this.markAborted(recorded);
+      });
+      let first = true;
       for await (const chunk of out.body) {
-        if (res.destroyed) return;
-        res.write(String(chunk));
+        if (!first && out.chunkDelayMs) {
+          if (await this.pause(out.chunkDelayMs, res)) break;
+        }
+        first = false;
+        if (res.destroyed) break;
+        const data = String(chunk);
+        res.write(data);
+        sent.push({ at: fakeNow(), data });
+        this.emitter.emit('chunk');
+      }
+      if (res.destroyed) {
+        this.markAborted(recorded);
+        return;
       }
       res.end();
+      recorded.completedAt = fakeNow();
+      this.emitter.emit('end');
       return;
     }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(out.body));
+    recorded.completedAt = fakeNow();
+  }
+
+  /** Waits `ms` unless the client goes away first; true when it went away. */
+  private pause(ms: number, res: ServerResponse): Promise<boolean> {
+    if (res.destroyed) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const onClose = () => {
+        clearTimeout(t);
+        this.timers.delete(t);
+        resolve(true);
+      };
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        res.off('close', onClose);
+        resolve(false);
+      }, ms);
+      this.timers.add(t);
+      res.once('close', onClose);
+    });
+  }
+
+  private markAborted(recorded: RecordedRequest): void {
+    if (recorded.aborted) return;
+    recorded.aborted = true;
+    recorded.abortedAt = fakeNow();
+    this.emitter.emit('abort');
   }
 }
 

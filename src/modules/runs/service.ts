@@ -10,6 +10,7 @@ import { AppError, errorMessage } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
 import { withRetries } from '../../lib/retry.ts';
 import { languageModel } from '../../integrations/llm/index.ts';
+import { isRetryableProviderError } from '../../integrations/llm/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService, PublishedAgent } from '../agents/service.ts';
 import type { ProviderService } from '../providers/service.ts';
@@ -296,25 +297,8 @@ export class RunService {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
-
-/** 429, 5xx and network errors are worth retrying; other 4xx and aborts are not. */
-export function isRetryableProviderError(err: unknown): boolean {
-  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return false;
-  if (APICallError.isInstance(err)) {
-    const s = err.statusCode;
-    if (s === undefined) return true; // the request never got an answer: network error
-    return s === 408 || s === 429 || s >= 500;
-  }
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: string }).code;
-    if (code && NETWORK_CODES.has(code)) return true;
-    if (e instanceof TypeError && /fetch failed/i.test(e.message)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
+// Moved to src/integrations/llm/errors.ts (shared with the circuit breaker); re-exported for callers.
+export { isRetryableProviderError };
 
 function retryAfterMs(err: unknown): number | undefined {
   if (!APICallError.isInstance(err)) return undefined;
