@@ -119,11 +119,12 @@ describe('conversations: owned by one access, messages from succeeded runs only'
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/api/v1/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: h(key) });
+      const url: string = `/api/v1/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await t.app.inject({ method: 'GET', url, headers: h(key) });
       assert.equal(res.statusCode, 200, res.body);
       assert.ok(res.json().items.length <= 2);
       seen.push(...res.json().items.map((c: { id: string }) => c.id));
-      cursor = res.json().next_cursor;
+      cursor = res.json<{ next_cursor: string | null }>().next_cursor;
     } while (cursor);
     assert.equal(new Set(seen).size, seen.length, 'no conversation twice across pages');
     for (const id of ids) assert.ok(seen.includes(id));
