@@ -20,6 +20,7 @@ import { AgentService } from './modules/agents/service.ts';
 import { AuditService } from './modules/audit/service.ts';
 import { ProviderService } from './modules/providers/service.ts';
 import { RunService } from './modules/runs/service.ts';
+import { ConversationService } from './modules/conversations/service.ts';
 import { TenantService } from './modules/tenants/service.ts';
 import { AccessService } from './modules/accesses/service.ts';
 import { GatewayService } from './modules/gateway/service.ts';
@@ -66,6 +67,8 @@ export interface Deps {
     providers: ProviderService;
     agents: AgentService;
     runs: RunService;
+    /** Conversations of accesses and their messages; budgeted history for runs (ADR 0046). */
+    conversations: ConversationService;
     quota: QuotaService;
     keys: KeyService;
     verifier: KeyVerifier;
@@ -180,7 +183,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const usage = new UsageService({ db, clock, timeZone: config.WALDUR_TIME_ZONE });
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
-  const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
+  const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
+  const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, conversations, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
 
   const secrets = new SecretStore({
     db,
@@ -242,7 +246,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

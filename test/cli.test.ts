@@ -173,6 +173,31 @@ describe('agentctl against a running embedded platform', () => {
     assert.notEqual(unknown.code, 0);
   });
 
+  test('conversations list and show: an access\'s conversations and their messages', async () => {
+    const s = platform.deps.services;
+    // The demo tenant (another test counts the tenants).
+    const made = await s.accesses.create({ tenant: 'demo', agent: 'helpdesk', email: 'cli@conv.example', quota: 10 }, { actor: 'test' });
+    const headers = { 'x-api-key': made.api_key.key, 'content-type': 'application/json' };
+    const conv = await (await fetch(`${platform.url}/api/v1/conversations`, { method: 'POST', headers, body: JSON.stringify({ agent_id: 'helpdesk', title: 'cli view' }) })).json() as { id: string };
+    const chat = await fetch(`${platform.url}/api/v1/agents/helpdesk/chat`, { method: 'POST', headers, body: JSON.stringify({ message: 'printer on fire', conversation_id: conv.id }) });
+    assert.equal(chat.status, 200);
+    const [list, json, show, showJson] = await Promise.all([
+      cli(['conversations', 'list', '--access', made.access.id]),
+      cli(['conversations', 'list', '--access', made.access.id, '--json']),
+      cli(['conversations', 'show', conv.id]),
+      cli(['conversations', 'show', conv.id, '--json']),
+    ]);
+    for (const [r, what] of [[list, 'list'], [json, 'list --json'], [show, 'show'], [showJson, 'show --json']] as const) ok(r, `conversations ${what}`);
+    assert.match(list.stdout, new RegExp(`^${conv.id}\\s+${made.access.id}\\s+helpdesk\\s+cli view\\s+2\\s`, 'm'));
+    assert.deepEqual(JSON.parse(json.stdout).items.map((c: { id: string }) => c.id), [conv.id]);
+    assert.match(show.stdout, /#0 user\s+\d+ tok {2}printer on fire/);
+    assert.match(show.stdout, /#1 assistant\s+\d+ tok {2}\[mock\] Helpdesk triage received: printer on fire/);
+    assert.deepEqual(JSON.parse(showJson.stdout).messages.map((m: { role: string }) => m.role), ['user', 'assistant']);
+    const missing = await cli(['conversations', 'show', '00000000-0000-4000-8000-000000000000']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /not_found/);
+  });
+
   test('tenants create and list', async () => {
     const create = await cli(['tenants', 'create', '--name', 'acme', '--external-id', 'waldur-customer-1']);
     ok(create, 'tenants create');

@@ -5,10 +5,11 @@
  * a refusal that names no foreign data) and nothing of the other tenant leaks. A route added later
  * that takes a new kind of id fails this test until the map below says what a foreign one is.
  *
- * Conversation history: `conversation_id` of another access must never bring that access's turns
- * into the prompt. The detector is the prompt itself: with the fake OpenAI provider, the request it
- * received; with either provider, the run's input tokens (B's earlier turn is long, so its presence
- * would add hundreds of tokens). A positive control shows the detector sees the owner's own history.
+ * Conversation history: a `conversation_id` of another access is not found (ADR 0046) and that
+ * access's turns never reach the prompt. The detector is the prompt itself: with the fake OpenAI
+ * provider, the request it received; with either provider, the run's input tokens (B's earlier turn
+ * is long, so its presence would add hundreds of tokens). A positive control shows the detector sees
+ * the owner's own history.
  *
  * Runs with the offline `mock` provider and with the fake OpenAI server over HTTP.
  */
@@ -38,9 +39,9 @@ interface Op {
 }
 
 /** The kind of object a path parameter names, by the segment before it. */
-const PATH_KINDS: Record<string, 'agent' | 'run' | 'access'> = { agents: 'agent', models: 'agent', runs: 'run', accesses: 'access' };
+const PATH_KINDS: Record<string, 'agent' | 'run' | 'access' | 'conversation'> = { agents: 'agent', models: 'agent', runs: 'run', accesses: 'access', conversations: 'conversation' };
 /** Body fields that name objects, and the kind of each. Any other `*_id` field fails the test. */
-const BODY_KINDS: Record<string, 'agent' | 'conversation'> = { model: 'agent', conversation_id: 'conversation' };
+const BODY_KINDS: Record<string, 'agent' | 'conversation'> = { model: 'agent', agent_id: 'agent', conversation_id: 'conversation' };
 
 for (const kind of PROVIDER_KINDS) {
   describe(`tenant isolation on every id-taking customer route, both directions (${kind} provider)`, () => {
@@ -56,7 +57,9 @@ for (const kind of PROVIDER_KINDS) {
       const agent = `${name}-private`;
       await s.agents.create({ id: agent, provider: provider.id, instructions: `Only for ${name}.`, tenant_id: tenant.id }, actor);
       const made = await s.accesses.create({ tenant: tenant.id, agent, email: `ops@${name}.example`, quota: 1000 }, actor);
-      const conversation = 'shared-conversation-name';
+      const created = await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: { 'x-api-key': made.api_key.key }, payload: { agent_id: agent } });
+      assert.equal(created.statusCode, 201, created.body);
+      const conversation: string = created.json().id;
       // A long, recognisable earlier turn in this tenant's conversation.
       const secret = `SECRET-${name}-${randomBytes(8).toString('hex')} ${'lorem ipsum dolor sit amet '.repeat(80)}`;
       const res = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/chat`, headers: { 'x-api-key': made.api_key.key }, payload: { message: secret, conversation_id: conversation } });
@@ -89,7 +92,7 @@ for (const kind of PROVIDER_KINDS) {
 
     test('the generated list covers the customer routes that take ids', () => {
       const names = ops.map((o) => `${o.method} ${o.path}`).sort();
-      for (const must of ['POST /api/v1/agents/{agentId}/chat', 'GET /api/v1/runs/{id}', 'GET /api/v1/accesses/{id}', 'GET /v1/models/{model}', 'POST /v1/chat/completions']) {
+      for (const must of ['POST /api/v1/agents/{agentId}/chat', 'POST /api/v1/conversations', 'GET /api/v1/conversations/{id}', 'GET /api/v1/conversations/{id}/messages', 'DELETE /api/v1/conversations/{id}', 'GET /api/v1/runs/{id}', 'GET /api/v1/accesses/{id}', 'GET /v1/models/{model}', 'POST /v1/chat/completions']) {
         assert.ok(names.includes(must), `${must} missing from ${names.join(', ')}`);
       }
       for (const o of ops) {
@@ -108,9 +111,11 @@ for (const kind of PROVIDER_KINDS) {
       test(`a key of ${from} gets nothing of ${to}: every path id of ${to} is not found`, async () => {
         const me = from === 'A' ? a : b;
         const other = from === 'A' ? b : a;
-        const foreign = { agent: other.agent, run: other.runId, access: other.accessId };
-        const own = { agent: me.agent, run: me.runId, access: me.accessId };
+        const foreign = { agent: other.agent, run: other.runId, access: other.accessId, conversation: other.conversation };
         for (const o of ops.filter((x) => x.params.length > 0)) {
+          // Deleting is tried on a throwaway conversation of the caller's, so the others stay.
+          const throwaway = o.method === 'DELETE' ? (await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: { 'x-api-key': me.key }, payload: { agent_id: me.agent } })).json().id : me.conversation;
+          const own = { agent: me.agent, run: me.runId, access: me.accessId, conversation: throwaway };
           const fill = (ids: Record<string, string>) =>
             o.path.replace(/\{(\w+)\}/g, (_m, p: string) => {
               const segs = o.path.split('/');
@@ -123,7 +128,7 @@ for (const kind of PROVIDER_KINDS) {
           for (const secret of [other.secret.slice(0, 40), other.accessId, other.runId]) assert.ok(!res.body.includes(secret) || fill(foreign).includes(secret), `${o.method} ${o.path} leaked ${secret}`);
           // The same route with the caller's own ids works (so the 404 above is isolation, not a broken route).
           const mine = await t.app.inject({ method: o.method as 'GET', url: fill(own), headers: { 'x-api-key': me.key }, ...(payload ? { payload } : {}) });
-          assert.equal(mine.statusCode, 200, `${o.method} ${fill(own)} with its own key: ${mine.statusCode} ${mine.body.slice(0, 200)}`);
+          assert.ok([200, 204].includes(mine.statusCode), `${o.method} ${fill(own)} with its own key: ${mine.statusCode} ${mine.body.slice(0, 200)}`);
         }
       });
 
@@ -135,13 +140,22 @@ for (const kind of PROVIDER_KINDS) {
             const res = await t.app.inject({ method: 'POST', url: o.path, headers: { 'x-api-key': me.key }, payload: { model: other.agent, messages: [{ role: 'user', content: 'probe' }] } });
             assert.equal(res.statusCode, 404, `${o.path} with model=${other.agent}: ${res.body.slice(0, 200)}`);
           }
+          if (o.bodyProps.includes('agent_id')) {
+            const res = await t.app.inject({ method: 'POST', url: o.path, headers: { 'x-api-key': me.key }, payload: { agent_id: other.agent } });
+            assert.equal(res.statusCode, 404, `${o.path} with agent_id=${other.agent}: ${res.body.slice(0, 200)}`);
+            const mine = await t.app.inject({ method: 'POST', url: o.path, headers: { 'x-api-key': me.key }, payload: { agent_id: me.agent } });
+            assert.equal(mine.statusCode, 201, `${o.path} with its own agent: ${mine.body.slice(0, 200)}`);
+          }
           if (o.bodyProps.includes('conversation_id')) {
             const url = o.path.replace('{agentId}', me.agent);
             const baseline = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': me.key }, payload: { message: 'what did I say before?' } });
-            const probe = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': me.key }, payload: { message: 'what did I say before?', conversation_id: `${other.conversation}-of-${to}` } });
-            const named = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': me.key }, payload: { message: 'what did I say before?', conversation_id: other.conversation } });
-            for (const r of [baseline, probe, named]) assert.equal(r.statusCode, 200, r.body);
-            // Both sides use the same conversation name: the caller's own earlier turn is in its prompt, the other's never.
+            const probe = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': me.key }, payload: { message: 'what did I say before?', conversation_id: other.conversation } });
+            const named = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': me.key }, payload: { message: 'what did I say before?', conversation_id: me.conversation } });
+            for (const r of [baseline, named]) assert.equal(r.statusCode, 200, r.body);
+            assert.equal(probe.statusCode, 404, `${to}'s conversation with ${from}'s key: ${probe.body.slice(0, 200)}`);
+            assert.equal(probe.json().code, 'not_found');
+            assert.ok(!probe.body.includes(other.secret.slice(0, 30)), `${to}'s turn in the refusal`);
+            // The caller's own earlier turn is in its prompt (the detector works), the other's never.
             const ownTokens = named.json().usage.input_tokens - baseline.json().usage.input_tokens;
             // One earlier turn = the message (~length/4 tokens) and its answer (which echoes or quotes it, at
             // most as long): at most ~2 turn-lengths. The other tenant's turn as well would be ~4.
@@ -149,7 +163,6 @@ for (const kind of PROVIDER_KINDS) {
             assert.ok(ownTokens > turn / 2, `the caller's own history reached the prompt (+${ownTokens} tokens): the detector works`);
             assert.ok(ownTokens < 2.5 * turn, `+${ownTokens} input tokens for an earlier turn of ~${turn}: ${to}'s turn is in the prompt too`);
             assert.ok(!named.body.includes(other.secret.slice(0, 30)), `${to}'s turn in the answer`);
-            assert.equal(probe.json().usage.input_tokens, baseline.json().usage.input_tokens, 'an unknown conversation adds nothing');
           }
         }
       });

@@ -62,6 +62,8 @@ export const configSchema = z
     SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000).default(0),
     AGENT_DEFAULT_TIMEOUT_MS: int(100, 3_600_000).default(300_000),
     PROVIDER_MAX_RETRIES: int(0, 10).default(3),
+    /** Tokens of earlier turns a conversation may send to the model (an agent's `history_token_budget` setting overrides it); ADR 0046. */
+    CONVERSATION_HISTORY_TOKEN_BUDGET: int(0, 10_000_000).default(4000),
     /** A provider's circuit opens after this many consecutive failures (429, 5xx, network, timeout). */
     PROVIDER_BREAKER_FAILURES: int(1, 1000).default(5),
     /** How long an open circuit fails fast before one half-open probe may try the provider again. */

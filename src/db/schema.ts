@@ -379,3 +379,35 @@ export const mcpServers = pgTable('mcp_servers', {
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * A conversation: a thread of turns owned by one access (and its tenant) with one agent
+ * (ADR 0046). `message_count` is the next message's position; appending a turn bumps it under the
+ * row's lock, so concurrent turns get distinct, gap-free positions without a sequence.
+ */
+export const conversations = pgTable('conversations', {
+  id: uuid('id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  agentId: text('agent_id').notNull().references(() => agents.id),
+  title: text('title'),
+  messageCount: integer('message_count').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [index('conversations_access_created_idx').on(t.accessId, t.createdAt, t.id)]);
+
+/**
+ * The messages of a conversation: per succeeded run one `user` message (the input the model saw)
+ * and one `assistant` message (its answer), written in the run's success transaction, so a failed
+ * or cancelled run leaves nothing. `tokens` is counted once at write time (o200k_base, ADR 0046).
+ */
+export const conversationMessages = pgTable('conversation_messages', {
+  id: uuid('id').primaryKey(),
+  conversationId: uuid('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+  position: integer('position').notNull(),
+  runId: uuid('run_id').notNull().references(() => runs.id),
+  role: text('role').$type<'user' | 'assistant'>().notNull(),
+  content: text('content').notNull(),
+  tokens: integer('tokens').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('conversation_messages_position_uq').on(t.conversationId, t.position), index('conversation_messages_run_idx').on(t.runId)]);

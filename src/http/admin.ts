@@ -10,6 +10,7 @@ import { agentRoutes } from '../modules/agents/routes.ts';
 import { auditRoutes } from '../modules/audit/routes.ts';
 import { providerRoutes } from '../modules/providers/routes.ts';
 import { runAdminRoutes } from '../modules/runs/routes.ts';
+import { conversationAdminRoutes } from '../modules/conversations/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
@@ -29,6 +30,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await providerRoutes(app, { providers: s.providers });
   await agentRoutes(app, { agents: s.agents, runs: s.runs });
   await runAdminRoutes(app, { runs: s.runs });
+  await conversationAdminRoutes(app, { conversations: s.conversations });
   await tenantRoutes(app, { tenants: s.tenants });
   await auditRoutes(app, { audit: s.audit, clock: deps.clock });
   await adminTokenRoutes(app, { adminTokens: s.adminTokens });

@@ -50,6 +50,11 @@ export const errorCatalog = {
   upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.', log: 'warn' },
   marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers
+  conversation_agent_mismatch: {
+    status: 409,
+    title: 'Conversation is with another agent',
+    description: 'A conversation belongs to one agent; `conversation_agent_id` names it. Chat with that agent, or create a conversation for this one (POST /api/v1/conversations).',
+  },
   agent_not_published: { status: 409, title: 'Agent has no published version', description: 'Publish a version with `agentctl agents publish`.' },
   provider_error: { status: 502, title: 'Provider error', description: 'The LLM provider failed; the run is stored with the error.' },
   provider_unavailable: {

@@ -18,6 +18,8 @@ const CATCHERS: Record<string, string[]> = {
   'usage-after-commit-unawaited': ['test/durability.test.ts', 'test/durability-kill.test.ts', 'test/gateway.test.ts'],
   'settle-outside-transaction': ['test/durability.test.ts', 'test/durability-kill.test.ts', 'test/gateway.test.ts'],
   'revocation-event-skipped': ['test/gateway.test.ts', 'test/gateway-concurrency.test.ts', 'test/marketplace-replicas.test.ts'],
+  'conversation-access-filter-dropped': ['test/tenant-isolation.test.ts', 'test/conversations.test.ts'],
+  'history-budget-ignored': ['test/conversations.test.ts'],
 };
 
 const wanted = process.argv.slice(2);

@@ -16,7 +16,8 @@ const versionFields = {
   temperature: z.number().min(0).max(2).nullish(),
   max_output_tokens: z.number().int().min(1).max(1_000_000).nullish(),
   timeout_ms: z.number().int().min(100).max(3_600_000).nullish(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  /** Free-form, but the keys the platform reads are checked (`history_token_budget`: ADR 0046). */
+  settings: z.looseObject({ history_token_budget: z.number().int().min(0).max(10_000_000).optional() }).optional(),
 };
 
 export const agentCreate = z.object({

@@ -1,6 +1,7 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService } from '../agents/service.ts';
+import type { ConversationService } from '../conversations/service.ts';
 import type { KeyVerifier } from '../keys/verifier.ts';
 import type { QuotaService, QuotaState, Reservation } from '../quota/service.ts';
 import type { RunService } from '../runs/service.ts';
@@ -29,6 +30,7 @@ export class Invoker {
   private readonly runs: RunService;
   private readonly agents: AgentService;
   private readonly keys: KeyVerifier;
+  private readonly conversations: ConversationService;
   private readonly reservationMarginMs: number;
 
   constructor(deps: {
@@ -39,6 +41,7 @@ export class Invoker {
     runs: RunService;
     agents: AgentService;
     keys: KeyVerifier;
+    conversations: ConversationService;
     reservationMarginMs: number;
   }) {
     this.metrics = deps.metrics;
@@ -48,6 +51,7 @@ export class Invoker {
     this.runs = deps.runs;
     this.agents = deps.agents;
     this.keys = deps.keys;
+    this.conversations = deps.conversations;
     this.reservationMarginMs = deps.reservationMarginMs;
   }
 
@@ -55,6 +59,9 @@ export class Invoker {
   async invoke(caller: Caller, agentId: string, input: InvokeInput, options: InvokeOptions): Promise<InvokeResult> {
     await this.gateway.assertAgent(caller, agentId);
     const agent = await this.agents.getPublished(agentId);
+    // Conversation (ADR 0046): checked before a quota unit is taken; its budgeted history goes to the
+    // model and its turn is stored in the success transaction below.
+    const conversation = options.conversationId ? await this.conversations.forRun(caller, agent, options.conversationId) : undefined;
     let reservation: Reservation;
     try {
       reservation = await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs);
@@ -71,14 +78,14 @@ export class Invoker {
     };
     let settled: QuotaState | undefined;
     try {
-      const history = input.history ?? (options.conversationId ? await this.runs.conversationHistory(caller.accessId, options.conversationId) : []);
+      const history = input.history ?? conversation?.history ?? [];
       const run = await this.runs.execute({
         agentId,
         agent,
         input: input.message,
         history,
         channel: options.channel,
-        conversationId: options.conversationId ?? null,
+        conversationId: conversation?.conversationId ?? null,
         tenantId: caller.tenantId,
         accessId: caller.accessId,
         apiKeyId: caller.keyId,
@@ -97,6 +104,7 @@ export class Invoker {
             at: reservation.at,
           });
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
+          await conversation?.append(tx, r);
           // Last: settling locks the access's counter row until this transaction commits.
           settled = await this.quota.settle(tx, reservation);
         },

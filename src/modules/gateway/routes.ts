@@ -6,6 +6,8 @@ import { AppError } from '../../lib/errors.ts';
 import type { AccessService } from '../accesses/service.ts';
 import type { AgentService } from '../agents/service.ts';
 import { runView, type RunService } from '../runs/service.ts';
+import { conversationRoutes } from '../conversations/routes.ts';
+import type { ConversationService } from '../conversations/service.ts';
 import type { Caller, InvokeResult, Invoker } from './invoke.ts';
 import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
 import type { GatewayService } from './service.ts';
@@ -24,6 +26,7 @@ export interface GatewayRouteDeps {
   agents: AgentService;
   accesses: AccessService;
   runs: RunService;
+  conversations: ConversationService;
 }
 
 /** Splits an answer into small pieces for server-sent events. */
@@ -89,6 +92,9 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       return reply.type('text/event-stream').header('cache-control', 'no-cache').send(events.join('') as never);
     },
   );
+
+  // Conversations (ADR 0046): the same key hook and scope as every route here.
+  await conversationRoutes(app, { gateway: s.gateway, conversations: s.conversations });
 
   app.get(
     '/api/v1/runs/:id',

@@ -247,20 +247,6 @@ export class RunService {
     return toView(row);
   }
 
-  /** Earlier turns of a conversation of one access, oldest first (at most the last `turns`). */
-  async conversationHistory(accessId: string, conversationId: string, turns = 20): Promise<HistoryMessage[]> {
-    const rows = await this.db
-      .select({ input: runs.input, output: runs.output, createdAt: runs.createdAt })
-      .from(runs)
-      .where(and(eq(runs.accessId, accessId), eq(runs.conversationId, conversationId), eq(runs.status, 'succeeded')))
-      .orderBy(desc(runs.createdAt))
-      .limit(turns);
-    return rows.reverse().flatMap((t) => [
-      { role: 'user' as const, content: t.input },
-      { role: 'assistant' as const, content: t.output ?? '' },
-    ]);
-  }
-
   async list(filter: { agentId?: string; accessId?: string; limit?: number } = {}): Promise<RunView[]> {
     const conds = [];
     if (filter.agentId) conds.push(eq(runs.agentId, filter.agentId));
