@@ -119,14 +119,18 @@ describe(`schedules on ${backend}`, () => {
     assert.equal(rows[0]!.n, 0, 'nothing was written');
   });
 
-  test('two concurrent fireDue calls fire an occurrence once', async () => {
-    const s = (await create({ agent_id: 'helpdesk', access_id: accessId, cron: '*/15 * * * *', message: 'race' })).json();
-    clock.set(new Date(s.next_run_at));
+  test('concurrent fireDue calls fire each occurrence once', async () => {
+    // Several due schedules: each call reads them all first, then claims and runs them one by one,
+    // so the calls overlap on every backend; only the claim keeps an occurrence from firing twice.
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push((await create({ agent_id: 'helpdesk', access_id: accessId, cron: '*/15 * * * *', message: `race ${i}` })).json());
+    clock.set(new Date(made[0].next_run_at));
     const before = await usageCount();
-    const [a, b] = await Promise.all([t.deps.services.schedules.fireDue(clock.now()), t.deps.services.schedules.fireDue(clock.now())]);
-    assert.equal(a.runs.length + b.runs.length, 1, JSON.stringify({ a, b }));
-    assert.equal(await usageCount(), before + 1);
-    await t.deps.services.schedules.remove(s.id, actor);
+    const results = await Promise.all([1, 2, 3].map(() => t.deps.services.schedules.fireDue(clock.now())));
+    const fired = results.flatMap((r) => r.runs.map((x) => x.schedule_id)).sort();
+    assert.deepEqual(fired, made.map((m) => m.id).sort(), JSON.stringify(results));
+    assert.equal(await usageCount(), before + 5);
+    for (const m of made) await t.deps.services.schedules.remove(m.id, actor);
   });
 
   test('a run that cannot happen is recorded on the schedule (suspended access), and the schedule moves on', async () => {
