@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** Request and response schemas of background runs and their webhooks (exported for clients). */
 
+// Not strict, like the chat body: unknown fields are ignored.
 export const runBody = z
   .object({
     message: z.string().min(1).max(100_000),
@@ -9,8 +10,7 @@ export const runBody = z
     background: z.boolean().default(false),
     /** Background runs only: where the signed completion webhook goes (http/https). */
     webhook_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-  })
-  .strict();
+  });
 export type RunBody = z.infer<typeof runBody>;
 
 export const webhookSecretView = z.object({
