@@ -44,6 +44,10 @@ import { Reconciler } from './modules/marketplace/reconcile.ts';
 import { MarketplaceJobs } from './modules/marketplace/service.ts';
 import { WebhookService } from './modules/marketplace/webhooks.ts';
 import { KeyClaims } from './modules/keys/claims.ts';
+import { AccessCallers } from './modules/gateway/access-caller.ts';
+import { BackgroundRuns } from './modules/background/service.ts';
+import { RunWebhooks } from './modules/background/webhooks.ts';
+import { ScheduleService } from './modules/schedules/service.ts';
 import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
@@ -102,6 +106,11 @@ export interface Deps {
     tools: ToolRegistry;
     /** The operator's MCP servers and their cached tools (src/modules/mcp-servers). */
     mcpServers: McpServerService;
+    /** Background runs (queued, run by a job) and their signed completion webhooks (src/modules/background). */
+    background: BackgroundRuns;
+    runWebhooks: RunWebhooks;
+    /** Cron schedules that run an agent as an access (src/modules/schedules). */
+    schedules: ScheduleService;
   } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
@@ -230,6 +239,27 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const tools = builtinTools();
   const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
 
+  // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
+  const callers = new AccessCallers({ accesses });
+  const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
+  const background = new BackgroundRuns({
+    db,
+    clock,
+    logger,
+    metrics,
+    gateway,
+    agents,
+    quota,
+    runs,
+    invoker,
+    callers,
+    webhooks: runWebhooks,
+    enqueue: (name, payload, options) => jobs.send(name, payload, options),
+    maxQueueMs: config.BACKGROUND_RUN_MAX_QUEUE_MS,
+    marginMs: config.QUOTA_RESERVATION_MARGIN_MS,
+  });
+  const schedules = new ScheduleService({ db, clock, logger, audit, accesses, callers, invoker });
+
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
@@ -246,8 +276,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
-    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
+    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -208,6 +208,32 @@ describe('agentctl against a running embedded platform', () => {
     assert.deepEqual(JSON.parse(json.stdout).items.map((x: { name: string }) => x.name), ['acme', 'demo']);
   });
 
+  test('schedules create (alias add), list, show, pause, resume, delete; a bad cron names --cron (exit 2)', async () => {
+    ok(await cli(['tenants', 'create', '--name', 'sched-co']), 'tenants create');
+    const acc = await cli(['access', 'create', '--tenant', 'sched-co', '--agent', 'helpdesk', '--email', 'cron@sched.example', '--quota', '5', '--json']);
+    ok(acc, 'access create');
+    const accessId = JSON.parse(acc.stdout).access.id as string;
+    const add = await cli(['schedules', 'add', '--agent', 'helpdesk', '--access', accessId, '--cron', '0 9 * * 1-5', '--timezone', 'Europe/Tallinn', '--message', 'report', '--json']);
+    ok(add, 'schedules add');
+    const s = JSON.parse(add.stdout);
+    assert.equal(s.cron, '0 9 * * 1-5');
+    assert.equal(s.paused, false);
+    const list = await cli(['schedules', 'list', '--access', accessId]);
+    ok(list, 'schedules list');
+    assert.match(list.stdout, new RegExp(`^${s.id}\\s+helpdesk\\s+${accessId}`, 'm'));
+    const pause = await cli(['schedules', 'pause', s.id]);
+    ok(pause, 'schedules pause');
+    assert.equal(pause.stdout, `schedule ${s.id} paused\n`);
+    const show = await cli(['schedules', 'show', s.id]);
+    assert.match(show.stdout, /^paused:\s+true$/m);
+    ok(await cli(['schedules', 'resume', s.id]), 'schedules resume');
+    ok(await cli(['schedules', 'delete', s.id]), 'schedules delete');
+    assert.equal((await cli(['schedules', 'show', s.id])).code, 5);
+    const bad = await cli(['schedules', 'create', '--agent', 'helpdesk', '--access', accessId, '--cron', '99 * * * *', '--message', 'x']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--cron/);
+  });
+
   test('audit list shows who did what through the CLI', async () => {
     const [list, json] = await Promise.all([cli(['audit', 'list']), cli(['--json', 'audit', 'list', '--action', 'agent.*'])]);
     ok(list, 'audit list');

@@ -79,6 +79,12 @@ export const configSchema = z
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
     /** How long past an agent's timeout a crashed replica's quota reservation, and its run left `running`, outlive it. */
     QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
+    /** A background run waits at most this long in the queue before it starts; its quota unit is held for this plus the agent's timeout (ADR 0048). */
+    BACKGROUND_RUN_MAX_QUEUE_MS: int(1000, 86_400_000).default(900_000),
+    /** Completion webhooks (and their DNS answers) may point at private, loopback and unique-local addresses (never cloud metadata). */
+    RUN_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    /** Bound of one completion-webhook delivery attempt. */
+    RUN_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
     WALDUR_URL: z.url().optional(),
     WALDUR_TOKEN: z.string().min(1).optional(),
     WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -91,8 +91,9 @@ export const runs = pgTable('runs', {
   tenantId: uuid('tenant_id'),
   accessId: uuid('access_id'),
   apiKeyId: uuid('api_key_id'),
-  channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal'>().notNull(),
-  status: text('status').$type<'running' | 'succeeded' | 'failed' | 'timeout'>().notNull(),
+  channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull(),
+  /** `queued`: a background run accepted and waiting for a worker (docs/adr/0048). */
+  status: text('status').$type<'queued' | 'running' | 'succeeded' | 'failed' | 'timeout'>().notNull(),
   conversationId: text('conversation_id'),
   input: text('input').notNull(),
   output: text('output'),
@@ -411,3 +412,51 @@ export const conversationMessages = pgTable('conversation_messages', {
   tokens: integer('tokens').notNull(),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('conversation_messages_position_uq').on(t.conversationId, t.position), index('conversation_messages_run_idx').on(t.runId)]);
+
+// --- background runs, completion webhooks, schedules (docs/adr/0048-0050) ----------------------
+
+/**
+ * A background run's bookkeeping beside its `runs` row: the quota unit reserved when it was
+ * accepted (settled or released by the worker that runs it), how long it may wait in the queue,
+ * and its completion webhook's delivery state.
+ */
+export const backgroundRuns = pgTable('background_runs', {
+  runId: uuid('run_id').primaryKey().references(() => runs.id, { onDelete: 'cascade' }),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  apiKeyId: uuid('api_key_id'),
+  reservationId: uuid('reservation_id').notNull(),
+  reservationPeriod: text('reservation_period').notNull(),
+  reservationLimit: integer('reservation_limit').notNull(),
+  reservedAt: ts('reserved_at').notNull(),
+  /** After this moment a run still queued is failed instead of started (its unit is given back). */
+  startBy: ts('start_by').notNull(),
+  webhookUrl: text('webhook_url'),
+  webhookStatus: text('webhook_status').$type<'none' | 'pending' | 'delivered' | 'failed'>().notNull().default('none'),
+  webhookAttempts: integer('webhook_attempts').notNull().default(0),
+  webhookLastError: text('webhook_last_error'),
+  webhookDeliveredAt: ts('webhook_delivered_at'),
+  createdAt: createdAt(),
+});
+
+/** The signing secret of an access's completion webhooks, sealed with AES-256-GCM (shown once). */
+export const runWebhookSecrets = pgTable('run_webhook_secrets', {
+  accessId: uuid('access_id').primaryKey().references(() => accesses.id, { onDelete: 'cascade' }),
+  secretEnc: text('secret_enc').notNull(),
+  createdAt: createdAt(),
+});
+
+/** A cron schedule that runs an agent as an access (docs/adr/0050). */
+export const schedules = pgTable('schedules', {
+  id: uuid('id').primaryKey(),
+  agentId: text('agent_id').notNull().references(() => agents.id),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  cron: text('cron').notNull(),
+  timezone: text('timezone').notNull().default('UTC'),
+  message: text('message').notNull(),
+  paused: boolean('paused').notNull().default(false),
+  nextRunAt: ts('next_run_at'),
+  lastRunAt: ts('last_run_at'),
+  lastRunId: uuid('last_run_id'),
+  lastError: text('last_error'),
+  createdAt: createdAt(),
+}, (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`not paused`), index('schedules_access_idx').on(t.accessId)]);

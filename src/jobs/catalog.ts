@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backgroundJobs } from '../modules/background/jobs.ts';
 import { opsJobs } from '../modules/ops/jobs.ts';
 import { defineJob, type JobDef } from './types.ts';
 
@@ -84,6 +85,8 @@ export const jobCatalog = {
   }),
   // backup.create (BACKUP_SCHEDULE) and audit.prune (AUDIT_PRUNE_SCHEDULE): src/modules/ops/jobs.ts
   ...opsJobs,
+  // runs.background, runs.webhook, runs.backgroundSweep, schedules.tick: src/modules/background/jobs.ts
+  ...backgroundJobs,
 } satisfies Record<string, JobDef>;
 
 export type JobName = keyof typeof jobCatalog;

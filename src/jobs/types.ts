@@ -4,12 +4,15 @@ import type { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { AuditService } from '../modules/audit/service.ts';
+import type { BackgroundRuns } from '../modules/background/service.ts';
+import type { RunWebhooks } from '../modules/background/webhooks.ts';
 import type { UsageSync } from '../modules/marketplace/billing.ts';
 import type { MarketplaceJobs } from '../modules/marketplace/service.ts';
 import type { WebhookService } from '../modules/marketplace/webhooks.ts';
 import type { BackupService } from '../modules/ops/backups.ts';
 import type { QuotaService } from '../modules/quota/service.ts';
 import type { RunService } from '../modules/runs/service.ts';
+import type { ScheduleService } from '../modules/schedules/service.ts';
 import type { UsageService } from '../modules/usage/service.ts';
 
 /** What one attempt of a job knows about itself. */
@@ -39,6 +42,9 @@ export interface JobServices {
   webhooks: WebhookService;
   audit: AuditService;
   backups: BackupService;
+  background: BackgroundRuns;
+  runWebhooks: RunWebhooks;
+  schedules: ScheduleService;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

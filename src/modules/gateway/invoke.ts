@@ -64,7 +64,8 @@ export class Invoker {
     const conversation = options.conversationId ? await this.conversations.forRun(caller, agent, options.conversationId) : undefined;
     let reservation: Reservation;
     try {
-      reservation = await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs);
+      // A background run's unit was reserved when it was accepted (docs/adr/0048).
+      reservation = options.reservation ?? (await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs));
     } catch (err) {
       if (err instanceof AppError && err.code === 'quota_exceeded') this.metrics.quotaExceeded.inc();
       throw err;
@@ -91,6 +92,7 @@ export class Invoker {
         apiKeyId: caller.keyId,
         ...(caller.extraInstructions ? { extraInstructions: caller.extraInstructions } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.runId ? { runId: options.runId } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
         onSucceeded: async (tx, r) => {
           // The usage belongs to the month in which the unit was taken (the run's start).

@@ -1,5 +1,5 @@
 import type { RateState } from '../../lib/errors.ts';
-import type { QuotaPeriodKind, QuotaState } from '../quota/service.ts';
+import type { QuotaPeriodKind, QuotaState, Reservation } from '../quota/service.ts';
 import type { HistoryMessage, RunChannel, RunView } from '../runs/service.ts';
 
 /** The values of the channel-neutral entry (invoke.ts), shared by every door. */
@@ -51,6 +51,10 @@ export interface InvokeOptions {
   signal?: AbortSignal;
   /** Receives the run's events as they happen (a sink that throws does not fail the run). */
   onEvent?: (event: InvokeEvent) => void;
+  /** Background runs (docs/adr/0048): the run stored `queued` when the request was accepted… */
+  runId?: string;
+  /** …and the quota unit reserved then; settled on success, released otherwise, like a fresh one. */
+  reservation?: Reservation;
 }
 
 export interface InvokeResult {

@@ -14,6 +14,7 @@ import { isRetryableProviderError } from '../../integrations/llm/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService, PublishedAgent } from '../agents/service.ts';
 import type { ProviderService } from '../providers/service.ts';
+import { claimQueued } from './queued.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
 export type RunStatus = (typeof runs.$inferSelect)['status'];
@@ -23,7 +24,7 @@ export const runView = z.object({
   agent_id: z.string(),
   agent_version: z.number(),
   channel: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed', 'timeout']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timeout']),
   conversation_id: z.string().nullable(),
   input: z.string(),
   output: z.string().nullable(),
@@ -55,6 +56,8 @@ export interface RunRequest {
   /** The access's own instructions (agent instance settings), added after the agent's. */
   extraInstructions?: string | null;
   signal?: AbortSignal;
+  /** The id of a run stored `queued` (background runs, queued.ts): it is claimed instead of inserted. */
+  runId?: string;
   /** Called once the run is stored as `running`, with its id. */
   onStarted?: (runId: string) => void;
   /**
@@ -114,10 +117,12 @@ export class RunService {
   async execute(req: RunRequest): Promise<RunView> {
     const agent = req.agent ?? (await this.agents.getPublished(req.agentId));
     const provider = await this.providers.resolve(agent.providerId);
-    const id = newId();
+    const id = req.runId ?? newId();
     const started = this.clock.now();
     const t0 = performance.now();
-    await this.db.insert(runs).values({
+    // A queued (background) run keeps its id and is claimed by exactly one worker (queued.ts).
+    if (req.runId) await claimQueued(this.db, id, started, agent);
+    else await this.db.insert(runs).values({
       id,
       agentId: agent.id,
       agentVersion: agent.version,
