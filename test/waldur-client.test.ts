@@ -396,8 +396,13 @@ describe('Waldur client against the fake Waldur', () => {
     test("the caller's signal stops the call and its retries", async () => {
       fake.failNext({ path: '/api/' }, { hang: true }, 5);
       const ctl = new AbortController();
-      setTimeout(() => ctl.abort(new Error('shutting down')), 50);
+      // Abort once the request is at the fake (a fixed delay raced the request on a loaded machine).
+      const arrived = (async () => {
+        while (fake.requestsTo('/api/').length === 0) await new Promise((r) => setTimeout(r, 5));
+        ctl.abort(new Error('shutting down'));
+      })();
       await assert.rejects(client({ timeoutMs: 5_000 }).ping({ signal: ctl.signal }), /shutting down/);
+      await arrived;
       assert.equal(fake.requestsTo('/api/').length, 1);
     });
 
