@@ -158,7 +158,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const adminTokens = new AdminTokenService({ db, clock, audit });
   const tenants = new TenantService({ db, clock, audit });
   const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
-  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS });
+  const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
+  const tools = builtinTools();
+  const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
+  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers } });
   const runs = new RunService({
     db,
     clock,
@@ -168,6 +171,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     providers,
     maxRetries: config.PROVIDER_MAX_RETRIES,
     staleMarginMs: config.QUOTA_RESERVATION_MARGIN_MS,
+    breakers,
+    tools,
+    mcp: mcpServers,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
   });
@@ -221,10 +227,6 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const marketplace = new MarketplaceJobs({ orders, reconciler, webhooks, metrics, logger });
   const backups = new BackupService({ config, database, master, audit, clock });
   const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
-
-  const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
-  const tools = builtinTools();
-  const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });

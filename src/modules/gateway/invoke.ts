@@ -71,12 +71,18 @@ export class Invoker {
     };
     let settled: QuotaState | undefined;
     try {
-      const history = input.history ?? (options.conversationId ? await this.runs.conversationHistory(caller.accessId, options.conversationId) : []);
-      const run = await this.runs.execute({
+      const history = input.history ?? (input.messages ? [] : options.conversationId ? await this.runs.conversationHistory(caller.accessId, options.conversationId) : []);
+      const { run, toolCalls, finishReason } = await this.runs.run({
         agentId,
         agent,
         input: input.message,
         history,
+        ...(input.messages ? { messages: input.messages } : {}),
+        ...(input.system ? { system: input.system } : {}),
+        ...(options.clientTools ? { clientTools: options.clientTools } : {}),
+        ...(options.toolChoice ? { toolChoice: options.toolChoice } : {}),
+        ...(options.params ? { params: options.params } : {}),
+        ...(options.onEvent ? { onEvent: emit } : {}),
         channel: options.channel,
         conversationId: options.conversationId ?? null,
         tenantId: caller.tenantId,
@@ -101,10 +107,10 @@ export class Invoker {
           settled = await this.quota.settle(tx, reservation);
         },
       });
-      emit({ type: 'run.finished', run, quota: settled! });
-      return { run, quota: settled!, rate: caller.rate };
+      emit({ type: 'run.finished', run, quota: settled!, toolCalls, finishReason });
+      return { run, quota: settled!, rate: caller.rate, toolCalls, finishReason };
     } finally {
-      // Anything but a settled success gives the unit back.
+      // Anything but a settled (metered) run gives the unit back.
       if (!settled) await this.quota.release(reservation);
     }
   }
