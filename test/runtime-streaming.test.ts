@@ -83,7 +83,7 @@ describe('real streaming through both APIs', () => {
       }
       const req = fake.completions[0]!;
       assert.equal(req.chunks?.length, 20, 'the provider streamed 20 chunks');
-      assert.ok(firstAt! < req.chunks![1]!.at, `first byte at ${firstAt!.toFixed(1)}, provider chunk 2 sent at ${req.chunks![1]!.at.toFixed(1)}`);
+      assert.ok(firstAt! < req.chunks[1]!.at, `first byte at ${firstAt!.toFixed(1)}, provider chunk 2 sent at ${req.chunks[1]!.at.toFixed(1)}`);
       assert.equal(rowsAtFinal, 1, 'the usage record exists when the final event / [DONE] is received');
       if (door.path.startsWith('/api/')) {
         const events = [...raw.matchAll(/event: (\S+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1]!, data: JSON.parse(m[2]!) as Record<string, unknown> }));
