@@ -159,6 +159,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const tenants = new TenantService({ db, clock, audit });
   const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
   const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
+  // A provider the operator changed (URL, key) starts with a closed circuit, on every replica.
+  events.on((e) => {
+    if (e.type === 'providers.changed') breakers.reset(e.providerId);
+  });
   const tools = builtinTools();
   const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
   const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers } });
@@ -245,7 +249,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     events,
     jobs,
     services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
-    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
+    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

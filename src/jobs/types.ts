@@ -1,3 +1,4 @@
+import type { McpServerService } from '../modules/mcp-servers/service.ts';
 import type { Logger } from 'pino';
 import type { QueueOptions } from 'pg-boss';
 import type { z } from 'zod';
@@ -39,6 +40,7 @@ export interface JobServices {
   webhooks: WebhookService;
   audit: AuditService;
   backups: BackupService;
+  mcpServers: McpServerService;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

@@ -55,6 +55,8 @@ export class Invoker {
   async invoke(caller: Caller, agentId: string, input: InvokeInput, options: InvokeOptions): Promise<InvokeResult> {
     await this.gateway.assertAgent(caller, agentId);
     const agent = await this.agents.getPublished(agentId);
+    // A provider whose circuit is open fails fast, before a unit is reserved or a run stored.
+    this.runs.assertAvailable(agent);
     let reservation: Reservation;
     try {
       reservation = await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs);

@@ -208,9 +208,24 @@ export class RunService {
     return (await this.run(req)).run;
   }
 
+  /**
+   * Fails fast with `provider_unavailable` when the agent's provider has an open circuit and there
+   * is no fallback provider with a closed one: called before a quota unit is reserved.
+   */
+  assertAvailable(agent: PublishedAgent): void {
+    if (!this.breakers) return;
+    try {
+      this.breakers.assertAvailable(agent.providerId);
+    } catch (err) {
+      if (!agent.fallbackProviderId) throw err;
+      this.breakers.assertAvailable(agent.fallbackProviderId);
+    }
+  }
+
   /** `execute`, also returning the client tool calls and the finish reason. */
   async run(req: RunRequest): Promise<RunOutcome> {
     const agent = req.agent ?? (await this.agents.getPublished(req.agentId));
+    this.assertAvailable(agent);
     const provider = await this.providers.resolve(agent.providerId);
     const id = newId();
     const started = this.clock.now();
@@ -341,6 +356,8 @@ export class RunService {
           stopWhen,
           maxRetries: 0,
           abortSignal: signal,
+          // Errors arrive as stream parts and are handled below (the default logs them to stderr).
+          onError: () => {},
           ...(temperature !== undefined ? { temperature } : {}),
           ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
           ...(params.topP !== undefined ? { topP: params.topP } : {}),
