@@ -33,7 +33,7 @@ describe('provider circuit breaker on the run path', () => {
     await fake?.close();
   });
   const chat = () => t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hello' } });
-  const health = async () => (await t.app.inject({ method: 'GET', url: '/health' })).json() as { status: string; agents: string; providers: { provider: string; state: string }[] };
+  const health = async () => (await t.app.inject({ method: 'GET', url: '/health' })).json<{ status: string; agents: string; providers: { provider: string; state: string }[] }>();
 
   test('5 failures open the circuit; calls then fail fast; health is degraded; the probe closes it', async () => {
     assert.equal((await health()).agents, 'operational');
