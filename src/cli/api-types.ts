@@ -34,8 +34,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -58,8 +78,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -578,6 +618,20 @@ export interface paths {
                                     settings: {
                                         [key: string]: unknown;
                                     };
+                                    tools: {
+                                        name: string;
+                                        permissions: string[];
+                                        config: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                    mcp_tools: {
+                                        server: string;
+                                        tools: string[];
+                                    }[];
+                                    max_steps: number;
+                                    max_run_tokens: number | null;
+                                    fallback_provider: string | null;
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -623,6 +677,22 @@ export interface paths {
                         settings?: {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default true */
                         publish?: boolean;
                     };
@@ -653,6 +723,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -669,6 +753,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -753,6 +851,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -769,6 +881,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -824,6 +950,22 @@ export interface paths {
                         settings?: {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default false */
                         publish?: boolean;
                     };
@@ -854,6 +996,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -870,6 +1026,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -958,6 +1128,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -974,6 +1158,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1066,6 +1264,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1082,6 +1294,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1166,7 +1392,7 @@ export interface paths {
                                 agent_version: number;
                                 channel: string;
                                 /** @enum {string} */
-                                status: "running" | "succeeded" | "failed" | "timeout";
+                                status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
                                 input: string;
                                 output: string | null;
@@ -1244,7 +1470,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1353,7 +1579,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1366,6 +1592,22 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: unknown;
+                                result: unknown;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -6143,7 +6385,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to an agent; metered against the quota
-         * @description With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.
+         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
          */
         post: {
             parameters: {
@@ -6312,7 +6554,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -6325,6 +6567,22 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: unknown;
+                                result: unknown;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -6596,6 +6854,20 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             }))[] | null;
+                            tool_calls?: ({
+                                id: string;
+                                /** @enum {string} */
+                                type?: "function";
+                                function: {
+                                    name: string;
+                                    arguments: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[] | null;
+                            tool_call_id?: string;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -6606,6 +6878,66 @@ export interface paths {
                             [key: string]: unknown;
                         }) | null;
                         user?: string;
+                        tools?: ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                                description?: string;
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        tool_choice?: ("none" | "auto" | "required") | ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        response_format?: ({
+                            /** @enum {string} */
+                            type: "text";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_object";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_schema";
+                            json_schema: {
+                                name: string;
+                                description?: string;
+                                schema?: {
+                                    [key: string]: unknown;
+                                };
+                                strict?: boolean | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        max_tokens?: number | null;
+                        max_completion_tokens?: number | null;
+                        temperature?: number | null;
+                        top_p?: number | null;
+                        stop?: (string | string[]) | null;
+                        seed?: number | null;
+                        presence_penalty?: number | null;
+                        frequency_penalty?: number | null;
                     } & {
                         [key: string]: unknown;
                     };

@@ -30,8 +30,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -54,8 +74,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -700,6 +740,20 @@ export interface paths {
                                     settings: {
                                         [key: string]: unknown;
                                     };
+                                    tools: {
+                                        name: string;
+                                        permissions: string[];
+                                        config: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                    mcp_tools: {
+                                        server: string;
+                                        tools: string[];
+                                    }[];
+                                    max_steps: number;
+                                    max_run_tokens: number | null;
+                                    fallback_provider: string | null;
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -759,6 +813,22 @@ export interface paths {
                         settings?: {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default true */
                         publish?: boolean;
                     };
@@ -789,6 +859,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -805,6 +889,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -931,6 +1029,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -947,6 +1059,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1030,6 +1156,22 @@ export interface paths {
                         settings?: {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1060,6 +1202,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1076,6 +1232,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1206,6 +1376,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1222,6 +1406,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1356,6 +1554,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1372,6 +1584,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1512,7 +1738,7 @@ export interface paths {
                                 agent_version: number;
                                 channel: string;
                                 /** @enum {string} */
-                                status: "running" | "succeeded" | "failed" | "timeout";
+                                status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
                                 input: string;
                                 output: string | null;
@@ -1632,7 +1858,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1825,7 +2051,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1838,6 +2064,22 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: unknown;
+                                result: unknown;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -7839,6 +8081,533 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/mcp-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registered MCP servers with their status and cached tools */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                /** @enum {string} */
+                                transport: "http" | "stdio";
+                                url: string | null;
+                                command: string | null;
+                                args: string[];
+                                header_env: {
+                                    [key: string]: string;
+                                };
+                                enabled: boolean;
+                                /** @enum {string} */
+                                status: "unknown" | "ok" | "error";
+                                last_error: string | null;
+                                last_checked_at: string | null;
+                                tools: {
+                                    name: string;
+                                    description: string | null;
+                                    input_schema: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                tools_refreshed_at: string | null;
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a remote MCP server (Streamable HTTP; stdio only with MCP_STDIO_ENABLED) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: uri */
+                        url?: string;
+                        command?: string;
+                        args?: string[];
+                        /** @default {} */
+                        header_env?: {
+                            [key: string]: string;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            transport: "http" | "stdio";
+                            url: string | null;
+                            command: string | null;
+                            args: string[];
+                            header_env: {
+                                [key: string]: string;
+                            };
+                            enabled: boolean;
+                            /** @enum {string} */
+                            status: "unknown" | "ok" | "error";
+                            last_error: string | null;
+                            last_checked_at: string | null;
+                            tools: {
+                                name: string;
+                                description: string | null;
+                                input_schema: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            tools_refreshed_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/mcp-servers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show an MCP server */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            transport: "http" | "stdio";
+                            url: string | null;
+                            command: string | null;
+                            args: string[];
+                            header_env: {
+                                [key: string]: string;
+                            };
+                            enabled: boolean;
+                            /** @enum {string} */
+                            status: "unknown" | "ok" | "error";
+                            last_error: string | null;
+                            last_checked_at: string | null;
+                            tools: {
+                                name: string;
+                                description: string | null;
+                                input_schema: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            tools_refreshed_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Unregister an MCP server */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            transport: "http" | "stdio";
+                            url: string | null;
+                            command: string | null;
+                            args: string[];
+                            header_env: {
+                                [key: string]: string;
+                            };
+                            enabled: boolean;
+                            /** @enum {string} */
+                            status: "unknown" | "ok" | "error";
+                            last_error: string | null;
+                            last_checked_at: string | null;
+                            tools: {
+                                name: string;
+                                description: string | null;
+                                input_schema: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            tools_refreshed_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/mcp-servers/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect now and refresh the server's tool list (its status says whether that worked) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @enum {string} */
+                            transport: "http" | "stdio";
+                            url: string | null;
+                            command: string | null;
+                            args: string[];
+                            header_env: {
+                                [key: string]: string;
+                            };
+                            enabled: boolean;
+                            /** @enum {string} */
+                            status: "unknown" | "ok" | "error";
+                            last_error: string | null;
+                            last_checked_at: string | null;
+                            tools: {
+                                name: string;
+                                description: string | null;
+                                input_schema: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            tools_refreshed_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -8342,7 +9111,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to an agent; metered against the quota
-         * @description With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.
+         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
          */
         post: {
             parameters: {
@@ -8637,7 +9406,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "timeout";
+                            status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -8650,6 +9419,22 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: unknown;
+                                result: unknown;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -9131,6 +9916,20 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             }))[] | null;
+                            tool_calls?: ({
+                                id: string;
+                                /** @enum {string} */
+                                type?: "function";
+                                function: {
+                                    name: string;
+                                    arguments: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[] | null;
+                            tool_call_id?: string;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -9141,6 +9940,66 @@ export interface paths {
                             [key: string]: unknown;
                         }) | null;
                         user?: string;
+                        tools?: ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                                description?: string;
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        tool_choice?: ("none" | "auto" | "required") | ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        response_format?: ({
+                            /** @enum {string} */
+                            type: "text";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_object";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_schema";
+                            json_schema: {
+                                name: string;
+                                description?: string;
+                                schema?: {
+                                    [key: string]: unknown;
+                                };
+                                strict?: boolean | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        max_tokens?: number | null;
+                        max_completion_tokens?: number | null;
+                        temperature?: number | null;
+                        top_p?: number | null;
+                        stop?: (string | string[]) | null;
+                        seed?: number | null;
+                        presence_penalty?: number | null;
+                        frequency_penalty?: number | null;
                     } & {
                         [key: string]: unknown;
                     };
