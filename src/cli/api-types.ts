@@ -1548,6 +1548,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent runs, newest first (filter by agent or access) */
+        get: {
+            parameters: {
+                query?: {
+                    agent?: string;
+                    access?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                agent_id: string;
+                                agent_version: number;
+                                channel: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed" | "timeout" | "cancelled";
+                                conversation_id: string | null;
+                                input: string;
+                                output: string | null;
+                                error: string | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                attempts: number;
+                                latency_ms: number | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/v1/runs/{id}": {
         parameters: {
             query?: never;
@@ -1598,8 +1677,14 @@ export interface paths {
                                 kind: "model" | "tool";
                                 name: string;
                                 tool_call_id: string | null;
-                                arguments: unknown;
-                                result: unknown;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
                                 error: string | null;
                                 duration_ms: number | null;
                                 usage: {
@@ -6573,8 +6658,14 @@ export interface paths {
                                 kind: "model" | "tool";
                                 name: string;
                                 tool_call_id: string | null;
-                                arguments: unknown;
-                                result: unknown;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
                                 error: string | null;
                                 duration_ms: number | null;
                                 usage: {

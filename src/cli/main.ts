@@ -29,6 +29,7 @@ import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
+import { registerRuns } from './commands/runs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -63,6 +64,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerAdmin(program);
   registerProviders(program);
   registerAgents(program);
+  registerRuns(program);
   registerTenants(program);
   // Operations (docs/RUNBOOK.md): registerCache adds `cache warm` to the group registerSystem made.
   registerMaintenance(program);

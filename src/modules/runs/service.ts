@@ -47,8 +47,10 @@ export const runStepView = z.object({
   kind: z.enum(['model', 'tool']),
   name: z.string(),
   tool_call_id: z.string().nullable(),
-  arguments: z.unknown(),
-  result: z.unknown(),
+  /** The tool call's arguments (null for model steps). */
+  arguments: z.record(z.string(), z.unknown()).nullable(),
+  /** A tool's result, or a model step's `{ text, finish_reason }`. */
+  result: z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.unknown())), z.array(z.string()), z.record(z.string(), z.unknown())]).nullable(),
   error: z.string().nullable(),
   duration_ms: z.number().nullable(),
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
@@ -581,8 +583,9 @@ export class RunService {
       kind: r.kind,
       name: r.name,
       tool_call_id: r.toolCallId,
-      arguments: r.arguments ?? null,
-      result: r.result ?? null,
+      // Any JSON is stored; what the typed view cannot describe is shown wrapped as `{ value }`.
+      arguments: fit(runStepView.shape.arguments, r.arguments ?? null),
+      result: fit(runStepView.shape.result, r.result ?? null),
       error: r.error,
       duration_ms: r.durationMs,
       usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
@@ -651,6 +654,11 @@ function retryAfterMs(err: unknown): number | undefined {
   if (Number.isFinite(s)) return s * 1000;
   const d = Date.parse(h);
   return Number.isNaN(d) ? undefined : Math.max(0, d - Date.now());
+}
+
+function fit<S extends z.ZodType>(schema: S, v: unknown): z.infer<S> {
+  const ok = schema.safeParse(v);
+  return ok.success ? ok.data : (schema.parse({ value: v }));
 }
 
 const minDefined = (a: number | null | undefined, b: number | null | undefined): number | undefined =>
