@@ -170,7 +170,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const adminTokens = new AdminTokenService({ db, clock, audit });
   const tenants = new TenantService({ db, clock, audit });
   const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
-  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS });
+  const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
+  // A provider the operator changed (URL, key) starts with a closed circuit, on every replica.
+  events.on((e) => {
+    if (e.type === 'providers.changed') breakers.reset(e.providerId);
+  });
+  const tools = builtinTools();
+  const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
+  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers } });
   const runs = new RunService({
     db,
     clock,
@@ -180,6 +187,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     providers,
     maxRetries: config.PROVIDER_MAX_RETRIES,
     staleMarginMs: config.QUOTA_RESERVATION_MARGIN_MS,
+    breakers,
+    tools,
+    mcp: mcpServers,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
   });
@@ -235,10 +245,6 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const backups = new BackupService({ config, database, master, audit, clock });
   const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
 
-  const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
-  const tools = builtinTools();
-  const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
-
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
@@ -277,7 +283,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     events,
     jobs,
     services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
-    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules },
+    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -38,7 +38,9 @@ describe(`the invoke entry on ${backend}`, () => {
     assert.equal(r.run.channel, 'portal');
     assert.equal(r.run.output, '[mock] helpdesk received: printer on fire');
     assert.equal(r.quota.used, 1);
-    assert.deepEqual(events.map((e) => e.type), ['run.started', 'run.finished']);
+    // run.started, the text as it streamed, then run.finished (after the commit).
+    assert.deepEqual([...new Set(events.map((e) => e.type))], ['run.started', 'text.delta', 'run.finished']);
+    assert.equal(events.map((e) => (e.type === 'text.delta' ? e.text : '')).join(''), r.run.output);
     const started = events[0];
     assert.ok(started?.type === 'run.started');
     assert.equal(started.runId, r.run.id);

@@ -4,7 +4,8 @@
  *
  * - In-process, on each backend and with each provider (mock, fake OpenAI over HTTP): when the
  *   database refuses the usage record, or the quota settlement, of a successful provider call, the
- *   caller gets no 2xx (on every door: REST, REST streaming, OpenAI, OpenAI streaming), the run is
+ *   caller gets no 2xx (REST, OpenAI) or a stream that ends in an error event instead of its final
+ *   event / [DONE] (REST streaming, OpenAI streaming), the run is
  *   stored as failed and the quota unit comes back.
  * - Real server processes killed right before and right after the commit: test/durability-kill.test.ts.
  */
@@ -70,8 +71,16 @@ for (const kind of PROVIDER_KINDS) {
         try {
           for (const door of DOORS) {
             const res = await t.app.inject({ method: 'POST', url: door.url, headers: { 'x-api-key': key }, payload: door.payload });
-            assert.ok(res.statusCode >= 500, `${door.name}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-            assert.doesNotMatch(String(res.headers['content-type']), /event-stream/, `${door.name}: a stream was started`);
+            if ('stream' in door.payload) {
+              // A real stream starts with the first token, before the run can be recorded: it ends
+              // with an error event instead of the final event or [DONE] (docs/adr/0043-…).
+              assert.match(String(res.headers['content-type']), /event-stream/, door.name);
+              assert.doesNotMatch(res.body, /run\.completed|\[DONE\]/, `${door.name}: the stream completed`);
+              assert.match(res.body, door.url.startsWith('/v1/') ? /data: \{"error":\{[^\n]*"code":"internal_error"/ : /event: error\ndata: [^\n]*"status":500/, `${door.name}: ${res.body.slice(-400)}`);
+            } else {
+              assert.ok(res.statusCode >= 500, `${door.name}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+              assert.doesNotMatch(String(res.headers['content-type']), /event-stream/, `${door.name}: a stream was started`);
+            }
           }
         } finally {
           await t.deps.db.execute(f.remove);

@@ -42,7 +42,8 @@ describe('LLM providers against fake provider servers', () => {
     fake = await new FakeOpenAI({ apiKey: OPENAI_KEY }).listen();
     anthropic = await new FakeAnthropic({ apiKey: ANTHROPIC_KEY }).listen();
     // trace: the strictest setting for the "key never logged" check at the end.
-    t = await createTestApp({ clock, retryBaseDelayMs: 5, logLevel: 'trace' });
+    // These tests count retries; the circuit breaker (test/runtime-breaker.test.ts) must not open between them.
+    t = await createTestApp({ clock, retryBaseDelayMs: 5, logLevel: 'trace', env: { PROVIDER_BREAKER_FAILURES: '1000' } });
     const p = await post('/providers', { id: 'oai', kind: 'openai-compatible', base_url: `${fake.url}/v1`, api_key: OPENAI_KEY, default_model: 'gpt-4o-mini' });
     assert.equal(p.statusCode, 201, p.body);
     assert.equal(p.json().has_api_key, true);

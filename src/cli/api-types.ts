@@ -34,8 +34,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -58,8 +78,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -578,6 +618,20 @@ export interface paths {
                                     settings: {
                                         [key: string]: unknown;
                                     };
+                                    tools: {
+                                        name: string;
+                                        permissions: string[];
+                                        config: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                    mcp_tools: {
+                                        server: string;
+                                        tools: string[];
+                                    }[];
+                                    max_steps: number;
+                                    max_run_tokens: number | null;
+                                    fallback_provider: string | null;
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -625,6 +679,22 @@ export interface paths {
                         } & {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default true */
                         publish?: boolean;
                     };
@@ -655,6 +725,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -671,6 +755,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -755,6 +853,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -771,6 +883,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -828,6 +954,22 @@ export interface paths {
                         } & {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default false */
                         publish?: boolean;
                     };
@@ -858,6 +1000,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -874,6 +1030,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -962,6 +1132,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -978,6 +1162,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1070,6 +1268,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1086,6 +1298,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1170,7 +1396,7 @@ export interface paths {
                                 agent_version: number;
                                 channel: string;
                                 /** @enum {string} */
-                                status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                                status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
                                 input: string;
                                 output: string | null;
@@ -1248,7 +1474,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1326,6 +1552,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent runs, newest first (filter by agent or access) */
+        get: {
+            parameters: {
+                query?: {
+                    agent?: string;
+                    access?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                agent_id: string;
+                                agent_version: number;
+                                channel: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
+                                conversation_id: string | null;
+                                input: string;
+                                output: string | null;
+                                error: string | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                attempts: number;
+                                latency_ms: number | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/v1/runs/{id}": {
         parameters: {
             query?: never;
@@ -1357,7 +1662,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1370,6 +1675,28 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -6814,7 +7141,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to an agent; metered against the quota
-         * @description With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.
+         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
          */
         post: {
             parameters: {
@@ -7418,7 +7745,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -7431,6 +7758,28 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -7702,6 +8051,20 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             }))[] | null;
+                            tool_calls?: ({
+                                id: string;
+                                /** @enum {string} */
+                                type?: "function";
+                                function: {
+                                    name: string;
+                                    arguments: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[] | null;
+                            tool_call_id?: string;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -7712,6 +8075,66 @@ export interface paths {
                             [key: string]: unknown;
                         }) | null;
                         user?: string;
+                        tools?: ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                                description?: string;
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        tool_choice?: ("none" | "auto" | "required") | ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        response_format?: ({
+                            /** @enum {string} */
+                            type: "text";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_object";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_schema";
+                            json_schema: {
+                                name: string;
+                                description?: string;
+                                schema?: {
+                                    [key: string]: unknown;
+                                };
+                                strict?: boolean | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        max_tokens?: number | null;
+                        max_completion_tokens?: number | null;
+                        temperature?: number | null;
+                        top_p?: number | null;
+                        stop?: (string | string[]) | null;
+                        seed?: number | null;
+                        presence_penalty?: number | null;
+                        frequency_penalty?: number | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -7853,7 +8276,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -7881,7 +8304,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;

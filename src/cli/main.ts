@@ -31,6 +31,7 @@ import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
+import { registerRuns } from './commands/runs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -65,6 +66,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerAdmin(program);
   registerProviders(program);
   registerAgents(program);
+  registerRuns(program);
   registerTenants(program);
   // Operations (docs/RUNBOOK.md): registerCache adds `cache warm` to the group registerSystem made.
   registerMaintenance(program);

@@ -80,6 +80,16 @@ export const agentVersions = pgTable('agent_versions', {
   maxOutputTokens: integer('max_output_tokens'),
   timeoutMs: integer('timeout_ms').notNull(),
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** Built-in tool grants `{ name, permissions, config }` (src/modules/tools/registry.ts). */
+  tools: jsonb('tools').$type<{ name: string; permissions?: string[]; config?: Record<string, unknown> }[]>().notNull().default([]),
+  /** MCP tool grants `{ server, tools[] }` (src/modules/mcp-servers). */
+  mcpTools: jsonb('mcp_tools').$type<{ server: string; tools: string[] }[]>().notNull().default([]),
+  /** Model steps a run may take (model → tools → model …). */
+  maxSteps: integer('max_steps').notNull().default(8),
+  /** Tokens (input + output, all steps) after which a run stops taking steps; null: no limit. */
+  maxRunTokens: integer('max_run_tokens'),
+  /** Provider used when the primary one fails before answering (circuit open, 5xx, network). */
+  fallbackProviderId: text('fallback_provider_id').references(() => providers.id),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.agentId, t.version] })]);
@@ -92,8 +102,8 @@ export const runs = pgTable('runs', {
   accessId: uuid('access_id'),
   apiKeyId: uuid('api_key_id'),
   channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull(),
-  /** `queued`: a background run accepted and waiting for a worker (docs/adr/0048). */
-  status: text('status').$type<'queued' | 'running' | 'succeeded' | 'failed' | 'timeout'>().notNull(),
+  /** `queued`: a background run accepted and waiting for a worker (docs/adr/0048); `cancelled`: the client went away (ADR 0043). */
+  status: text('status').$type<'queued' | 'running' | 'succeeded' | 'failed' | 'timeout' | 'cancelled'>().notNull(),
   conversationId: text('conversation_id'),
   input: text('input').notNull(),
   output: text('output'),
@@ -109,6 +119,25 @@ export const runs = pgTable('runs', {
   index('runs_access_created_idx').on(t.accessId, t.createdAt),
   index('runs_status_idx').on(t.status).where(sql`status = 'running'`),
 ]);
+
+/**
+ * The steps of a run, written as the run goes: each model call (`model`, with its tokens) and each
+ * tool call (`tool`, with its arguments and result or error), in order (`idx`).
+ */
+export const runSteps = pgTable('run_steps', {
+  runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  idx: integer('idx').notNull(),
+  kind: text('kind').$type<'model' | 'tool'>().notNull(),
+  name: text('name').notNull(),
+  toolCallId: text('tool_call_id'),
+  arguments: jsonb('arguments').$type<unknown>(),
+  result: jsonb('result').$type<unknown>(),
+  error: text('error'),
+  durationMs: integer('duration_ms'),
+  inputTokens: integer('input_tokens').notNull().default(0),
+  outputTokens: integer('output_tokens').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.runId, t.idx] })]);
 
 /**
  * An access: who (tenant, project, user e-mail) may use which agent, under which quota, until when.

@@ -142,6 +142,8 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       metrics: deps.metrics,
       state: deps.state,
       maintenance: s.ops.maintenance,
+      breakers: s.breakers,
+      mcp: s.mcpServers,
       accesses: s.accesses,
       usageSync: s.usageSync,
     }),

@@ -50,8 +50,11 @@ const OPENAI_ERROR_TYPES: Partial<Record<ErrorCode, string>> = {
  */
 export function problemBody(req: FastifyRequest, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const entry = errorCatalog[code];
+  // OpenAI's `param` names the offending field (from our first `/body/…` pointer).
+  const pointer = (extra.errors as { pointer?: string }[] | undefined)?.[0]?.pointer;
+  const param = pointer?.startsWith('/body/') ? pointer.slice(6).replace(/\//g, '.') : null;
   const openai = req.url.startsWith('/v1/')
-    ? { error: { message: detail, type: OPENAI_ERROR_TYPES[code] ?? (entry.status >= 500 ? 'api_error' : 'invalid_request_error'), code, param: null } }
+    ? { error: { message: detail, type: OPENAI_ERROR_TYPES[code] ?? (entry.status >= 500 ? 'api_error' : 'invalid_request_error'), code, param } }
     : {};
   return {
     type: `/problems/${code}`,

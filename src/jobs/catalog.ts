@@ -20,6 +20,15 @@ export const jobCatalog = {
     uses: ['runs'],
     handler: async (s) => ({ reaped: await s.runs.reapStale() }),
   }),
+  'mcp.refreshTools': defineJob({
+    name: 'mcp.refreshTools',
+    description: 'Refreshes the cached tool lists of enabled MCP servers older than MCP_TOOLS_REFRESH_MINUTES or whose last check failed (their status feeds /health and doctor).',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 600 },
+    schedule: () => '*/5 * * * *',
+    uses: ['mcpServers'],
+    handler: async (s) => ({ refreshed: await s.mcpServers.refreshStale() }),
+  }),
   'quota.sweepExpired': defineJob({
     name: 'quota.sweepExpired',
     description: 'Returns the units held by reservations of crashed replicas once they expire (reservations also sweep themselves when a quota looks full).',

@@ -1,3 +1,4 @@
+import type { McpServerService } from '../modules/mcp-servers/service.ts';
 import type { Logger } from 'pino';
 import type { QueueOptions } from 'pg-boss';
 import type { z } from 'zod';
@@ -45,6 +46,7 @@ export interface JobServices {
   background: BackgroundRuns;
   runWebhooks: RunWebhooks;
   schedules: ScheduleService;
+  mcpServers: McpServerService;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

@@ -13,6 +13,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: 'No such route', description: 'The method and path do not match any route of this API. See /openapi.json.' },
   not_found: { status: 404, title: 'Not found', description: 'The object does not exist, or it belongs to someone else.' },
   invalid_json: { status: 400, title: 'Malformed JSON body', description: 'The request body is not valid JSON.' },
+  unsupported_parameter: { status: 400, title: 'Unsupported parameter', description: 'The request sets a parameter this API cannot honour (e.g. OpenAI `n` > 1, `logprobs`); `errors` names it. Remove it rather than have it silently ignored.' },
   validation_failed: { status: 400, title: 'Validation failed', description: 'The request does not match the schema; `errors` names each failing field.' },
   payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body is larger than the configured limit.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
@@ -62,6 +63,7 @@ export const errorCatalog = {
     title: 'Provider unavailable (circuit open)',
     description: 'The LLM provider failed repeatedly, so its circuit breaker is open and calls fail fast; `provider` names it and Retry-After says when one probe call may try it again.',
   },
+  run_cancelled: { status: 499, title: 'Run cancelled', description: 'The client went away before the run finished; the run is stored as cancelled (metered only when part of its answer had been streamed).', log: 'info' },
   provider_timeout: { status: 504, title: 'Provider timeout', description: 'The run exceeded the agent timeout; the run is stored as timed out.' },
   // platform state
   maintenance: { status: 503, title: 'Maintenance', description: 'The platform is in maintenance mode; retry after Retry-After seconds.', log: 'info' },

@@ -30,8 +30,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -54,8 +74,28 @@ export interface paths {
                             database: "connected" | "disconnected";
                             /** @enum {string} */
                             redis: "connected" | "disconnected" | "not_configured";
-                            /** @enum {string} */
-                            agents: "operational" | "no_agents" | "unknown";
+                            /**
+                             * @description degraded: a provider circuit breaker is open or half-open (see providers)
+                             * @enum {string}
+                             */
+                            agents: "operational" | "degraded" | "no_agents" | "unknown";
+                            providers: {
+                                provider: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                                half_open_at: string | null;
+                                last_error: string | null;
+                            }[];
+                            mcp_servers: {
+                                /** @enum {string} */
+                                status: "operational" | "degraded";
+                                servers: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    status: "unknown" | "ok" | "error";
+                                    last_error: string | null;
+                                }[];
+                            };
                             version: string;
                             /** @enum {string} */
                             mode: "embedded" | "cluster";
@@ -700,6 +740,20 @@ export interface paths {
                                     settings: {
                                         [key: string]: unknown;
                                     };
+                                    tools: {
+                                        name: string;
+                                        permissions: string[];
+                                        config: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                    mcp_tools: {
+                                        server: string;
+                                        tools: string[];
+                                    }[];
+                                    max_steps: number;
+                                    max_run_tokens: number | null;
+                                    fallback_provider: string | null;
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -761,6 +815,22 @@ export interface paths {
                         } & {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default true */
                         publish?: boolean;
                     };
@@ -791,6 +861,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -807,6 +891,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -933,6 +1031,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -949,6 +1061,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1034,6 +1160,22 @@ export interface paths {
                         } & {
                             [key: string]: unknown;
                         };
+                        tools?: {
+                            name: string;
+                            /** @default [] */
+                            permissions?: ("network" | "network.write")[];
+                            /** @default {} */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        mcp_tools?: {
+                            server: string;
+                            tools: string[];
+                        }[];
+                        max_steps?: number;
+                        max_run_tokens?: number | null;
+                        fallback_provider?: string | null;
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1064,6 +1206,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1080,6 +1236,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1210,6 +1380,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1226,6 +1410,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1360,6 +1558,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1376,6 +1588,20 @@ export interface paths {
                                 settings: {
                                     [key: string]: unknown;
                                 };
+                                tools: {
+                                    name: string;
+                                    permissions: string[];
+                                    config: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                mcp_tools: {
+                                    server: string;
+                                    tools: string[];
+                                }[];
+                                max_steps: number;
+                                max_run_tokens: number | null;
+                                fallback_provider: string | null;
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1516,7 +1742,7 @@ export interface paths {
                                 agent_version: number;
                                 channel: string;
                                 /** @enum {string} */
-                                status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                                status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
                                 input: string;
                                 output: string | null;
@@ -1636,7 +1862,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1798,6 +2024,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent runs, newest first (filter by agent or access) */
+        get: {
+            parameters: {
+                query?: {
+                    agent?: string;
+                    access?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                agent_id: string;
+                                agent_version: number;
+                                channel: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
+                                conversation_id: string | null;
+                                input: string;
+                                output: string | null;
+                                error: string | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                attempts: number;
+                                latency_ms: number | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/v1/runs/{id}": {
         parameters: {
             query?: never;
@@ -1829,7 +2162,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -1842,6 +2175,28 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -9890,7 +10245,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to an agent; metered against the quota
-         * @description With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.
+         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
          */
         post: {
             parameters: {
@@ -10970,7 +11325,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -10983,6 +11338,28 @@ export interface paths {
                             latency_ms: number | null;
                             created_at: string;
                             finished_at: string | null;
+                            steps: {
+                                idx: number;
+                                /** @enum {string} */
+                                kind: "model" | "tool";
+                                name: string;
+                                tool_call_id: string | null;
+                                arguments: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: (string | number | boolean | {
+                                    [key: string]: unknown;
+                                }[] | string[] | {
+                                    [key: string]: unknown;
+                                }) | null;
+                                error: string | null;
+                                duration_ms: number | null;
+                                usage: {
+                                    input_tokens: number;
+                                    output_tokens: number;
+                                };
+                                created_at: string;
+                            }[];
                         };
                     };
                 };
@@ -11464,6 +11841,20 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             }))[] | null;
+                            tool_calls?: ({
+                                id: string;
+                                /** @enum {string} */
+                                type?: "function";
+                                function: {
+                                    name: string;
+                                    arguments: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[] | null;
+                            tool_call_id?: string;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -11474,6 +11865,66 @@ export interface paths {
                             [key: string]: unknown;
                         }) | null;
                         user?: string;
+                        tools?: ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                                description?: string;
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        tool_choice?: ("none" | "auto" | "required") | ({
+                            /** @enum {string} */
+                            type: "function";
+                            function: {
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        response_format?: ({
+                            /** @enum {string} */
+                            type: "text";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_object";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            type: "json_schema";
+                            json_schema: {
+                                name: string;
+                                description?: string;
+                                schema?: {
+                                    [key: string]: unknown;
+                                };
+                                strict?: boolean | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        });
+                        max_tokens?: number | null;
+                        max_completion_tokens?: number | null;
+                        temperature?: number | null;
+                        top_p?: number | null;
+                        stop?: (string | string[]) | null;
+                        seed?: number | null;
+                        presence_penalty?: number | null;
+                        frequency_penalty?: number | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -11741,7 +12192,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;
@@ -11769,7 +12220,7 @@ export interface paths {
                             agent_version: number;
                             channel: string;
                             /** @enum {string} */
-                            status: "queued" | "running" | "succeeded" | "failed" | "timeout";
+                            status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
                             input: string;
                             output: string | null;

@@ -13,10 +13,35 @@ interface VersionOpts {
   settings?: Record<string, unknown>;
   name?: string;
   description?: string;
+  tool?: Record<string, unknown>[];
+  mcpTools?: string[];
+  noTools?: boolean;
+  maxSteps?: number;
+  maxRunTokens?: number;
+  fallbackProvider?: string;
+}
+
+/** `--tool '{"name":"http_fetch","permissions":["network"],"config":{...}}'` or `--tool current_time`, repeatable. */
+function toolGrantArg(value: string, previous: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  const grant = value.trim().startsWith('{') || value.startsWith('@') ? (jsonArg(value)) : { name: value };
+  return [...previous, grant];
+}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--mcp-tool kb:kb_search,ticket_status` → `[{ server: 'kb', tools: [...] }]` (repeatable; same server merges). */
+function mcpGrants(values: string[]): { server: string; tools: string[] }[] {
+  const by = new Map<string, string[]>();
+  for (const v of values) {
+    const i = v.indexOf(':');
+    const server = i > 0 ? v.slice(0, i) : v;
+    const tools = i > 0 ? v.slice(i + 1).split(',').map((x) => x.trim()).filter(Boolean) : [];
+    by.set(server, [...(by.get(server) ?? []), ...tools]);
+  }
+  return [...by].map(([server, tools]) => ({ server, tools }));
 }
 
 /** Body fields whose flag is not the field's name. */
-const FIELDS = { timeout_ms: '--timeout', tenant_id: '--tenant', id: '<id>' };
+const FIELDS = { timeout_ms: '--timeout', tenant_id: '--tenant', id: '<id>', tools: '--tool', mcp_tools: '--mcp-tool', max_steps: '--max-steps', max_run_tokens: '--max-run-tokens', fallback_provider: '--fallback-provider' };
 
 /** The options of an agent version; `create` needs a provider and instructions, `update` nothing. */
 function versionOptions(cmd: Command, create = false): Command {
@@ -28,12 +53,40 @@ function versionOptions(cmd: Command, create = false): Command {
     .option('--max-output-tokens <n>', 'cap on answer tokens', intArg)
     .option('--timeout <duration>', 'run timeout, e.g. 300s or 5m (default 300s)', durationMsArg)
     .option('--settings <json>', 'agent settings as JSON or @file', jsonArg)
+    .option('--tool <grant>', 'grant a built-in tool: a name (current_time) or a JSON grant {"name","permissions","config"} or @file (repeatable; replaces the tool list)', toolGrantArg)
+    .option('--no-tools', 'remove every built-in tool grant')
+    .option('--mcp-tool <server:tool,...>', 'grant tools of a registered MCP server (repeatable; replaces the MCP grants)', collect)
+    .option('--max-steps <n>', 'model steps per run, tool rounds included (default 8)', intArg)
+    .option('--max-run-tokens <n>', 'token budget of a whole run (input + output over all steps)', intArg)
+    .option('--fallback-provider <id>', 'provider used when the agent\'s provider fails before answering')
     .option('--name <name>', 'display name')
     .option('--description <text>', 'description');
 }
 
 function body(o: VersionOpts) {
-  const b: { provider?: string; model?: string; instructions?: string; temperature?: number; max_output_tokens?: number; timeout_ms?: number; settings?: Record<string, unknown>; name?: string; description?: string } = {};
+  const b: {
+    provider?: string;
+    model?: string;
+    instructions?: string;
+    temperature?: number;
+    max_output_tokens?: number;
+    timeout_ms?: number;
+    settings?: Record<string, unknown>;
+    name?: string;
+    description?: string;
+    tools?: { name: string; permissions?: ('network' | 'network.write')[]; config?: Record<string, unknown> }[];
+    mcp_tools?: { server: string; tools: string[] }[];
+    max_steps?: number;
+    max_run_tokens?: number;
+    fallback_provider?: string;
+  } = {};
+  if (o.tool !== undefined) b.tools = o.tool as NonNullable<typeof b.tools>;
+  // commander's --no-tools sets `tools: false`.
+  else if ((o as { tools?: boolean }).tools === false) b.tools = [];
+  if (o.mcpTools !== undefined) b.mcp_tools = mcpGrants(o.mcpTools);
+  if (o.maxSteps !== undefined) b.max_steps = o.maxSteps;
+  if (o.maxRunTokens !== undefined) b.max_run_tokens = o.maxRunTokens;
+  if (o.fallbackProvider !== undefined) b.fallback_provider = o.fallbackProvider;
   if (o.provider !== undefined) b.provider = o.provider;
   if (o.model !== undefined) b.model = o.model;
   if (o.instructions !== undefined) b.instructions = textArg(o.instructions);
@@ -53,8 +106,15 @@ function printAgent(a: AgentDetail) {
   console.log('');
   printTable(
     a.versions.map((v) => ({ ...v, published: v.version === a.published_version ? '*' : '' })),
-    ['published', 'version', 'provider', 'model', 'timeout_ms', 'created_by', 'created_at'],
+    ['published', 'version', 'provider', 'model', 'timeout_ms', 'max_steps', 'created_by', 'created_at'],
   );
+  const p = a.published;
+  if (p) {
+    console.log('');
+    console.log(`tools: ${p.tools.map((t) => `${t.name}${t.permissions.length ? ` [${t.permissions.join(',')}]` : ''}`).join(', ') || 'none'}`);
+    console.log(`mcp tools: ${p.mcp_tools.map((g) => `${g.server}:${g.tools.join(',')}`).join(' ') || 'none'}`);
+    console.log(`limits: ${p.max_steps} steps, ${p.max_run_tokens ?? 'no'} token budget, timeout ${p.timeout_ms} ms; fallback provider: ${p.fallback_provider ?? 'none'}`);
+  }
 }
 
 export function registerAgents(program: Command): void {
@@ -66,8 +126,13 @@ export function registerAgents(program: Command): void {
       const res = await c.call(c.api.GET('/admin/api/v1/agents'));
       emit(globals(cmd).json, res, () =>
         printTable(
-          res.items.map((x) => ({ ...x, provider: x.published?.provider, model: x.published?.model })),
-          ['id', 'name', 'published_version', 'latest_version', 'provider', 'model'],
+          res.items.map((x) => ({
+            ...x,
+            provider: x.published?.provider,
+            model: x.published?.model,
+            tools: [...(x.published?.tools ?? []).map((t) => t.name), ...(x.published?.mcp_tools ?? []).flatMap((g) => g.tools.map((t) => `${g.server}/${t}`))].join(' '),
+          })),
+          ['id', 'name', 'published_version', 'latest_version', 'provider', 'model', 'tools'],
         ),
       );
     });

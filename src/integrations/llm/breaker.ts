@@ -131,6 +131,22 @@ export class ProviderBreakers {
     return outcome.value;
   }
 
+  /**
+   * Throws `ProviderUnavailableError` when a call to the provider would fail fast right now (open
+   * and still cooling down, or half-open with its probe running); the run path checks this before
+   * it reserves a quota unit or stores a run, so an open circuit costs the caller nothing.
+   */
+  assertAvailable(providerId: string): void {
+    const c = this.circuits.get(providerId);
+    if (!c) return;
+    const now = this.clock.now();
+    if (c.policy.state === CircuitState.HalfOpen) throw new ProviderUnavailableError(providerId, now, now, 'circuit half-open: a probe call is testing the provider');
+    if (c.policy.state !== CircuitState.Closed) {
+      const halfOpenAt = this.halfOpenAt(c);
+      if (now < halfOpenAt) throw new ProviderUnavailableError(providerId, halfOpenAt, now, `circuit open after ${this.failures} consecutive failures (last: ${c.lastError ?? 'unknown'})`);
+    }
+  }
+
   /** The state of one provider's circuit (closed when it has never been called). */
   state(providerId: string): BreakerState {
     const c = this.circuits.get(providerId);

@@ -42,6 +42,8 @@ export function languageModel(p: ProviderConfig, modelId: string, opts: { agentN
         baseURL: p.baseUrl ?? DEFAULT_BASE_URLS['openai-compatible']!,
         ...(p.apiKey ? { apiKey: p.apiKey } : {}),
         includeUsage: true,
+        // A caller's json_schema response format is sent as such (not downgraded to json_object).
+        supportsStructuredOutputs: true,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }).chatModel(modelId);
     case 'anthropic':

@@ -8,6 +8,14 @@ import { SLUG_RE } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import type { EventBus } from '../../db/events.ts';
 import { LRUCache } from 'lru-cache';
+import { toolGrant, type ToolGrant, type ToolRegistry } from '../tools/registry.ts';
+import { mcpGrant, type McpGrant } from '../mcp-servers/schemas.ts';
+
+/** Checks tool grants when a version is saved (the tool registry and the MCP server registry). */
+export interface GrantChecker {
+  tools: Pick<ToolRegistry, 'resolve'>;
+  mcp: { checkGrants(grants: McpGrant[], pointer?: string): Promise<void> };
+}
 
 const versionFields = {
   provider: z.string().regex(SLUG_RE),
@@ -18,7 +26,18 @@ const versionFields = {
   timeout_ms: z.number().int().min(100).max(3_600_000).nullish(),
   /** Free-form, but the keys the platform reads are checked (`history_token_budget`: ADR 0046). */
   settings: z.looseObject({ history_token_budget: z.number().int().min(0).max(10_000_000).optional() }).optional(),
+  /** Built-in tools and their permissions, e.g. `{ name: 'http_fetch', permissions: ['network'], config: { allowed_hosts: ['api.example.com'] } }`. */
+  tools: z.array(toolGrant).max(50).optional(),
+  /** MCP tools: `{ server, tools: [...] }` per registered server. */
+  mcp_tools: z.array(mcpGrant).max(50).optional(),
+  /** Model steps per run (model → tool calls → model …), default 8. */
+  max_steps: z.number().int().min(1).max(100).optional(),
+  /** Token budget of a whole run (input + output over all steps); null: none. */
+  max_run_tokens: z.number().int().min(1).max(100_000_000).nullish(),
+  /** Provider used when the primary one fails before answering; null: none. */
+  fallback_provider: z.string().regex(SLUG_RE).nullish(),
 };
+const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider'];
 
 export const agentCreate = z.object({
   id: z.string().regex(SLUG_RE, 'lower-case letters, digits and dashes, at most 63'),
@@ -42,6 +61,11 @@ export const agentUpdate = z
     max_output_tokens: versionFields.max_output_tokens,
     timeout_ms: versionFields.timeout_ms,
     settings: versionFields.settings,
+    tools: versionFields.tools,
+    mcp_tools: versionFields.mcp_tools,
+    max_steps: versionFields.max_steps,
+    max_run_tokens: versionFields.max_run_tokens,
+    fallback_provider: versionFields.fallback_provider,
     /** Publish the new version at once (default false: it waits for `agents publish`). */
     publish: z.boolean().default(false),
   })
@@ -56,6 +80,11 @@ export const versionView = z.object({
   max_output_tokens: z.number().nullable(),
   timeout_ms: z.number(),
   settings: z.record(z.string(), z.unknown()),
+  tools: z.array(z.object({ name: z.string(), permissions: z.array(z.string()), config: z.record(z.string(), z.unknown()) })),
+  mcp_tools: z.array(z.object({ server: z.string(), tools: z.array(z.string()) })),
+  max_steps: z.number(),
+  max_run_tokens: z.number().nullable(),
+  fallback_provider: z.string().nullable(),
   created_by: z.string(),
   created_at: z.string(),
 });
@@ -90,6 +119,11 @@ export interface PublishedAgent {
   maxOutputTokens: number | null;
   timeoutMs: number;
   settings: Record<string, unknown>;
+  tools: z.input<typeof toolGrant>[];
+  mcpTools: McpGrant[];
+  maxSteps: number;
+  maxRunTokens: number | null;
+  fallbackProviderId: string | null;
 }
 
 /**
@@ -109,7 +143,10 @@ export class AgentService {
    */
   private readonly published = new LRUCache<string, PublishedAgent>({ max: 10_000, ttl: 60_000 });
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; defaultTimeoutMs: number }) {
+  private readonly grants: GrantChecker | undefined;
+
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; defaultTimeoutMs: number; grants?: GrantChecker }) {
+    this.grants = deps.grants;
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
@@ -124,10 +161,12 @@ export class AgentService {
   async create(raw: z.input<typeof agentCreate>, ctx: ActorContext): Promise<AgentDetailView> {
     const input = agentCreate.parse(raw);
     const now = this.clock.now();
+    await this.checkGrants(input.tools, input.mcp_tools);
     await this.db.transaction(async (tx) => {
       const [existing] = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, input.id));
       if (existing) throw new AppError('conflict', `agent "${input.id}" already exists`);
       const model = await this.checkProvider(tx, input.provider, input.model);
+      if (input.fallback_provider) await this.checkFallback(tx, input.fallback_provider);
       if (input.tenant_id) {
         const [t] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenant_id));
         if (!t) throw fieldError('/body/tenant_id', `tenant ${input.tenant_id} does not exist`);
@@ -151,6 +190,11 @@ export class AgentService {
         maxOutputTokens: input.max_output_tokens ?? null,
         timeoutMs: input.timeout_ms ?? this.defaultTimeoutMs,
         settings: input.settings ?? {},
+        tools: input.tools ?? [],
+        mcpTools: input.mcp_tools ?? [],
+        maxSteps: input.max_steps ?? 8,
+        maxRunTokens: input.max_run_tokens ?? null,
+        fallbackProviderId: input.fallback_provider ?? null,
         createdBy: ctx.actor,
         createdAt: now,
       });
@@ -170,14 +214,14 @@ export class AgentService {
   async update(id: string, raw: z.input<typeof agentUpdate>, ctx: ActorContext): Promise<AgentDetailView> {
     const input = agentUpdate.parse(raw);
     const now = this.clock.now();
+    await this.checkGrants(input.tools, input.mcp_tools);
     await this.db.transaction(async (tx) => {
       const [agent] = await tx.select().from(agents).where(eq(agents.id, id)).for('update');
       if (!agent) throw new AppError('not_found', `agent "${id}" does not exist`);
       const [latest] = await tx.select().from(agentVersions).where(eq(agentVersions.agentId, id)).orderBy(desc(agentVersions.version)).limit(1);
       if (!latest) throw new AppError('conflict', `agent "${id}" has no versions`);
-      const changesVersion = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings'].some(
-        (k) => (input as Record<string, unknown>)[k] !== undefined,
-      );
+      const changesVersion = VERSION_KEYS.some((k) => (input as Record<string, unknown>)[k] !== undefined);
+      if (input.fallback_provider) await this.checkFallback(tx, input.fallback_provider);
       let newVersion: number | null = null;
       if (changesVersion) {
         const providerId = input.provider ?? latest.providerId;
@@ -193,6 +237,11 @@ export class AgentService {
           maxOutputTokens: input.max_output_tokens === undefined ? latest.maxOutputTokens : input.max_output_tokens,
           timeoutMs: input.timeout_ms === undefined || input.timeout_ms === null ? latest.timeoutMs : input.timeout_ms,
           settings: input.settings ?? latest.settings,
+          tools: input.tools ?? latest.tools,
+          mcpTools: input.mcp_tools ?? latest.mcpTools,
+          maxSteps: input.max_steps ?? latest.maxSteps,
+          maxRunTokens: input.max_run_tokens === undefined ? latest.maxRunTokens : input.max_run_tokens,
+          fallbackProviderId: input.fallback_provider === undefined ? latest.fallbackProviderId : input.fallback_provider,
           createdBy: ctx.actor,
           createdAt: now,
         });
@@ -315,12 +364,29 @@ export class AgentService {
       maxOutputTokens: v.maxOutputTokens,
       timeoutMs: v.timeoutMs,
       settings: v.settings,
+      tools: v.tools as ToolGrant[],
+      mcpTools: v.mcpTools,
+      maxSteps: v.maxSteps,
+      maxRunTokens: v.maxRunTokens,
+      fallbackProviderId: v.fallbackProviderId,
     };
   }
 
   async countPublished(): Promise<number> {
     const rows = await this.db.select({ id: agents.id }).from(agents).where(and(isNull(agents.tenantId), isNotNull(agents.publishedVersion)));
     return rows.length;
+  }
+
+  /** Refuses unknown tools, missing permissions, bad configs and unknown MCP servers or tools (400 naming the field). */
+  private async checkGrants(tools: z.input<typeof toolGrant>[] | undefined, mcp: McpGrant[] | undefined): Promise<void> {
+    if (!this.grants) return;
+    if (tools && tools.length > 0) this.grants.tools.resolve(tools, '/body/tools');
+    if (mcp && mcp.length > 0) await this.grants.mcp.checkGrants(mcp, '/body/mcp_tools');
+  }
+
+  private async checkFallback(tx: DbOrTx, providerId: string): Promise<void> {
+    const [p] = await tx.select({ id: providers.id }).from(providers).where(eq(providers.id, providerId));
+    if (!p) throw fieldError('/body/fallback_provider', `provider "${providerId}" does not exist`);
   }
 
   private async checkProvider(tx: DbOrTx, providerId: string, model: string | undefined): Promise<string> {
@@ -346,6 +412,11 @@ function toVersionView(v: typeof agentVersions.$inferSelect): VersionView {
     max_output_tokens: v.maxOutputTokens,
     timeout_ms: v.timeoutMs,
     settings: v.settings,
+    tools: v.tools.map((t) => ({ name: t.name, permissions: t.permissions ?? [], config: t.config ?? {} })),
+    mcp_tools: v.mcpTools,
+    max_steps: v.maxSteps,
+    max_run_tokens: v.maxRunTokens,
+    fallback_provider: v.fallbackProviderId,
     created_by: v.createdBy,
     created_at: v.createdAt.toISOString(),
   };

@@ -59,6 +59,8 @@ export class Invoker {
   async invoke(caller: Caller, agentId: string, input: InvokeInput, options: InvokeOptions): Promise<InvokeResult> {
     await this.gateway.assertAgent(caller, agentId);
     const agent = await this.agents.getPublished(agentId);
+    // A provider whose circuit is open fails fast, before a unit is reserved or a run stored.
+    this.runs.assertAvailable(agent);
     // Conversation (ADR 0046): checked before a quota unit is taken; its budgeted history goes to the
     // model and its turn is stored in the success transaction below.
     const conversation = options.conversationId ? await this.conversations.forRun(caller, agent, options.conversationId) : undefined;
@@ -79,12 +81,18 @@ export class Invoker {
     };
     let settled: QuotaState | undefined;
     try {
-      const history = input.history ?? conversation?.history ?? [];
-      const run = await this.runs.execute({
+      const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
+      const { run, toolCalls, finishReason } = await this.runs.run({
         agentId,
         agent,
         input: input.message,
         history,
+        ...(input.messages ? { messages: input.messages } : {}),
+        ...(input.system ? { system: input.system } : {}),
+        ...(options.clientTools ? { clientTools: options.clientTools } : {}),
+        ...(options.toolChoice ? { toolChoice: options.toolChoice } : {}),
+        ...(options.params ? { params: options.params } : {}),
+        ...(options.onEvent ? { onEvent: emit } : {}),
         channel: options.channel,
         conversationId: conversation?.conversationId ?? null,
         tenantId: caller.tenantId,
@@ -106,15 +114,16 @@ export class Invoker {
             at: reservation.at,
           });
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
-          await conversation?.append(tx, r);
+          // A cancelled run is metered (ADR 0043) but leaves no half turn in the conversation (ADR 0046).
+          if (r.status === 'succeeded') await conversation?.append(tx, r);
           // Last: settling locks the access's counter row until this transaction commits.
           settled = await this.quota.settle(tx, reservation);
         },
       });
-      emit({ type: 'run.finished', run, quota: settled! });
-      return { run, quota: settled!, rate: caller.rate };
+      emit({ type: 'run.finished', run, quota: settled!, toolCalls, finishReason });
+      return { run, quota: settled!, rate: caller.rate, toolCalls, finishReason };
     } finally {
-      // Anything but a settled success gives the unit back.
+      // Anything but a settled (metered) run gives the unit back.
       if (!settled) await this.quota.release(reservation);
     }
   }

@@ -1,15 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { presentedKey } from '../../http/auth.ts';
-import { problems, rateLimitHeaders } from '../../http/problem.ts';
+import { problemBody, problems, rateLimitHeaders } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { AccessService } from '../accesses/service.ts';
 import type { AgentService } from '../agents/service.ts';
-import { runView, type RunService } from '../runs/service.ts';
+import { runDetailView, type RunService, type RunView } from '../runs/service.ts';
 import { conversationRoutes } from '../conversations/routes.ts';
 import type { ConversationService } from '../conversations/service.ts';
-import type { Caller, InvokeResult, Invoker } from './invoke.ts';
-import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
+import type { Caller, InvokeEvent, InvokeResult, Invoker } from './invoke.ts';
+import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, invokeOptionsOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
 import type { GatewayService } from './service.ts';
 
 declare module 'fastify' {
@@ -29,8 +29,6 @@ export interface GatewayRouteDeps {
   conversations: ConversationService;
 }
 
-/** Splits an answer into small pieces for server-sent events. */
-const pieces = (s: string) => s.match(/\S+\s*|\s+/g) ?? [''];
 
 /**
  * The customer API: `/api/v1` (the platform's own) and `/v1` (OpenAI-compatible: the model is the
@@ -73,23 +71,54 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       schema: {
         tags: ['customer API'],
         summary: 'Send a message to an agent; metered against the quota',
-        description: 'With `stream: true` the answer comes as server-sent events: `delta` events with text, then one `done` event with the run, usage and quota.',
+        description:
+          'With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent\'s tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.',
         params: agentIdParam,
         body: chatBody,
         response: { 200: chatResponse, ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
       },
     },
     async (req, reply) => {
-      const result = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, {
-        channel: 'api',
-        conversationId: req.body.conversation_id ?? null,
-        signal: clientGone(reply),
-      });
-      const done = toChat(result);
-      if (!req.body.stream) return done;
-      const events = pieces(result.run.output ?? '').map((p) => `event: delta\ndata: ${JSON.stringify({ text: p })}\n\n`);
-      events.push(`event: done\ndata: ${JSON.stringify(done)}\n\n`);
-      return reply.type('text/event-stream').header('cache-control', 'no-cache').send(events.join('') as never);
+      const options = { channel: 'api' as const, conversationId: req.body.conversation_id ?? null, signal: clientGone(reply) };
+      if (!req.body.stream) return toChat(await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, options));
+      const sse = new EventStream(reply);
+      const send = (event: string, data: unknown) => sse.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let started: Record<string, unknown> | undefined;
+      const flushStart = () => {
+        if (started) send('run.started', started);
+        started = undefined;
+      };
+      const onEvent = (e: InvokeEvent) => {
+        switch (e.type) {
+          case 'run.started':
+            sse.headers['x-run-id'] = e.runId;
+            started = { run_id: e.runId, agent_id: e.agentId };
+            return;
+          case 'run.finished':
+            return;
+          case 'text.delta':
+            flushStart();
+            return send('text.delta', { text: e.text });
+          case 'tool.call':
+            flushStart();
+            return send('tool.call', { id: e.toolCallId, name: e.name, arguments: e.arguments, client: e.client });
+          case 'tool.result':
+            flushStart();
+            return send('tool.result', { id: e.toolCallId, name: e.name, result: e.result, error: e.error });
+        }
+      };
+      try {
+        const result = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, { ...options, onEvent });
+        sse.headers['x-quota-remaining'] = String(result.quota.remaining);
+        flushStart();
+        // The run, its usage record and the quota settlement are committed by now.
+        send('run.completed', toChat(result));
+      } catch (err) {
+        if (!sse.started) throw err;
+        send('error', problemOf(req, err));
+      }
+      sse.end();
+      return reply;
     },
   );
 
@@ -98,7 +127,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
 
   app.get(
     '/api/v1/runs/:id',
-    { schema: { tags: ['customer API'], summary: 'A run of this key’s access (others are not found)', params: anyIdParam, response: { 200: runView, ...authProblems } } },
+    { schema: { tags: ['customer API'], summary: 'A run of this key’s access (others are not found)', params: anyIdParam, response: { 200: runDetailView, ...authProblems } } },
     async (req) => s.runs.get(req.params.id, { accessId: caller(req).accessId }),
   );
 
@@ -127,37 +156,124 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       },
     },
     async (req, reply) => {
-      const result = await s.invoker.invoke(caller(req), req.body.model, invokeInputOf(req.body.messages), { channel: 'openai', signal: clientGone(reply) });
-      const id = `chatcmpl-${result.run.id}`;
-      const created = Math.floor(new Date(result.run.created_at).getTime() / 1000);
-      const usage = {
-        prompt_tokens: result.run.usage.input_tokens,
-        completion_tokens: result.run.usage.output_tokens,
-        total_tokens: result.run.usage.input_tokens + result.run.usage.output_tokens,
-      };
-      reply.header('x-run-id', result.run.id).header('x-quota-remaining', String(result.quota.remaining));
-      if (!req.body.stream) {
+      const body = req.body;
+      const input = invokeInputOf(body.messages);
+      const extra = invokeOptionsOf(body);
+      const options = { channel: 'openai' as const, signal: clientGone(reply), ...extra };
+      if (!body.stream) {
+        const result = await s.invoker.invoke(caller(req), body.model, input, options);
+        reply.header('x-run-id', result.run.id).header('x-quota-remaining', String(result.quota.remaining));
+        const calls = result.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
         return reply.type('application/json').send(
           JSON.stringify({
-            id,
+            id: `chatcmpl-${result.run.id}`,
             object: 'chat.completion',
-            created,
-            model: req.body.model,
-            choices: [{ index: 0, message: { role: 'assistant', content: result.run.output ?? '', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-            usage,
+            created: Math.floor(new Date(result.run.created_at).getTime() / 1000),
+            model: body.model,
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: calls.length > 0 && !result.run.output ? null : (result.run.output ?? ''), refusal: null, ...(calls.length > 0 ? { tool_calls: calls } : {}) },
+                logprobs: null,
+                finish_reason: openaiFinish(result.finishReason, calls.length > 0),
+              },
+            ],
+            usage: openaiUsage(result.run),
           }) as never,
         );
       }
-      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: req.body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
-      const out = [chunk({ role: 'assistant', content: '' }, null)];
-      for (const p of pieces(result.run.output ?? '')) out.push(chunk({ content: p }, null));
-      out.push(chunk({}, 'stop'));
-      if (req.body.stream_options?.include_usage) out.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: req.body.model, choices: [], usage })}\n\n`);
-      out.push('data: [DONE]\n\n');
-      return reply.type('text/event-stream').header('cache-control', 'no-cache').send(out.join('') as never);
+      const sse = new EventStream(reply);
+      let id = 'chatcmpl-';
+      const created = Math.floor(Date.now() / 1000);
+      let first = true;
+      let toolIndex = 0;
+      const chunk = (delta: Record<string, unknown>, finish: string | null) => {
+        if (first) {
+          first = false;
+          delta = { role: 'assistant', ...('content' in delta ? {} : { content: null }), ...delta };
+        }
+        sse.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
+      };
+      const onEvent = (e: InvokeEvent) => {
+        if (e.type === 'run.started') {
+          id = `chatcmpl-${e.runId}`;
+          sse.headers['x-run-id'] = e.runId;
+        } else if (e.type === 'text.delta') chunk({ content: e.text }, null);
+        else if (e.type === 'tool.call' && e.client) {
+          // OpenAI streams a call as its id and name, then argument fragments; we have it whole.
+          chunk({ tool_calls: [{ index: toolIndex++, id: e.toolCallId, type: 'function', function: { name: e.name, arguments: JSON.stringify(e.arguments ?? {}) } }] }, null);
+        }
+      };
+      try {
+        const result = await s.invoker.invoke(caller(req), body.model, input, { ...options, onEvent });
+        sse.headers['x-quota-remaining'] = String(result.quota.remaining);
+        if (first) chunk({ content: '' }, null);
+        // The run, its usage record and the quota settlement are committed by now.
+        chunk({}, openaiFinish(result.finishReason, result.toolCalls.length > 0));
+        if (body.stream_options?.include_usage) sse.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: openaiUsage(result.run) })}\n\n`);
+        sse.write('data: [DONE]\n\n');
+      } catch (err) {
+        if (!sse.started) throw err;
+        const p = problemOf(req, err);
+        sse.write(`data: ${JSON.stringify({ error: (p as { error?: unknown }).error ?? { message: p.detail, type: 'api_error', code: p.code, param: null } })}\n\n`);
+      }
+      sse.end();
+      return reply;
     },
   );
+}
+
+/**
+ * A server-sent event stream that starts with its first write: the headers and the first event
+ * leave together (flushed at once, no content-length, no buffering), so errors before any output
+ * are still ordinary problem responses. Writes after the client went away are dropped.
+ */
+class EventStream {
+  started = false;
+  private ended = false;
+  /** Headers sent with the stream (set them before the first write). */
+  readonly headers: Record<string, string> = {};
+  private readonly reply: FastifyReply;
+
+  constructor(reply: FastifyReply) {
+    this.reply = reply;
+  }
+
+  write(data: string): void {
+    const raw = this.reply.raw;
+    if (this.ended || raw.destroyed) return;
+    if (!this.started) {
+      this.started = true;
+      this.reply.hijack();
+      const inherited: Record<string, string | number | string[]> = {};
+      for (const [k, v] of Object.entries(this.reply.getHeaders())) if (v !== undefined && k !== 'content-length' && k !== 'content-type') inherited[k] = v;
+      raw.writeHead(200, { ...inherited, ...this.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      raw.flushHeaders();
+    }
+    raw.write(data);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.started && !this.reply.raw.destroyed) this.reply.raw.end();
+  }
+}
+
+/** A problem body for an error that happened after a stream started (sent as its last event). */
+function problemOf(req: FastifyRequest, err: unknown): ReturnType<typeof problemBody> {
+  if (err instanceof AppError) return problemBody(req, err.code, err.message, err.extra);
+  req.log.error({ err }, 'stream failed');
+  return problemBody(req, 'internal_error', 'an unexpected error; it is logged with the request id');
+}
+
+const FINISH: Record<string, string> = { stop: 'stop', length: 'length', 'content-filter': 'content_filter', 'tool-calls': 'tool_calls' };
+function openaiFinish(reason: string, toolCalls: boolean): string {
+  return toolCalls ? 'tool_calls' : (FINISH[reason] ?? 'stop');
+}
+
+function openaiUsage(run: RunView) {
+  return { prompt_tokens: run.usage.input_tokens, completion_tokens: run.usage.output_tokens, total_tokens: run.usage.input_tokens + run.usage.output_tokens };
 }
 
 /**

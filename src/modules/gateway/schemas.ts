@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
-import type { HistoryMessage } from '../runs/service.ts';
-import type { InvokeInput } from './invoke.ts';
+import type { ModelMessage } from 'ai';
+import type { ClientTool, ModelParams, ToolChoiceInput } from '../runs/service.ts';
+import type { InvokeInput, InvokeOptions } from './invoke.ts';
 
 /**
  * Request and response schemas of the customer API (`/api/v1`) and the OpenAI-compatible API
@@ -46,17 +47,57 @@ export const agentIdParam = z.object({ agentId: z.string().min(1).max(63) });
 export const anyIdParam = z.object({ id: z.string().max(100) });
 
 const contentPart = z.union([z.object({ type: z.literal('text'), text: z.string() }), z.looseObject({ type: z.string() })]);
+const openaiToolCall = z.looseObject({
+  id: z.string().min(1).max(200),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string().min(1).max(200), arguments: z.string().max(1_000_000) }),
+});
 export const openaiMessage = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  /** assistant: the tool calls it made (earlier turns). */
+  tool_calls: z.array(openaiToolCall).max(100).nullish(),
+  /** tool: which call this is the result of. */
+  tool_call_id: z.string().min(1).max(200).optional(),
 });
 export type OpenAIMessage = z.infer<typeof openaiMessage>;
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const openaiTool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().regex(TOOL_NAME, 'letters, digits, _ and -, at most 64'),
+    description: z.string().max(10_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
 export const completionBody = z.looseObject({
   model: z.string().min(1).max(63),
   messages: z.array(openaiMessage).min(1).max(1000),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   user: z.string().max(200).optional(),
+  tools: z.array(openaiTool).max(128).optional(),
+  tool_choice: z
+    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1).max(64) }) })])
+    .optional(),
+  response_format: z
+    .union([
+      z.looseObject({ type: z.literal('text') }),
+      z.looseObject({ type: z.literal('json_object') }),
+      z.looseObject({
+        type: z.literal('json_schema'),
+        json_schema: z.looseObject({ name: z.string().max(64), description: z.string().max(10_000).optional(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+      }),
+    ])
+    .optional(),
+  max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+  max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
 });
 export type CompletionBody = z.infer<typeof completionBody>;
 
@@ -70,20 +111,118 @@ function text(content: OpenAIMessage['content']): string {
   return content.map((p) => (p.type === 'text' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
 }
 
-/** Splits OpenAI messages into the earlier turns and the final user message. */
-export function invokeInputOf(messages: OpenAIMessage[]): Required<InvokeInput> {
+const unsupported = (param: string, detail: string) =>
+  new AppError('unsupported_parameter', `${param}: ${detail}`, { extra: { errors: [{ pointer: `/body/${param}`, detail }] } });
+
+/**
+ * Parameters of the OpenAI API we cannot honour: a 400 `unsupported_parameter` naming the first
+ * one, instead of silently ignoring it. Values that ask for the default (e.g. `n: 1`,
+ * `logprobs: false`) are accepted.
+ */
+export function assertSupported(body: Record<string, unknown>): void {
+  const set = (k: string) => body[k] !== undefined && body[k] !== null;
+  if (set('n') && body.n !== 1) throw unsupported('n', 'only one choice per request (n = 1) is supported');
+  if (set('logprobs') && body.logprobs !== false) throw unsupported('logprobs', 'log probabilities are not available');
+  if (set('top_logprobs')) throw unsupported('top_logprobs', 'log probabilities are not available');
+  if (set('logit_bias') && Object.keys(body.logit_bias as object).length > 0) throw unsupported('logit_bias', 'logit bias is not supported');
+  if (set('audio')) throw unsupported('audio', 'audio output is not supported');
+  if (set('modalities') && JSON.stringify(body.modalities) !== '["text"]') throw unsupported('modalities', 'only text output is supported');
+  if (set('prediction')) throw unsupported('prediction', 'predicted outputs are not supported');
+  if (set('functions') || set('function_call')) throw unsupported(set('functions') ? 'functions' : 'function_call', 'the deprecated functions API is not supported; use tools');
+  if (set('web_search_options')) throw unsupported('web_search_options', 'web search is not supported');
+  if (set('parallel_tool_calls') && body.parallel_tool_calls !== true) throw unsupported('parallel_tool_calls', 'the model may always call tools in parallel');
+}
+
+/** The OpenAI request's tools, tool choice and model parameters as invoke options. */
+export function invokeOptionsOf(body: CompletionBody): Pick<InvokeOptions, 'clientTools' | 'toolChoice' | 'params'> {
+  assertSupported(body);
+  const clientTools: Record<string, ClientTool> = {};
+  for (const t of body.tools ?? []) {
+    clientTools[t.function.name] = {
+      ...(t.function.description ? { description: t.function.description } : {}),
+      parameters: (t.function.parameters ?? { type: 'object', properties: {} }),
+    };
+  }
+  const params: ModelParams = {};
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) params.maxOutputTokens = maxTokens;
+  if (body.temperature != null) params.temperature = body.temperature;
+  if (body.top_p != null) params.topP = body.top_p;
+  if (body.stop != null) params.stopSequences = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  if (body.seed != null) params.seed = body.seed;
+  if (body.presence_penalty != null) params.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty != null) params.frequencyPenalty = body.frequency_penalty;
+  const rf = body.response_format;
+  if (rf?.type === 'json_object') params.responseFormat = { type: 'json' };
+  else if (rf?.type === 'json_schema') {
+    const js = (rf as { json_schema: { name: string; description?: string; schema?: Record<string, unknown> } }).json_schema;
+    params.responseFormat = { type: 'json', name: js.name, ...(js.description ? { description: js.description } : {}), ...(js.schema ? { schema: js.schema } : {}) };
+  }
+  let toolChoice: ToolChoiceInput | undefined;
+  const tc = body.tool_choice;
+  if (typeof tc === 'string') toolChoice = tc;
+  else if (tc) {
+    const name = (tc as { function: { name: string } }).function.name;
+    if (!clientTools[name]) throw new AppError('validation_failed', `tool_choice names "${name}", which is not in tools`, { extra: { errors: [{ pointer: '/body/tool_choice/function/name', detail: 'not in tools' }] } });
+    toolChoice = { type: 'tool', toolName: name };
+  }
+  return { ...(Object.keys(clientTools).length > 0 ? { clientTools } : {}), ...(toolChoice ? { toolChoice } : {}), ...(Object.keys(params).length > 0 ? { params } : {}) };
+}
+
+/**
+ * Translates OpenAI messages into an invoke input: system/developer messages become the caller's
+ * system instructions, the rest the model's message list (with assistant `tool_calls` and `tool`
+ * results, so a client can run its tools and continue); the last user message is what the run
+ * records.
+ */
+export function invokeInputOf(messages: OpenAIMessage[]): InvokeInput & { messages: ModelMessage[]; system: string[] } {
   const lastUser = messages.map((m) => m.role).lastIndexOf('user');
   if (lastUser === -1) {
     throw new AppError('validation_failed', 'messages must contain a user message', { extra: { errors: [{ pointer: '/body/messages', detail: 'no message with role "user"' }] } });
   }
   const message = text(messages[lastUser]!.content);
   if (!message) throw new AppError('validation_failed', 'the last user message is empty', { extra: { errors: [{ pointer: `/body/messages/${lastUser}/content`, detail: 'empty' }] } });
-  const history: HistoryMessage[] = [];
-  for (const m of messages.slice(0, lastUser)) {
+  const system: string[] = [];
+  const out: ModelMessage[] = [];
+  const toolNames = new Map<string, string>();
+  messages.forEach((m, i) => {
     const t = text(m.content);
-    if (!t) continue;
-    if (m.role === 'user' || m.role === 'assistant') history.push({ role: m.role, content: t });
-    else if (m.role === 'system' || m.role === 'developer') history.push({ role: 'system', content: t });
-  }
-  return { message, history };
+    if (m.role === 'system' || m.role === 'developer') {
+      if (t) system.push(t);
+    } else if (m.role === 'user') {
+      if (t) out.push({ role: 'user', content: t });
+    } else if (m.role === 'assistant') {
+      const calls = m.tool_calls ?? [];
+      if (calls.length === 0) {
+        if (t) out.push({ role: 'assistant', content: t });
+        return;
+      }
+      out.push({
+        role: 'assistant',
+        content: [
+          ...(t ? [{ type: 'text' as const, text: t }] : []),
+          ...calls.map((c, j) => {
+            toolNames.set(c.id, c.function.name);
+            let input: unknown;
+            try {
+              input = JSON.parse(c.function.arguments || '{}');
+            } catch {
+              throw new AppError('validation_failed', 'tool call arguments are not JSON', { extra: { errors: [{ pointer: `/body/messages/${i}/tool_calls/${j}/function/arguments`, detail: 'not valid JSON' }] } });
+            }
+            return { type: 'tool-call' as const, toolCallId: c.id, toolName: c.function.name, input };
+          }),
+        ],
+      });
+    } else {
+      const id = m.tool_call_id;
+      const name = id ? toolNames.get(id) : undefined;
+      if (!id || !name) {
+        throw new AppError('validation_failed', 'a tool message must answer a tool call of an earlier assistant message', {
+          extra: { errors: [{ pointer: `/body/messages/${i}/tool_call_id`, detail: id ? `no earlier tool call has id "${id}"` : 'required' }] },
+        });
+      }
+      out.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId: id, toolName: name, output: { type: 'text', value: t } }] });
+    }
+  });
+  return { message, messages: out, system };
 }

@@ -1,6 +1,7 @@
 import type { RateState } from '../../lib/errors.ts';
 import type { QuotaPeriodKind, QuotaState, Reservation } from '../quota/service.ts';
-import type { HistoryMessage, RunChannel, RunView } from '../runs/service.ts';
+import type { ModelMessage } from 'ai';
+import type { ClientTool, ClientToolCall, HistoryMessage, ModelParams, RunChannel, RunEvent, RunView, ToolChoiceInput } from '../runs/service.ts';
 
 /** The values of the channel-neutral entry (invoke.ts), shared by every door. */
 
@@ -31,17 +32,24 @@ export interface InvokeInput {
    * the history is the conversation's (`options.conversationId`), if any.
    */
   history?: HistoryMessage[];
+  /**
+   * The full message list for the model (OpenAI door: with assistant tool calls and tool results);
+   * replaces `history` + `message` for the model, `message` is still what the run records.
+   */
+  messages?: ModelMessage[];
+  /** The caller's own system messages (after the agent's instructions). */
+  system?: string[];
 }
 
 /**
- * What happens during a run, for doors that stream. Today a run reports its start and its end; the
- * runtime that streams (text deltas, tool calls and results) adds its events to this union, and
- * doors that do not stream simply pass no sink.
+ * What happens during a run, for doors that stream: its start, text deltas, tool calls and
+ * results as they happen, and its end (emitted only after the run, its usage record and the quota
+ * settlement are committed). Doors that do not stream pass no sink.
  */
 export type InvokeEvent =
   | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel }
-  | { type: 'text.delta'; runId: string; text: string }
-  | { type: 'run.finished'; run: RunView; quota: QuotaState };
+  | RunEvent
+  | { type: 'run.finished'; run: RunView; quota: QuotaState; toolCalls: ClientToolCall[]; finishReason: string };
 
 export interface InvokeOptions {
   /** The door, recorded on the run (`api`, `openai`, `mcp`, `slack`, `portal`, …). */
@@ -49,16 +57,28 @@ export interface InvokeOptions {
   conversationId?: string | null;
   /** Aborts the provider call (a client that went away); the run fails and the unit comes back. */
   signal?: AbortSignal;
-  /** Receives the run's events as they happen (a sink that throws does not fail the run). */
+  /**
+   * Receives the run's events as they happen (a sink that throws does not fail the run). Passing
+   * a sink means the caller streams: a run cancelled after its first content event is metered.
+   */
   onEvent?: (event: InvokeEvent) => void;
   /** Background runs (docs/adr/0048): the run stored `queued` when the request was accepted… */
   runId?: string;
   /** …and the quota unit reserved then; settled on success, released otherwise, like a fresh one. */
   reservation?: Reservation;
+  /** Client-side tools (OpenAI `tools`): offered to the model, returned as tool calls, never run here. */
+  clientTools?: Record<string, ClientTool>;
+  toolChoice?: ToolChoiceInput;
+  /** Model parameters the caller set (OpenAI `temperature`, `max_tokens`, `response_format`, …). */
+  params?: ModelParams;
 }
 
 export interface InvokeResult {
   run: RunView;
+  /** Tool calls the caller must run (client-side tools); empty otherwise. */
+  toolCalls: ClientToolCall[];
+  /** `stop`, `length`, `tool-calls`, … */
+  finishReason: string;
   quota: QuotaState;
   rate: RateState | undefined;
 }

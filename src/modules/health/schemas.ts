@@ -5,7 +5,12 @@ export const healthSchema = z.object({
   status: z.enum(['healthy', 'degraded', 'unhealthy']),
   database: z.enum(['connected', 'disconnected']),
   redis: z.enum(['connected', 'disconnected', 'not_configured']),
-  agents: z.enum(['operational', 'no_agents', 'unknown']),
+  agents: z.enum(['operational', 'degraded', 'no_agents', 'unknown']).describe('degraded: a provider circuit breaker is open or half-open (see providers)'),
+  providers: z.array(z.object({ provider: z.string(), state: z.enum(['closed', 'half_open', 'open']), half_open_at: z.string().nullable(), last_error: z.string().nullable() })),
+  mcp_servers: z.object({
+    status: z.enum(['operational', 'degraded']),
+    servers: z.array(z.object({ name: z.string(), status: z.enum(['unknown', 'ok', 'error']), last_error: z.string().nullable() })),
+  }),
   version: z.string(),
   mode: z.enum(['embedded', 'cluster']),
   uptime_seconds: z.number(),

@@ -5,6 +5,8 @@ import { pendingMigrations } from '../../db/migrate.ts';
 import { queryRows, type Database } from '../../db/client.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { MaintenanceService } from '../ops/maintenance.ts';
+import type { BreakerState } from '../../integrations/llm/breaker.ts';
+import type { McpHealth } from '../mcp-servers/service.ts';
 
 /** What the health checks look at. */
 export interface HealthDeps {
@@ -15,13 +17,22 @@ export interface HealthDeps {
   /** Set when shutdown begins; `migrationsApplied` caches a passed migration check. */
   state: { shuttingDown: boolean; startedAt: Date; migrationsApplied: boolean };
   maintenance: Pick<MaintenanceService, 'current'>;
+  /** Provider circuit breakers of this process (absent: not reported). */
+  breakers?: { all(): BreakerState[] };
+  /** The MCP servers' last known status (absent: not reported). */
+  mcp?: { health(): Promise<McpHealth> };
 }
 
 export interface HealthReport {
   status: 'healthy' | 'degraded' | 'unhealthy';
   database: 'connected' | 'disconnected';
   redis: 'connected' | 'disconnected' | 'not_configured';
-  agents: 'operational' | 'no_agents' | 'unknown';
+  /** `degraded` while a provider's circuit breaker is not closed (open or half-open). */
+  agents: 'operational' | 'degraded' | 'no_agents' | 'unknown';
+  /** Providers whose circuit is not closed, with their state. */
+  providers: { provider: string; state: 'closed' | 'half_open' | 'open'; half_open_at: string | null; last_error: string | null }[];
+  /** `degraded` when an enabled MCP server's last check failed. */
+  mcp_servers: { status: 'operational' | 'degraded'; servers: { name: string; status: 'unknown' | 'ok' | 'error'; last_error: string | null }[] };
   version: string;
   mode: 'embedded' | 'cluster';
   uptime_seconds: number;
@@ -58,12 +69,25 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
       agents = 'unknown';
     }
   }
-  const status = database === 'disconnected' ? 'unhealthy' : redis === 'disconnected' ? 'degraded' : 'healthy';
+  const circuits = (deps.breakers?.all() ?? []).filter((b) => b.state !== 'closed');
+  if (circuits.length > 0 && agents === 'operational') agents = 'degraded';
+  let mcp: HealthReport['mcp_servers'] = { status: 'operational', servers: [] };
+  if (deps.mcp && database === 'connected') {
+    try {
+      const h = await deps.mcp.health();
+      mcp = { status: h.status, servers: h.servers.map((x) => ({ name: x.name, status: x.status, last_error: x.last_error })) };
+    } catch {
+      /* the database check reports it */
+    }
+  }
+  const status = database === 'disconnected' ? 'unhealthy' : redis === 'disconnected' || agents === 'degraded' || mcp.status === 'degraded' ? 'degraded' : 'healthy';
   return {
     status,
     database,
     redis,
     agents,
+    providers: circuits.map((b) => ({ provider: b.provider, state: b.state, half_open_at: b.half_open_at, last_error: b.last_error })),
+    mcp_servers: mcp,
     version: deps.config.version,
     mode: deps.config.mode,
     uptime_seconds: Math.round((Date.now() - deps.state.startedAt.getTime()) / 1000),

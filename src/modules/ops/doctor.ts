@@ -58,6 +58,8 @@ export const CHECKS = {
   usage_sync: { title: 'usage sync to billing', anchor: 'usage-sync-lag', fix: 'Check WALDUR_URL/WALDUR_TOKEN and that a worker runs; agentctl usage pending shows what is waiting, agentctl usage sync reports it now.' },
   usage_pending: { title: 'usage reports not accepted', anchor: 'usage-not-syncing', fix: 'agentctl usage pending lists them with the error; fix the cause (refused: offering component or resource state in Waldur) and run agentctl usage sync.' },
   providers: { title: 'LLM providers', anchor: 'provider-retries-high', fix: 'Check the provider base URL and network egress (agentctl providers show ID); agents on an unreachable provider fail their runs.' },
+  provider_circuits: { title: 'provider circuit breakers', anchor: 'provider-circuit-open', fix: 'A provider failed repeatedly and calls to it fail fast until its half-open probe succeeds. Check the provider (agentctl providers show ID, its status page); fixing its URL or key with agentctl providers update resets the circuit.' },
+  mcp_servers: { title: 'MCP servers', anchor: 'mcp-server-failing', fix: 'agentctl mcp-servers show NAME for the error; check the URL, the header environment variables and the server itself, then agentctl mcp-servers refresh NAME.' },
   maintenance: { title: 'maintenance mode', anchor: 'maintenance-mode-on', fix: 'Customers get 503 maintenance. When the work is done: agentctl maintenance off.' },
   disk: { title: 'disk space', anchor: 'disk-space-low', fix: 'Free space in DATA_DIR / BACKUP_DIR (old backups: lower BACKUP_RETENTION; old audit events: agentctl audit prune --older-than 90d) or grow the volume.' },
   backup: { title: 'last verified backup', anchor: 'backup-too-old', fix: 'Run agentctl backup create (and agentctl backup verify FILE); schedule it with BACKUP_SCHEDULE, the compose backup service or the Helm CronJob.' },
@@ -246,6 +248,19 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       const down = results.filter((x) => !x.r.ok);
       const text = results.map((x) => `${x.p.id} (${x.p.kind}): ${x.r.detail}`).join('; ');
       return { status: down.length > 0 ? 'critical' : 'ok', finding: text };
+    }),
+    () => runCheck('provider_circuits', async () => {
+      const states = deps.services.breakers.all();
+      const open = states.filter((b) => b.state !== 'closed');
+      if (open.length === 0) return { status: 'ok', finding: states.length === 0 ? 'no provider called yet in this process' : `all ${states.length} circuit(s) closed` };
+      return { status: 'critical', finding: open.map((b) => `${b.provider}: ${b.state.replace('_', '-')}${b.half_open_at ? ` until ${b.half_open_at}` : ''} (last error: ${b.last_error ?? '?'})`).join('; ') };
+    }),
+    () => runCheck('mcp_servers', async () => {
+      const h = await deps.services.mcpServers.health();
+      if (h.servers.length === 0) return { status: 'ok', finding: 'no MCP server registered' };
+      const bad = h.servers.filter((x) => x.status === 'error');
+      const text = h.servers.map((x) => `${x.name}: ${x.status}${x.last_error ? ` (${x.last_error})` : ''}, ${x.tools} tool(s)`).join('; ');
+      return { status: bad.length > 0 ? 'warn' : 'ok', finding: text };
     }),
     () => runCheck('maintenance', async () => {
       const m = await deps.services.ops.maintenance.refresh();

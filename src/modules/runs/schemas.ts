@@ -1,2 +1,2 @@
 /** Response schemas of the run routes (exported for other doors and clients). */
-export { runView } from './service.ts';
+export { runDetailView, runStepView, runView } from './service.ts';

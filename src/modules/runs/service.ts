@@ -1,20 +1,26 @@
 import { APICallError } from '@ai-sdk/provider';
-import { generateText, type ModelMessage } from 'ai';
-import { and, eq, sql, desc } from 'drizzle-orm';
+import type { JSONSchema7, LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import { jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type LanguageModelMiddleware, type ModelMessage, type StopCondition, type ToolSet } from 'ai';
+import { and, asc, eq, sql, desc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { queryRows, type Db, type Tx } from '../../db/client.ts';
-import { runs } from '../../db/schema.ts';
+import { runs, runSteps } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
 import { withRetries } from '../../lib/retry.ts';
-import { languageModel } from '../../integrations/llm/index.ts';
-import { isRetryableProviderError } from '../../integrations/llm/errors.ts';
+import { languageModel, type ProviderConfig } from '../../integrations/llm/index.ts';
+import { isProviderUnavailable, type ProviderBreakers } from '../../integrations/llm/breaker.ts';
+import { countTokens } from '../../integrations/llm/mock.ts';
+import { classifyProviderError, isRetryableProviderError } from '../../integrations/llm/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService, PublishedAgent } from '../agents/service.ts';
 import type { ProviderService } from '../providers/service.ts';
 import { claimQueued } from './queued.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
+import { toAiTools, type AiToolOptions, type ToolCallRecord } from '../tools/ai-sdk.ts';
+import type { McpServerService } from '../mcp-servers/service.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
 export type RunStatus = (typeof runs.$inferSelect)['status'];
@@ -24,7 +30,7 @@ export const runView = z.object({
   agent_id: z.string(),
   agent_version: z.number(),
   channel: z.string(),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timeout']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timeout', 'cancelled']),
   conversation_id: z.string().nullable(),
   input: z.string(),
   output: z.string().nullable(),
@@ -37,10 +43,64 @@ export const runView = z.object({
 });
 export type RunView = z.infer<typeof runView>;
 
+export const runStepView = z.object({
+  idx: z.number(),
+  kind: z.enum(['model', 'tool']),
+  name: z.string(),
+  tool_call_id: z.string().nullable(),
+  /** The tool call's arguments (null for model steps). */
+  arguments: z.record(z.string(), z.unknown()).nullable(),
+  /** A tool's result, or a model step's `{ text, finish_reason }`. */
+  result: z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.unknown())), z.array(z.string()), z.record(z.string(), z.unknown())]).nullable(),
+  error: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  created_at: z.string(),
+});
+export type RunStepView = z.infer<typeof runStepView>;
+/** A run with its steps in order (`GET` of one run). */
+export const runDetailView = runView.extend({ steps: z.array(runStepView) });
+export type RunDetailView = z.infer<typeof runDetailView>;
+
 export interface HistoryMessage {
   role: 'user' | 'assistant' | 'system';
   content: string;
 }
+
+/** What happens inside a run, as it happens (the streaming doors turn these into their events). */
+export type RunEvent =
+  | { type: 'text.delta'; runId: string; text: string }
+  /** `client`: a tool the caller declared (OpenAI `tools`); the run ends and the caller runs it. */
+  | { type: 'tool.call'; runId: string; toolCallId: string; name: string; arguments: unknown; client: boolean }
+  | { type: 'tool.result'; runId: string; toolCallId: string; name: string; result: unknown; error: { code: string; message: string } | null };
+
+/** A tool call the caller has to run (a client-side tool, OpenAI `tools`). */
+export interface ClientToolCall {
+  id: string;
+  name: string;
+  /** The arguments as a JSON string (OpenAI's format). */
+  arguments: string;
+}
+
+/** A tool the caller declares (OpenAI `tools`): shown to the model, never executed here. */
+export interface ClientTool {
+  description?: string;
+  parameters: JSONSchema7;
+}
+
+/** Model parameters a caller may set (OpenAI API); each one is passed to the provider. */
+export interface ModelParams {
+  temperature?: number;
+  topP?: number;
+  stopSequences?: string[];
+  seed?: number;
+  maxOutputTokens?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  responseFormat?: LanguageModelV4CallOptions['responseFormat'];
+}
+
+export type ToolChoiceInput = 'auto' | 'none' | 'required' | { type: 'tool'; toolName: string };
 
 export interface RunRequest {
   agentId: string;
@@ -49,6 +109,16 @@ export interface RunRequest {
   /** The agent already loaded by the caller (saves a query on the gateway path). */
   agent?: PublishedAgent;
   history?: HistoryMessage[];
+  /**
+   * The whole message list as the model gets it (OpenAI door: tool calls and tool results in the
+   * history); when given it replaces `history` + `input` (`input` is still what the run records).
+   */
+  messages?: ModelMessage[];
+  /** The caller's own system messages, added after the agent's (and the access's) instructions. */
+  system?: string[];
+  clientTools?: Record<string, ClientTool>;
+  toolChoice?: ToolChoiceInput;
+  params?: ModelParams;
   conversationId?: string | null;
   tenantId?: string | null;
   accessId?: string | null;
@@ -60,18 +130,33 @@ export interface RunRequest {
   runId?: string;
   /** Called once the run is stored as `running`, with its id. */
   onStarted?: (runId: string) => void;
+  /** Receives text deltas, tool calls and tool results as they happen (a sink that throws is ignored). */
+  onEvent?: (event: RunEvent) => void;
   /**
-   * Runs inside the transaction that marks the run succeeded, so what it writes (usage records,
-   * quota settlement) commits together with the run or not at all.
+   * Runs inside the transaction that stores a metered run, so what it writes (usage records,
+   * quota settlement) commits together with the run or not at all. A run is metered when it
+   * succeeded, or when it was cancelled after some of its output had gone to the caller's event
+   * sink (see docs/adr/0043-cancelled-stream-metering.md).
    */
   onSucceeded?: (tx: Tx, run: RunView) => Promise<void>;
 }
 
+/** What a run produced: the stored run, and the tool calls the caller must run (client tools). */
+export interface RunOutcome {
+  run: RunView;
+  toolCalls: ClientToolCall[];
+  /** `stop`, `length`, `tool-calls`, `content-filter`, `error`, `other`. */
+  finishReason: string;
+}
+
 /**
- * Runs an agent: the published version's instructions and the message go to the provider, the
- * answer comes back, and the run is stored with its status, tokens and latency. Provider calls are
- * retried with exponential backoff and jitter on 429, 5xx and network errors, never on other 4xx;
- * the agent's timeout bounds the whole run, retries included.
+ * Runs an agent: a loop of model calls and tool calls (`streamText`, up to the version's
+ * `max_steps`, within its token budget and timeout) over the granted built-in and MCP tools, with
+ * every step recorded in `run_steps` as it finishes and every delta passed on as it arrives. Each
+ * provider call goes through the provider's circuit breaker (a model middleware). A provider call
+ * is retried with exponential backoff and jitter on 429, 5xx and network errors as long as nothing
+ * was passed on yet; then the fallback provider, if the version has one, gets a try. The agent's
+ * timeout bounds the whole run. See docs/adr/0042-run-engine.md.
  */
 export class RunService {
   private readonly db: Db;
@@ -84,6 +169,9 @@ export class RunService {
   private readonly fetchImpl: typeof fetch | undefined;
   private readonly baseDelayMs: number;
   private readonly staleMarginMs: number;
+  private readonly breakers: ProviderBreakers | undefined;
+  private readonly tools: ToolRegistry | undefined;
+  private readonly mcp: Pick<McpServerService, 'aiTools'> | undefined;
 
   constructor(deps: {
     db: Db;
@@ -97,6 +185,9 @@ export class RunService {
     baseDelayMs?: number;
     /** How long past its agent's timeout a run still "running" is taken as abandoned (QUOTA_RESERVATION_MARGIN_MS). */
     staleMarginMs: number;
+    breakers?: ProviderBreakers;
+    tools?: ToolRegistry;
+    mcp?: Pick<McpServerService, 'aiTools'>;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -108,14 +199,38 @@ export class RunService {
     this.fetchImpl = deps.fetch;
     this.baseDelayMs = deps.baseDelayMs ?? 500;
     this.staleMarginMs = deps.staleMarginMs;
+    this.breakers = deps.breakers;
+    this.tools = deps.tools;
+    this.mcp = deps.mcp;
   }
 
   /**
    * Executes a run and returns it when it succeeded. A failed or timed-out run is stored and
-   * reported as `provider_error` (502) or `provider_timeout` (504) carrying its `run_id`.
+   * reported as `provider_error` (502), `provider_unavailable` (503) or `provider_timeout` (504)
+   * carrying its `run_id`; a run whose caller went away is stored `cancelled` (`run_cancelled`).
    */
   async execute(req: RunRequest): Promise<RunView> {
+    return (await this.run(req)).run;
+  }
+
+  /**
+   * Fails fast with `provider_unavailable` when the agent's provider has an open circuit and there
+   * is no fallback provider with a closed one: called before a quota unit is reserved.
+   */
+  assertAvailable(agent: PublishedAgent): void {
+    if (!this.breakers) return;
+    try {
+      this.breakers.assertAvailable(agent.providerId);
+    } catch (err) {
+      if (!agent.fallbackProviderId) throw err;
+      this.breakers.assertAvailable(agent.fallbackProviderId);
+    }
+  }
+
+  /** `execute`, also returning the client tool calls and the finish reason. */
+  async run(req: RunRequest): Promise<RunOutcome> {
     const agent = req.agent ?? (await this.agents.getPublished(req.agentId));
+    this.assertAvailable(agent);
     const provider = await this.providers.resolve(agent.providerId);
     const id = req.runId ?? newId();
     const started = this.clock.now();
@@ -139,61 +254,234 @@ export class RunService {
 
     const timeout = AbortSignal.timeout(agent.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
-    const model = languageModel(provider, agent.model, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
-    // The agent's instructions come first; a caller's own system messages (OpenAI API) follow them.
+    // The agent's instructions come first; the access's and the caller's own system messages follow.
     const history = req.history ?? [];
-    const instructions = [agent.instructions, ...(req.extraInstructions ? [req.extraInstructions] : []), ...history.filter((m) => m.role === 'system').map((m) => m.content)].join('\n\n');
-    const messages: ModelMessage[] = [
+    const instructions = [
+      agent.instructions,
+      ...(req.extraInstructions ? [req.extraInstructions] : []),
+      ...history.filter((m) => m.role === 'system').map((m) => m.content),
+      ...(req.system ?? []),
+    ].join('\n\n');
+    const messages: ModelMessage[] = req.messages ?? [
       ...history.filter((m): m is HistoryMessage & { role: 'user' | 'assistant' } => m.role !== 'system'),
       { role: 'user', content: req.input },
     ];
 
+    // --- what the run produces, as it goes ---------------------------------------------------
+    let emitted = false; // some output went to the caller's sink (then no retry, and a cancel is metered)
+    const emit = (e: RunEvent) => {
+      if (e.type !== 'tool.result') emitted = true;
+      try {
+        req.onEvent?.(e);
+      } catch {
+        /* a broken sink is the caller's problem */
+      }
+    };
+    let nextIdx = 0;
+    const stepWrites: Promise<unknown>[] = [];
+    const writeStep = (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>) => {
+      const p = this.db
+        .insert(runSteps)
+        .values({ ...row, runId: id, createdAt: this.clock.now() })
+        .catch((err: unknown) => this.logger.warn({ run: id, step: row.idx, err: errorMessage(err) }, 'run step not recorded'));
+      stepWrites.push(p);
+    };
+    const toolIdx = new Map<string, number>();
+    let modelStep: { idx: number; t0: number; modelId: string } | undefined;
+    let text = '';
+    let stepText = '';
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let finishReason = 'stop';
+    const toolCalls: ClientToolCall[] = [];
+
+    const onCall = (r: ToolCallRecord) => {
+      const idx = toolIdx.get(r.toolCallId) ?? nextIdx++;
+      writeStep({
+        idx,
+        kind: 'tool',
+        name: r.name,
+        toolCallId: r.toolCallId,
+        arguments: r.input ?? null,
+        result: r.outcome.ok ? r.outcome.output : null,
+        error: r.outcome.ok ? null : `${r.outcome.error.code}: ${r.outcome.error.message}`,
+        durationMs: r.outcome.durationMs,
+      });
+      emit({ type: 'tool.result', runId: id, toolCallId: r.toolCallId, name: r.name, result: r.outcome.ok ? r.outcome.output : null, error: r.outcome.ok ? null : r.outcome.error });
+    };
+    const toolOpts: AiToolOptions = { clock: this.clock, signal, runId: id, agentId: agent.id, onCall };
+
     let status: RunStatus = 'succeeded';
     let output: string | null = null;
     let error: string | null = null;
-    let inputTokens = 0;
-    let outputTokens = 0;
-    let attempts: number;
+    let attempts = 0;
+    let failure: unknown;
+    let closeMcp: (() => Promise<void>) | undefined;
     try {
-      const { value, attempts: n } = await withRetries(
-        () =>
-          generateText({
-            model,
-            instructions,
-            messages,
-            maxRetries: 0,
-            abortSignal: signal,
-            ...(agent.temperature !== null ? { temperature: agent.temperature } : {}),
-            ...(agent.maxOutputTokens !== null ? { maxOutputTokens: agent.maxOutputTokens } : {}),
-          }),
-        {
+      // --- tools: granted built-ins, granted MCP tools, the caller's client-side tools --------
+      const serverTools: ToolSet = {};
+      if (agent.tools.length > 0 && this.tools) Object.assign(serverTools, toAiTools(this.tools.resolve(agent.tools), toolOpts));
+      if (agent.mcpTools.length > 0 && this.mcp) {
+        const mcp = await this.mcp.aiTools(agent.mcpTools, toolOpts);
+        closeMcp = () => mcp.close();
+        if (mcp.missing.length > 0) this.logger.warn({ run: id, agent: agent.id, missing: mcp.missing }, 'granted MCP tools are not available');
+        Object.assign(serverTools, mcp.tools);
+      }
+      for (const [name, t] of Object.entries(serverTools)) {
+        const run = t.execute!;
+        // The step's place is taken when the call starts, so steps keep the order they happened in.
+        t.execute = (input, options) => {
+          toolIdx.set(options.toolCallId, nextIdx++);
+          emit({ type: 'tool.call', runId: id, toolCallId: options.toolCallId, name, arguments: input, client: false });
+          return run(input, options);
+        };
+      }
+      const tools: ToolSet = { ...serverTools };
+      for (const [name, ct] of Object.entries(req.clientTools ?? {})) {
+        if (serverTools[name]) throw new AppError('validation_failed', `tool "${name}" is one of the agent's own tools; rename the client tool`, { extra: { errors: [{ pointer: '/body/tools', detail: `"${name}" is taken` }] } });
+        tools[name] = tool({ ...(ct.description ? { description: ct.description } : {}), inputSchema: jsonSchema<unknown>(ct.parameters) });
+      }
+
+      const params = req.params ?? {};
+      const maxOutputTokens = minDefined(agent.maxOutputTokens, params.maxOutputTokens);
+      const temperature = params.temperature ?? agent.temperature ?? undefined;
+      const stopWhen: StopCondition<ToolSet>[] = [stepCountIs(agent.maxSteps)];
+      if (agent.maxRunTokens !== null) {
+        const budget = agent.maxRunTokens;
+        stopWhen.push(({ steps }) => steps.reduce((n, st) => n + (st.usage.inputTokens ?? 0) + (st.usage.outputTokens ?? 0), 0) >= budget);
+      }
+      const attempt = async (p: ProviderConfig, modelId: string) => {
+        const model = this.wrap(p, languageModel(p, modelId, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) }), params, (mid) => {
+          modelStep = { idx: nextIdx++, t0: performance.now(), modelId: mid };
+        });
+        const result = streamText({
+          model,
+          instructions,
+          messages,
+          ...(Object.keys(tools).length > 0 ? { tools } : {}),
+          ...(req.toolChoice ? { toolChoice: req.toolChoice as never } : {}),
+          stopWhen,
+          maxRetries: 0,
+          abortSignal: signal,
+          // Errors arrive as stream parts and are handled below (the default logs them to stderr).
+          onError: () => {},
+          ...(temperature !== undefined ? { temperature } : {}),
+          ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+          ...(params.topP !== undefined ? { topP: params.topP } : {}),
+          ...(params.stopSequences ? { stopSequences: params.stopSequences } : {}),
+          ...(params.seed !== undefined ? { seed: params.seed } : {}),
+          ...(params.presencePenalty !== undefined ? { presencePenalty: params.presencePenalty } : {}),
+          ...(params.frequencyPenalty !== undefined ? { frequencyPenalty: params.frequencyPenalty } : {}),
+        });
+        for await (const part of result.fullStream) {
+          switch (part.type) {
+            case 'text-delta':
+              if (!part.text) break;
+              text += part.text;
+              stepText += part.text;
+              emit({ type: 'text.delta', runId: id, text: part.text });
+              break;
+            case 'tool-call':
+              if (!serverTools[part.toolName]) {
+                const args = JSON.stringify(part.input ?? {});
+                toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: args });
+                writeStep({ idx: nextIdx++, kind: 'tool', name: part.toolName, toolCallId: part.toolCallId, arguments: part.input ?? null, result: null, error: null, durationMs: null });
+                emit({ type: 'tool.call', runId: id, toolCallId: part.toolCallId, name: part.toolName, arguments: part.input, client: true });
+              }
+              break;
+            case 'finish-step': {
+              const inT = part.usage.inputTokens ?? 0;
+              const outT = part.usage.outputTokens ?? 0;
+              inputTokens += inT;
+              outputTokens += outT;
+              const ms = modelStep ? Math.round(performance.now() - modelStep.t0) : null;
+              writeStep({
+                idx: modelStep?.idx ?? nextIdx++,
+                kind: 'model',
+                name: `${p.id}/${modelStep?.modelId ?? modelId}`,
+                toolCallId: null,
+                arguments: null,
+                result: { text: stepText, finish_reason: part.finishReason },
+                error: null,
+                durationMs: ms,
+                inputTokens: inT,
+                outputTokens: outT,
+              });
+              modelStep = undefined;
+              stepText = '';
+              finishReason = part.finishReason;
+              break;
+            }
+            case 'finish':
+              finishReason = part.finishReason;
+              break;
+            case 'error':
+              throw part.error;
+            case 'abort':
+              throw signal.reason ?? new DOMException('the run was aborted', 'AbortError');
+            default:
+              break;
+          }
+        }
+        if (signal.aborted) throw signal.reason;
+      };
+      const withRetry = (p: ProviderConfig, modelId: string) =>
+        withRetries(() => attempt(p, modelId), {
           maxRetries: this.maxRetries,
           baseDelayMs: this.baseDelayMs,
           maxDelayMs: 10_000,
           clock: this.clock,
           signal,
-          isRetryable: isRetryableProviderError,
+          // Once output went out, a new attempt would repeat it: only an untouched call is retried.
+          isRetryable: (err) => !emitted && isRetryableProviderError(err),
           retryAfterMs,
-          onRetry: (err, attempt, delayMs) => {
-            this.metrics.providerRetries.inc({ provider: provider.id });
-            this.logger.warn({ run: id, agent: agent.id, attempt, delayMs, err: errorMessage(err) }, 'provider call failed; retrying');
+          onRetry: (err, n, delayMs) => {
+            this.recordFailedModelStep(modelStep, p, err, writeStep);
+            modelStep = undefined;
+            this.metrics.providerRetries.inc({ provider: p.id });
+            this.logger.warn({ run: id, agent: agent.id, attempt: n, delayMs, err: errorMessage(err) }, 'provider call failed; retrying');
           },
-        },
-      );
-      attempts = n;
-      output = value.text;
-      inputTokens = value.usage.inputTokens ?? 0;
-      outputTokens = value.usage.outputTokens ?? 0;
+        });
+      try {
+        attempts = (await withRetry(provider, agent.model)).attempts;
+      } catch (err) {
+        attempts = (err as { attempts?: number }).attempts ?? 1;
+        const fallbackOk = agent.fallbackProviderId && !emitted && !signal.aborted && (isProviderUnavailable(err) || classifyProviderError(err) === 'provider');
+        if (!fallbackOk) throw err;
+        this.recordFailedModelStep(modelStep, provider, err, writeStep);
+        modelStep = undefined;
+        const fb = await this.providers.resolve(agent.fallbackProviderId!);
+        this.logger.warn({ run: id, agent: agent.id, provider: provider.id, fallback: fb.id, err: errorMessage(err) }, 'provider failed; trying the fallback provider');
+        const fbModel = fb.defaultModel ?? agent.model;
+        const r = await withRetry(fb, fbModel).catch((e: unknown) => {
+          (e as { attempts?: number }).attempts = attempts + ((e as { attempts?: number }).attempts ?? 1);
+          throw e;
+        });
+        attempts += r.attempts;
+      }
+      output = text;
     } catch (err) {
-      attempts = (err as { attempts?: number }).attempts ?? 1;
-      if (timeout.aborted) {
+      failure = err;
+      attempts = Math.max(attempts, (err as { attempts?: number }).attempts ?? 1);
+      this.recordFailedModelStep(modelStep, provider, err, writeStep);
+      if (req.signal?.aborted) {
+        status = 'cancelled';
+        error = 'cancelled: the client went away';
+        output = text;
+        // What the provider did not report for the unfinished step is counted from the text.
+        outputTokens += countTokens(stepText);
+        if (inputTokens === 0) inputTokens = countTokens(instructions + JSON.stringify(messages));
+      } else if (timeout.aborted) {
         status = 'timeout';
         error = `agent timeout of ${agent.timeoutMs} ms exceeded`;
       } else {
         status = 'failed';
-        error = describeProviderError(err);
+        error = err instanceof AppError && err.code === 'validation_failed' ? err.message : describeProviderError(err);
       }
+    } finally {
+      await closeMcp?.().catch(() => {});
     }
+    await Promise.all(stepWrites);
 
     const latencyMs = Math.round(performance.now() - t0);
     const finishedAt = this.clock.now();
@@ -216,7 +504,8 @@ export class RunService {
       this.metrics.agentRunDuration.observe({ agent: agent.id, status: s }, latencyMs / 1000);
     };
 
-    if (status === 'succeeded') {
+    const metered = status === 'succeeded' || (status === 'cancelled' && emitted);
+    if (metered) {
       try {
         await this.db.transaction(async (tx) => {
           await tx.update(runs).set(fields).where(eq(runs.id, id));
@@ -233,23 +522,80 @@ export class RunService {
           .catch(() => {});
         throw err;
       }
-      observe('succeeded');
-      return view;
+      observe(status);
+      if (status === 'succeeded') return { run: view, toolCalls, finishReason };
+    } else {
+      observe(status);
+      await this.db.update(runs).set(fields).where(eq(runs.id, id));
     }
-    observe(status);
-    await this.db.update(runs).set(fields).where(eq(runs.id, id));
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
+    if (status === 'cancelled') throw new AppError('run_cancelled', error ?? 'cancelled', { extra: { run_id: id } });
+    if (isProviderUnavailable(failure)) {
+      throw new AppError('provider_unavailable', failure.message, { extra: { run_id: id, provider: failure.providerId, half_open_at: failure.halfOpenAt.toISOString() }, retryAfterSeconds: failure.retryAfterSeconds });
+    }
+    if (failure instanceof AppError && failure.code === 'validation_failed') throw failure;
     throw new AppError(status === 'timeout' ? 'provider_timeout' : 'provider_error', error ?? undefined, { extra: { run_id: id } });
   }
 
-  async get(id: string, scope: { tenantId?: string; accessId?: string } = {}): Promise<RunView> {
+  /** Wraps a model so every provider call goes through the provider's breaker and gets the caller's response format. */
+  private wrap(p: ProviderConfig, model: LanguageModelV4, params: ModelParams, onCallStart: (modelId: string) => void): LanguageModelV4 {
+    const breakers = this.breakers;
+    const guarded = <T>(fn: () => PromiseLike<T>): Promise<T> => (breakers ? breakers.execute(p.id, async () => fn()) : Promise.resolve(fn()));
+    const middleware: LanguageModelMiddleware = {
+      specificationVersion: 'v4',
+      ...(params.responseFormat ? { transformParams: async ({ params: call }) => ({ ...call, responseFormat: params.responseFormat }) } : {}),
+      wrapGenerate: async ({ doGenerate, model: m }) => {
+        onCallStart(m.modelId);
+        return guarded(doGenerate);
+      },
+      wrapStream: async ({ doStream, model: m }) => {
+        onCallStart(m.modelId);
+        return guarded(doStream);
+      },
+    };
+    return wrapLanguageModel({ model, middleware });
+  }
+
+  private recordFailedModelStep(step: { idx: number; t0: number; modelId: string } | undefined, p: ProviderConfig, err: unknown, write: (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>) => void): void {
+    if (!step) return;
+    write({
+      idx: step.idx,
+      kind: 'model',
+      name: `${p.id}/${step.modelId}`,
+      toolCallId: null,
+      arguments: null,
+      result: null,
+      error: describeProviderError(err).slice(0, 2000),
+      durationMs: Math.round(performance.now() - step.t0),
+    });
+  }
+
+  async get(id: string, scope: { tenantId?: string; accessId?: string } = {}): Promise<RunDetailView> {
     if (!isUuid(id)) throw new AppError('not_found', `run ${id} does not exist`);
     const conds = [eq(runs.id, id)];
     if (scope.accessId) conds.push(eq(runs.accessId, scope.accessId));
     if (scope.tenantId) conds.push(eq(runs.tenantId, scope.tenantId));
     const [row] = await this.db.select().from(runs).where(and(...conds));
     if (!row) throw new AppError('not_found', `run ${id} does not exist`);
-    return toView(row);
+    return { ...toView(row), steps: await this.steps(id) };
+  }
+
+  /** The steps of a run, in order. */
+  async steps(runId: string): Promise<RunStepView[]> {
+    const rows = await this.db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.idx));
+    return rows.map((r) => ({
+      idx: r.idx,
+      kind: r.kind,
+      name: r.name,
+      tool_call_id: r.toolCallId,
+      // Any JSON is stored; what the typed view cannot describe is shown wrapped as `{ value }`.
+      arguments: fit(runStepView.shape.arguments, r.arguments ?? null),
+      result: fit(runStepView.shape.result, r.result ?? null),
+      error: r.error,
+      duration_ms: r.durationMs,
+      usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+      created_at: r.createdAt.toISOString(),
+    }));
   }
 
   async list(filter: { agentId?: string; accessId?: string; limit?: number } = {}): Promise<RunView[]> {
@@ -300,6 +646,14 @@ function retryAfterMs(err: unknown): number | undefined {
   const d = Date.parse(h);
   return Number.isNaN(d) ? undefined : Math.max(0, d - Date.now());
 }
+
+function fit<S extends z.ZodType>(schema: S, v: unknown): z.infer<S> {
+  const ok = schema.safeParse(v);
+  return ok.success ? ok.data : (schema.parse({ value: v }));
+}
+
+const minDefined = (a: number | null | undefined, b: number | null | undefined): number | undefined =>
+  a == null ? (b ?? undefined) : b == null ? a : Math.min(a, b);
 
 function describeProviderError(err: unknown): string {
   if (APICallError.isInstance(err)) {
