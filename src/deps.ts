@@ -43,6 +43,8 @@ import { Reconciler } from './modules/marketplace/reconcile.ts';
 import { MarketplaceJobs } from './modules/marketplace/service.ts';
 import { WebhookService } from './modules/marketplace/webhooks.ts';
 import { KeyClaims } from './modules/keys/claims.ts';
+import { IpBlockService } from './modules/abuse/ipblocks.ts';
+import { AddressLimits } from './modules/abuse/ratelimit.ts';
 import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
@@ -99,6 +101,10 @@ export interface Deps {
     tools: ToolRegistry;
     /** The operator's MCP servers and their cached tools (src/modules/mcp-servers). */
     mcpServers: McpServerService;
+    /** The IP deny list, the same on every replica (src/modules/abuse). */
+    ipBlocks: IpBlockService;
+    /** The per-address request limit of the customer API (src/modules/abuse). */
+    addressLimits: AddressLimits;
   } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
@@ -227,9 +233,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
+  const ipBlocks = new IpBlockService({ db, clock, events, audit, metrics, logger });
+  const addressLimits = new AddressLimits({ redis, metrics, logger, perMinute: config.IP_RATE_LIMIT_PER_MINUTE });
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
   await ops.start();
+  await ipBlocks.start();
 
   let closed = false;
   const deps: Deps = {
@@ -242,7 +251,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ipBlocks, addressLimits, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
@@ -253,6 +262,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       const steps: [string, () => unknown][] = [
         ['job queue', () => jobs.stop(config.SHUTDOWN_TIMEOUT_MS)],
         ['operations', () => ops.stop()],
+        ['ip deny list', () => ipBlocks.stop()],
         ['events', () => events.close()],
         ['redis', () => redis?.close()],
         ['database', () => database.close()],

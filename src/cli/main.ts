@@ -29,6 +29,7 @@ import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
+import { registerIp } from './commands/ip.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -79,6 +80,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerMarketplace(program);
   registerPortal(program);
   registerMcpServers(program);
+  registerIp(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

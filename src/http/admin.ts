@@ -14,6 +14,7 @@ import { tenantRoutes } from '../modules/tenants/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
+import { ipBlockRoutes } from '../modules/abuse/routes.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -49,4 +50,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   });
   await portalAdminRoutes(app, { members: s.members, links: s.auth.links, portal: s.portal, sessions: s.auth.sessions, publicUrl: deps.config.publicUrl });
   await mcpServerRoutes(app, { mcpServers: s.mcpServers });
+  await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
 }

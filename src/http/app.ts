@@ -14,6 +14,7 @@ import { adminRoutes } from './admin.ts';
 import { adminAuth } from './auth.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
+import { abuseGate } from './abuse.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 import { authRoutes } from '../modules/auth/routes/index.ts';
@@ -103,8 +104,10 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     },
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
   });
-  // Maintenance mode closes the customer API (503 maintenance) before anything else of it runs
-  // (after helmet, so its answers carry the security headers too).
+  // The IP deny list and the per-address limit guard the customer API before anything else of it
+  // runs (authentication included); then maintenance mode closes it (503 maintenance). Both after
+  // helmet, so their answers carry the security headers too.
+  app.addHook('onRequest', abuseGate({ ipBlocks: deps.services.ipBlocks, addressLimits: deps.services.addressLimits }));
   app.addHook('onRequest', maintenanceGate(deps.services.ops.maintenance));
 
   await app.register(swagger, {

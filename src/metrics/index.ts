@@ -70,10 +70,12 @@ export function createMetrics() {
     quotaExceeded: new Counter({ name: 'quota_exceeded_total', help: 'Requests refused because the access quota was used up.', registers: [registry] }),
     rateLimited: new Counter({
       name: 'rate_limited_total',
-      help: 'Requests refused by a rate limit, by scope (key: per-key limit; auth: failed-authentication limit per address).',
+      help: 'Requests refused by a rate limit, by scope (key: per-key limit; auth: failed-authentication limit per address; ip: per-address request limit of the customer API).',
       labelNames: ['scope'] as const,
       registers: [registry],
     }),
+    ipBlocked: new Counter({ name: 'ip_blocked_total', help: 'Customer API requests refused because their address is on the IP deny list.', registers: [registry] }),
+    ipBlocks: new Gauge({ name: 'ip_blocks', help: 'Entries on the IP deny list that are in force (as this replica sees it).', registers: [registry] }),
     activeAccesses: new Gauge({ name: 'agent_registry_active_accesses_total', help: 'Accesses that are active and not expired.', registers: [registry] }),
     marketplaceOrders: new Counter({
       name: 'marketplace_orders_total',
