@@ -45,6 +45,7 @@ import { WebhookService } from './modules/marketplace/webhooks.ts';
 import { KeyClaims } from './modules/keys/claims.ts';
 import { IpBlockService } from './modules/abuse/ipblocks.ts';
 import { AddressLimits } from './modules/abuse/ratelimit.ts';
+import { JobAdmin } from './modules/ops/jobqueue.ts';
 import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
@@ -105,6 +106,8 @@ export interface Deps {
     ipBlocks: IpBlockService;
     /** The per-address request limit of the customer API (src/modules/abuse). */
     addressLimits: AddressLimits;
+    /** The job queue view: list, show, retry, run (src/modules/ops/jobqueue.ts). */
+    jobAdmin: JobAdmin;
   } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
@@ -234,6 +237,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
   const ipBlocks = new IpBlockService({ db, clock, events, audit, metrics, logger });
+  const jobAdmin = new JobAdmin({ db, queue: jobs, audit });
   const addressLimits = new AddressLimits({ redis, metrics, logger, perMinute: config.IP_RATE_LIMIT_PER_MINUTE });
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
@@ -251,7 +255,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ipBlocks, addressLimits, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, ipBlocks, addressLimits, jobAdmin, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

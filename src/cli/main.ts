@@ -30,6 +30,7 @@ import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
 import { registerIp } from './commands/ip.ts';
+import { registerJobs } from './commands/jobs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -81,6 +82,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerPortal(program);
   registerMcpServers(program);
   registerIp(program);
+  registerJobs(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

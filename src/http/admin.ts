@@ -36,7 +36,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await accessRoutes(app, { accesses: s.accesses, keys: s.keys, usage: s.usage });
   await keyRoutes(app, { keys: s.keys });
   await usageRoutes(app, { usage: s.usage, clock: deps.clock });
-  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, doctor: () => runDoctor(deps) });
+  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, jobs: s.jobAdmin, doctor: () => runDoctor(deps) });
   await marketplaceAdminRoutes(app, {
     offerings: s.offerings,
     orders: s.orders,

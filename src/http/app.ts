@@ -146,6 +146,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       maintenance: s.ops.maintenance,
       accesses: s.accesses,
       usageSync: s.usageSync,
+      jobs: s.jobAdmin,
     }),
   );
   if (role === 'api') {

@@ -61,6 +61,18 @@ export function createMetrics() {
       labelNames: ['name', 'result'] as const,
       registers: [registry],
     }),
+    jobsFailed: new Counter({
+      name: 'jobs_failed_total',
+      help: 'Background jobs that failed their last attempt (no retry left), by job name; counted by the worker that ran it.',
+      labelNames: ['name'] as const,
+      registers: [registry],
+    }),
+    jobsQueued: new Gauge({
+      name: 'jobs_queued',
+      help: 'Jobs waiting to run (created or waiting for a retry) per job name (read from the database at scrape time).',
+      labelNames: ['name'] as const,
+      registers: [registry],
+    }),
     keyVerifications: new Counter({
       name: 'api_key_verifications_total',
       help: 'API key verifications by result (valid, missing, invalid, revoked, expired, access_suspended).',

@@ -1,12 +1,13 @@
 import type { ZodApp } from '../../http/types.ts';
 import type { AccessService } from '../accesses/service.ts';
 import type { UsageSync } from '../marketplace/billing.ts';
+import type { JobAdmin } from '../ops/jobqueue.ts';
 import { lastVerifiedSeconds } from '../ops/settings.ts';
 import { healthSchema, liveSchema, readySchema } from './schemas.ts';
 import { checkHealth, checkReady, type HealthDeps } from './service.ts';
 
 /** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
-export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync }) {
+export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync; jobs: Pick<JobAdmin, 'queued'> }) {
   // Without Redis (embedded mode) redis_up is left out rather than exported as 0, which would fire RedisDown.
   if (!deps.redis) deps.metrics.registry.removeSingleMetric('redis_up');
   const health = {
@@ -61,6 +62,7 @@ export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: A
       // Read from the database so every process (api or worker) exports the same value.
       const lastSync = await deps.usageSync.lastSyncSeconds();
       if (lastSync > 0) deps.metrics.lastUsageSync.set(lastSync);
+      for (const [name, n] of Object.entries(await deps.jobs.queued())) deps.metrics.jobsQueued.set({ name }, n);
     } catch {
       /* database down: keep the last value; db_up says why */
     }
