@@ -8,8 +8,45 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  /** Per-process caches that count their own hits and misses (plain numbers, read at scrape time). */
+  const cacheSources = new Map<string, () => CacheStats>();
   const m = {
     registry,
+    /**
+     * Registers a cache for `cache_hits_total` / `cache_misses_total{cache}`: the cache keeps
+     * plain counters (no metrics dependency in the service), read at every scrape.
+     */
+    registerCache(cache: string, stats: () => CacheStats) {
+      cacheSources.set(cache, stats);
+    },
+    cacheHits: new Counter({
+      name: 'cache_hits_total',
+      help: 'Lookups answered from a per-process cache, by cache (api_keys, published_agents, providers).',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [cache, stats] of cacheSources) this.inc({ cache }, stats().hits);
+      },
+    }),
+    cacheMisses: new Counter({
+      name: 'cache_misses_total',
+      help: 'Lookups a per-process cache could not answer (read from the database), by cache.',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [cache, stats] of cacheSources) this.inc({ cache }, stats().misses);
+      },
+    }),
+    processStartup: new Gauge({ name: 'process_startup_seconds', help: 'Seconds from process start to ready (listening, migrations applied); SLA 75 s (ColdStartSLABreach).', registers: [registry] }),
+    agentTokens: new Counter({
+      name: 'agent_tokens_total',
+      help: 'LLM tokens of successful runs (as metered into usage records), by agent and direction (input, output).',
+      labelNames: ['agent', 'direction'] as const,
+      registers: [registry],
+    }),
+    activeAccessesShort: new Gauge({ name: 'active_accesses', help: 'Accesses that are active and not expired (the same value as agent_registry_active_accesses_total, under the name seed 001 queries).', registers: [registry] }),
     httpRequests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route template and status code.',
@@ -125,3 +162,9 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Hits and misses a per-process cache counted since the process started. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}

@@ -58,7 +58,9 @@ export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: A
     deps.metrics.dbPoolWaiting.set(pool.waiting);
     deps.metrics.dbPoolMax.set(pool.max);
     try {
-      deps.metrics.activeAccesses.set(await deps.accesses.countActive());
+      const active = await deps.accesses.countActive();
+      deps.metrics.activeAccesses.set(active);
+      deps.metrics.activeAccessesShort.set(active);
       // Read from the database so every process (api or worker) exports the same value.
       const lastSync = await deps.usageSync.lastSyncSeconds();
       if (lastSync > 0) deps.metrics.lastUsageSync.set(lastSync);
