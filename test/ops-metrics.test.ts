@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.ts';
 import { startPlatform, type RunningPlatform } from '../src/platform.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
+import { cpuLimitCores, memoryLimitBytes } from '../src/metrics/resources.ts';
 import { backend } from './helpers/env.ts';
 import { createTestApp, LogCapture, seedAgent, type TestApp } from './helpers/harness.ts';
 import { loadTemplate } from './helpers/pglite-template.ts';
@@ -86,5 +87,35 @@ describe('process_startup_seconds', () => {
     assert.ok(startup > 0 && startup <= uptime + 0.001, `${startup} s, process up ${uptime} s`);
     const ready = JSON.parse(logs.lines.find((l) => l.includes('agent-platform ready'))!) as { startup_seconds: number };
     assert.ok(Math.abs(ready.startup_seconds - startup) < 0.01, 'the ready log line says the same');
+  });
+});
+
+describe('resource limits read from the cgroup', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ap-cgroup-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const write = (files: Record<string, string>) => {
+    rmSync(root, { recursive: true, force: true });
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, f)), { recursive: true });
+      writeFileSync(join(root, f), text);
+    }
+  };
+
+  test('cgroup v2: memory.max and cpu.max; "max" means the machine', () => {
+    write({ 'memory.max': '536870912\n', 'cpu.max': '150000 100000\n' });
+    assert.equal(memoryLimitBytes(root), Math.min(536870912, totalmem()));
+    assert.equal(cpuLimitCores(root), 1.5);
+    write({ 'memory.max': 'max\n', 'cpu.max': 'max 100000\n' });
+    assert.equal(memoryLimitBytes(root), totalmem());
+    assert.equal(cpuLimitCores(root), availableParallelism());
+  });
+
+  test('cgroup v1: limit_in_bytes near 2^63 and a quota of -1 mean no limit', () => {
+    write({ 'memory/memory.limit_in_bytes': '9223372036854771712\n', 'cpu/cpu.cfs_quota_us': '-1\n', 'cpu/cpu.cfs_period_us': '100000\n' });
+    assert.equal(memoryLimitBytes(root), totalmem());
+    assert.equal(cpuLimitCores(root), availableParallelism());
+    write({ 'memory/memory.limit_in_bytes': '268435456\n', 'cpu/cpu.cfs_quota_us': '50000\n', 'cpu/cpu.cfs_period_us': '100000\n' });
+    assert.equal(memoryLimitBytes(root), Math.min(268435456, totalmem()));
+    assert.equal(cpuLimitCores(root), 0.5);
   });
 });

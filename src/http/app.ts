@@ -16,6 +16,7 @@ import { gatewayRoutes } from '../modules/gateway/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
 import { abuseGate } from './abuse.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
+import { backupDir } from '../modules/ops/backup.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 import { authRoutes } from '../modules/auth/routes/index.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
@@ -147,6 +148,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       accesses: s.accesses,
       usageSync: s.usageSync,
       jobs: s.jobAdmin,
+      volumes: { data: deps.config.dataDir, backups: backupDir(deps.config) },
     }),
   );
   if (role === 'api') {

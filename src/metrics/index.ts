@@ -156,6 +156,12 @@ export function createMetrics() {
       help: 'Unix time of the data in the newest verified backup (read from the database at scrape time; 0 until the first).',
       registers: [registry],
     }),
+    memoryLimit: new Gauge({ name: 'process_memory_limit_bytes', help: "The memory this process may use: its container's limit (cgroup), or the machine's memory.", registers: [registry] }),
+    cpuLimit: new Gauge({ name: 'process_cpu_limit_cores', help: "The CPU cores this process may use: its container's quota (cgroup), or the machine's cores.", registers: [registry] }),
+    diskSize: new Gauge({ name: 'disk_size_bytes', help: 'Size of the filesystem holding a platform directory (volume: data, backups).', labelNames: ['volume'] as const, registers: [registry] }),
+    diskFree: new Gauge({ name: 'disk_free_bytes', help: 'Free space available to the platform on the filesystem holding a platform directory (volume: data, backups).', labelNames: ['volume'] as const, registers: [registry] }),
+    redisMemoryUsed: new Gauge({ name: 'redis_memory_used_bytes', help: "Redis's used_memory (cluster mode; read at scrape time).", registers: [registry] }),
+    redisMemoryMax: new Gauge({ name: 'redis_memory_max_bytes', help: "Redis's maxmemory, or the Redis machine's memory when maxmemory is 0 (cluster mode).", registers: [registry] }),
     buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
   };
   return m;

@@ -3,13 +3,16 @@ import type { AccessService } from '../accesses/service.ts';
 import type { UsageSync } from '../marketplace/billing.ts';
 import type { JobAdmin } from '../ops/jobqueue.ts';
 import { lastVerifiedSeconds } from '../ops/settings.ts';
+import { collectResources } from '../../metrics/resources.ts';
 import { healthSchema, liveSchema, readySchema } from './schemas.ts';
 import { checkHealth, checkReady, type HealthDeps } from './service.ts';
 
 /** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
-export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync; jobs: Pick<JobAdmin, 'queued'> }) {
+export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync; jobs: Pick<JobAdmin, 'queued'>; volumes: Record<string, string> }) {
   // Without Redis (embedded mode) redis_up is left out rather than exported as 0, which would fire RedisDown.
   if (!deps.redis) deps.metrics.registry.removeSingleMetric('redis_up');
+  if (!deps.redis) for (const m of ['redis_memory_used_bytes', 'redis_memory_max_bytes']) deps.metrics.registry.removeSingleMetric(m);
+
   const health = {
     schema: { tags: ['operations'], summary: 'Health of the platform and its dependencies', response: { 200: healthSchema, 503: healthSchema } },
     handler: async (_req: unknown, reply: { code(n: number): unknown }) => {
@@ -52,6 +55,7 @@ export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: A
         () => {},
       );
     }
+    await collectResources(deps.metrics, { volumes: deps.volumes, redis: deps.redis });
     const pool = deps.database.poolStats();
     deps.metrics.dbPoolTotal.set(pool.total);
     deps.metrics.dbPoolIdle.set(pool.idle);
