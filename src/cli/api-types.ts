@@ -4065,8 +4065,12 @@ export interface paths {
                             started_on: string | null;
                             completed_on: string | null;
                             summary: string | null;
-                            data: unknown;
-                            output: unknown;
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            output: {
+                                [key: string]: unknown;
+                            } | null;
                             start_after: string | null;
                             singleton_key: string | null;
                             description: string | null;

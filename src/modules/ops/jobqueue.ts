@@ -40,9 +40,13 @@ export const jobListView = z.object({
   /** Jobs per queue and state right now (every queue of the catalog, zeros included). */
   counts: z.record(z.string(), z.record(z.string(), z.number())),
 });
+/** A job's payload or output: a JSON object (anything else is wrapped as `{ value }`). */
+const jsonObject = z.record(z.string(), z.unknown()).nullable();
+const asObject = (v: unknown): Record<string, unknown> | null => (v === null || v === undefined ? null : typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v });
+
 export const jobView = jobSummary.extend({
-  data: z.unknown(),
-  output: z.unknown(),
+  data: jsonObject,
+  output: jsonObject,
   start_after: z.string().nullable(),
   singleton_key: z.string().nullable(),
   description: z.string().nullable(),
@@ -146,7 +150,7 @@ export class JobAdmin {
   async show(id: string): Promise<JobView> {
     const row = await this.find(id);
     const def = (jobCatalog as Record<string, JobDef>)[row.name];
-    return { ...summary(row), data: row.data, output: row.output, start_after: iso(row.start_after), singleton_key: row.singleton_key, description: def?.description ?? null };
+    return { ...summary(row), data: asObject(row.data), output: asObject(row.output), start_after: iso(row.start_after), singleton_key: row.singleton_key, description: def?.description ?? null };
   }
 
   /** Runs a failed job again (pg-boss `retry`: one more attempt, now); audited as `job.retry`. */
