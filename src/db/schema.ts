@@ -489,3 +489,16 @@ export const schedules = pgTable('schedules', {
   lastError: text('last_error'),
   createdAt: createdAt(),
 }, (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`not paused`), index('schedules_access_idx').on(t.accessId)]);
+
+/**
+ * The IP deny list (src/modules/abuse): addresses and networks refused before authentication on
+ * every customer route, on every replica. `cidr` is the canonical network (`203.0.113.0/24`,
+ * `2001:db8::/32`; a single address is `/32` or `/128`); `expires_at` null blocks until unblocked.
+ */
+export const ipBlocks = pgTable('ip_blocks', {
+  cidr: text('cidr').primaryKey(),
+  reason: text('reason'),
+  expiresAt: ts('expires_at'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+});
