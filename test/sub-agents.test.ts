@@ -158,7 +158,8 @@ describe('sub-agents', () => {
     while (id) {
       const r = await runDetail(t, id);
       chain.push(r);
-      id = ((r.steps.find((st) => st.kind === 'tool')?.result ?? null) as { run_id?: string } | null)?.run_id ?? null;
+      const result = r.steps.find((st) => st.kind === 'tool')?.result as { run_id?: string } | undefined;
+      id = result?.run_id ?? null;
     }
     assert.deepEqual(chain.map((r) => r.agent_id), ['ping', 'pong', 'ping', 'pong']);
     for (const [i, r] of chain.entries()) assert.equal(r.parent_run_id, i === 0 ? null : chain[i - 1]!.id);

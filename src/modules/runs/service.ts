@@ -21,7 +21,7 @@ import { claimQueued } from './queued.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import { toAiTools, type AiToolOptions, type ToolCallRecord } from '../tools/ai-sdk.ts';
 import type { McpServerService } from '../mcp-servers/service.ts';
-import { ToolError, type Json, type Tool } from '../tools/types.ts';
+import { ToolError, type Json } from '../tools/types.ts';
 import { delegateTool, type DelegationContext, type DelegationTree } from './delegation.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
@@ -614,7 +614,7 @@ export class RunService {
             }
           },
         });
-        return { tool: t as Tool, permissions: new Set<string>() };
+        return { tool: t, permissions: new Set<string>() };
       }),
     );
     return toAiTools(granted, opts);
