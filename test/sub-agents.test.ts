@@ -50,15 +50,17 @@ describe('sub-agents', () => {
     await agent('kb', [{ reply: 'kb: restart the spooler', usage: { input: 10, output: 5 } }]);
     await agent('calc', [{ reply: 'calc: 42 EUR', usage: { input: 20, output: 7 } }]);
     await agent('broken', [{ error: { status: 400, message: 'bad request from the provider' }, usage: { input: 0, output: 0 } }]);
+    await agent('slow', [{ reply: 'too late', delayMs: 30_000 }], { timeout_ms: 200 });
     await agent(
       'boss',
       [
+        { toolResults: false, match: 'slow', toolCalls: [{ name: 'delegate_to_slow', arguments: { message: '{{input}}' } }], usage: { input: 100, output: 1 } },
         { toolResults: false, match: 'broken', toolCalls: [{ name: 'delegate_to_broken', arguments: { message: '{{input}}' } }], usage: { input: 100, output: 1 } },
         { toolResults: false, toolCalls: [{ name: 'delegate_to_kb', arguments: { message: 'kb question: {{input}}' } }], usage: { input: 100, output: 1 } },
         { toolResults: true, toolMatch: '^delegate_to_kb', toolCalls: [{ name: 'delegate_to_calc', arguments: { message: 'what does it cost?' } }], usage: { input: 100, output: 1 } },
         { toolResults: true, reply: 'boss: {{tool_results}}', usage: { input: 100, output: 1 } },
       ],
-      { delegates: ['kb', 'calc', 'broken'] },
+      { delegates: ['kb', 'calc', 'broken', 'slow'] },
     );
     // A loop: ping ↔ pong, each passing the question on and then quoting the other's answer.
     const loop = (other: string) => [
@@ -148,6 +150,15 @@ describe('sub-agents', () => {
     assert.equal(res.json().quota.used, 2);
   });
 
+  test('a nested run that times out is a tool error for the parent', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/boss/chat', headers: { 'x-api-key': bossKey }, payload: { message: 'slow one' } });
+    assert.equal(res.statusCode, 200, res.body);
+    const top = await runDetail(t, res.json().run_id);
+    assert.match(top.steps.find((st) => st.kind === 'tool')!.error ?? '', /^delegate_failed: agent "slow" did not answer \(provider_timeout\)/);
+    const [child] = await t.deps.db.select().from(runs).where(eq(runs.parentRunId, top.id));
+    assert.equal(child?.status, 'timeout');
+  });
+
   test('a delegation loop stops at the depth limit with a clear error step', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/ping/chat', headers: { 'x-api-key': pingKey }, payload: { message: 'who is there?' } });
     assert.equal(res.statusCode, 200, res.body);
@@ -202,7 +213,7 @@ describe('sub-agents', () => {
     assert.deepEqual(await bad({ ...base, delegates: ['acme-private'] }), ['/body/delegates/0']);
     // Shown in the agent's view.
     const ok = await t.app.inject({ method: 'GET', url: '/admin/api/v1/agents/boss', headers: t.admin });
-    assert.deepEqual(ok.json().published.delegates, ['kb', 'calc', 'broken']);
+    assert.deepEqual(ok.json().published.delegates, ['kb', 'calc', 'broken', 'slow']);
   });
 });
 
@@ -230,6 +241,13 @@ describe('the demo concierge (offline, mock provider)', () => {
     assert.equal(invoice.json().quota.used, 2);
     const other = await t.app.inject({ method: 'POST', url: '/api/v1/agents/concierge/chat', headers: { 'x-api-key': key }, payload: { message: 'hello' } });
     assert.match(other.json().answer, /I pass IT and facilities questions/);
+    // Streamed: the delegation shows as the concierge's tool.call / tool.result; the final event has the unit.
+    const streamed = await t.app.inject({ method: 'POST', url: '/api/v1/agents/concierge/chat', headers: { 'x-api-key': key }, payload: { message: 'my laptop will not boot', stream: true } });
+    assert.equal(streamed.statusCode, 200);
+    const events = [...streamed.body.matchAll(/event: (\S+)\ndata: (.*)\n/g)].map((m) => ({ type: m[1]!, data: JSON.parse(m[2]!) as Record<string, unknown> }));
+    assert.deepEqual(events.filter((e) => e.type !== 'text.delta').map((e) => e.type), ['run.started', 'tool.call', 'tool.result', 'run.completed']);
+    assert.equal(events.find((e) => e.type === 'tool.call')!.data['name'], 'delegate_to_helpdesk');
+    assert.equal((events.at(-1)!.data['quota'] as { used: number }).used, 4);
     const agent = await t.app.inject({ method: 'GET', url: '/admin/api/v1/agents/concierge', headers: t.admin });
     assert.deepEqual(agent.json().published.delegates, ['helpdesk', 'billing']);
   });
