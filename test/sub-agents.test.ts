@@ -217,6 +217,35 @@ describe('sub-agents', () => {
   });
 });
 
+describe('DELEGATION_MAX_CALLS bounds the nested runs of one request', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp({ env: { DELEGATION_MAX_CALLS: '2' } });
+    const s = t.deps.services;
+    await s.providers.create({ id: 'mock', kind: 'mock', default_model: 'mock-1', settings: {} }, actor);
+    const loop = (other: string) => [
+      { toolResults: false, toolCalls: [{ name: `delegate_to_${other}`, arguments: { message: '{{input}}' } }] },
+      { toolResults: true, reply: 'got: {{tool_results}}' },
+    ];
+    await s.agents.create({ id: 'ping', provider: 'mock', instructions: 'x', settings: { mock_script: loop('pong') } }, actor);
+    await s.agents.create({ id: 'pong', provider: 'mock', instructions: 'x', delegates: ['ping'], settings: { mock_script: loop('ping') } }, actor);
+    await s.agents.update('ping', { delegates: ['pong'], publish: true }, actor);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  test('the third delegation is refused with delegation_limit_exceeded (before the depth limit of 3)', async () => {
+    const run = await t.deps.services.runs.execute({ agentId: 'ping', input: 'hello', channel: 'admin' });
+    assert.equal(run.status, 'succeeded');
+    const rows = await t.deps.db.select().from(runs);
+    assert.equal(rows.length, 3);
+    const deepest = rows.find((r) => r.id !== run.id && !rows.some((c) => c.parentRunId === r.id))!;
+    const steps = await t.deps.services.runs.steps(deepest.id);
+    assert.match(steps.find((st) => st.kind === 'tool')?.error ?? '', /^delegation_limit_exceeded: cannot delegate to "(ping|pong)": this request already started 2 nested runs/);
+  });
+});
+
 describe('the demo concierge (offline, mock provider)', () => {
   let t: TestApp;
   let key: string;
