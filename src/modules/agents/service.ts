@@ -15,6 +15,8 @@ import { mcpGrant, type McpGrant } from '../mcp-servers/schemas.ts';
 export interface GrantChecker {
   tools: Pick<ToolRegistry, 'resolve'>;
   mcp: { checkGrants(grants: McpGrant[], pointer?: string): Promise<void> };
+  /** Knowledge base refs → ids the agent's tenant may use (400 naming the field otherwise). */
+  knowledge?: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> };
 }
 
 const versionFields = {
@@ -36,8 +38,10 @@ const versionFields = {
   max_run_tokens: z.number().int().min(1).max(100_000_000).nullish(),
   /** Provider used when the primary one fails before answering; null: none. */
   fallback_provider: z.string().regex(SLUG_RE).nullish(),
+  /** Knowledge bases (ids or names) the `knowledge_search` tool searches (docs/adr/0058). */
+  knowledge_bases: z.array(z.string().min(1).max(200)).max(20).optional(),
 };
-const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider'];
+const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider', 'knowledge_bases'];
 
 export const agentCreate = z.object({
   id: z.string().regex(SLUG_RE, 'lower-case letters, digits and dashes, at most 63'),
@@ -66,6 +70,7 @@ export const agentUpdate = z
     max_steps: versionFields.max_steps,
     max_run_tokens: versionFields.max_run_tokens,
     fallback_provider: versionFields.fallback_provider,
+    knowledge_bases: versionFields.knowledge_bases,
     /** Publish the new version at once (default false: it waits for `agents publish`). */
     publish: z.boolean().default(false),
   })
@@ -85,6 +90,7 @@ export const versionView = z.object({
   max_steps: z.number(),
   max_run_tokens: z.number().nullable(),
   fallback_provider: z.string().nullable(),
+  knowledge_bases: z.array(z.string()),
   created_by: z.string(),
   created_at: z.string(),
 });
@@ -124,6 +130,8 @@ export interface PublishedAgent {
   maxSteps: number;
   maxRunTokens: number | null;
   fallbackProviderId: string | null;
+  /** Knowledge base ids (docs/adr/0058). */
+  knowledgeBases: string[];
 }
 
 /**
@@ -162,6 +170,7 @@ export class AgentService {
     const input = agentCreate.parse(raw);
     const now = this.clock.now();
     await this.checkGrants(input.tools, input.mcp_tools);
+    const kbs = await this.checkKnowledge(input.tenant_id ?? null, input.knowledge_bases);
     await this.db.transaction(async (tx) => {
       const [existing] = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, input.id));
       if (existing) throw new AppError('conflict', `agent "${input.id}" already exists`);
@@ -195,6 +204,7 @@ export class AgentService {
         maxSteps: input.max_steps ?? 8,
         maxRunTokens: input.max_run_tokens ?? null,
         fallbackProviderId: input.fallback_provider ?? null,
+        knowledgeBases: kbs ?? [],
         createdBy: ctx.actor,
         createdAt: now,
       });
@@ -221,6 +231,7 @@ export class AgentService {
       const [latest] = await tx.select().from(agentVersions).where(eq(agentVersions.agentId, id)).orderBy(desc(agentVersions.version)).limit(1);
       if (!latest) throw new AppError('conflict', `agent "${id}" has no versions`);
       const changesVersion = VERSION_KEYS.some((k) => (input as Record<string, unknown>)[k] !== undefined);
+      const kbs = await this.checkKnowledge(agent.tenantId, input.knowledge_bases, tx);
       if (input.fallback_provider) await this.checkFallback(tx, input.fallback_provider);
       let newVersion: number | null = null;
       if (changesVersion) {
@@ -242,6 +253,7 @@ export class AgentService {
           maxSteps: input.max_steps ?? latest.maxSteps,
           maxRunTokens: input.max_run_tokens === undefined ? latest.maxRunTokens : input.max_run_tokens,
           fallbackProviderId: input.fallback_provider === undefined ? latest.fallbackProviderId : input.fallback_provider,
+          knowledgeBases: kbs ?? latest.knowledgeBases,
           createdBy: ctx.actor,
           createdAt: now,
         });
@@ -369,6 +381,7 @@ export class AgentService {
       maxSteps: v.maxSteps,
       maxRunTokens: v.maxRunTokens,
       fallbackProviderId: v.fallbackProviderId,
+      knowledgeBases: v.knowledgeBases,
     };
   }
 
@@ -382,6 +395,13 @@ export class AgentService {
     if (!this.grants) return;
     if (tools && tools.length > 0) this.grants.tools.resolve(tools, '/body/tools');
     if (mcp && mcp.length > 0) await this.grants.mcp.checkGrants(mcp, '/body/mcp_tools');
+  }
+
+  private async checkKnowledge(tenantId: string | null, refs: string[] | undefined, db?: DbOrTx): Promise<string[] | undefined> {
+    if (refs === undefined) return undefined;
+    if (refs.length === 0) return [];
+    if (!this.grants?.knowledge) throw fieldError('/body/knowledge_bases', 'knowledge bases are not available');
+    return this.grants.knowledge.resolveForTenant(tenantId, refs, '/body/knowledge_bases', db);
   }
 
   private async checkFallback(tx: DbOrTx, providerId: string): Promise<void> {
@@ -417,6 +437,7 @@ function toVersionView(v: typeof agentVersions.$inferSelect): VersionView {
     max_steps: v.maxSteps,
     max_run_tokens: v.maxRunTokens,
     fallback_provider: v.fallbackProviderId,
+    knowledge_bases: v.knowledgeBases,
     created_by: v.createdBy,
     created_at: v.createdAt.toISOString(),
   };
