@@ -31,6 +31,7 @@ import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
+import { registerKb } from './commands/kb.ts';
 import { registerRuns } from './commands/runs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
@@ -85,6 +86,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerMcpServers(program);
   registerConversations(program);
   registerSchedules(program);
+  registerKb(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).
