@@ -42,8 +42,9 @@ export function registerKb(program: Command): void {
       const res = await c.call(c.api.DELETE('/admin/api/v1/knowledge-bases/{kb}', { params: { path: { kb: ref } } }));
       emit(globals(cmd).json, res, () => console.log(`knowledge base ${res.name} deleted`));
     });
-  kb.command('add <kb> <files_or_urls...>')
-    .description('add or replace documents (Markdown, text, HTML, PDF files, or http(s) URLs); unchanged content is a no-op')
+  kb.command('upload <kb> <files_or_urls...>')
+    .alias('add')
+    .description('add or replace documents (alias: add) (Markdown, text, HTML, PDF files, or http(s) URLs); unchanged content is a no-op')
     .action(async (ref: string, items: string[], _o, cmd: Command) => {
       const c = new ApiClient(cmd);
       const results: { item: string; status: string; chunks: number; id: string }[] = [];

@@ -37,9 +37,8 @@ export const documentInput = z
     /** … or its bytes, base64 (PDF) … */
     content_base64: z.string().optional(),
     /** … or a URL to fetch (through the knowledge URL allow-list). */
-    url: z.url().max(2000).optional(),
-  })
-  .refine((v) => [v.text, v.content_base64, v.url].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of text, content_base64, url' });
+    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  });
 
 export const searchInput = z.object({
   query: z.string().min(1).max(2000),
@@ -190,6 +189,12 @@ export class KnowledgeService {
   async addDocument(idOrName: string, raw: z.input<typeof documentInput>, ctx: ActorContext, scope: KbScope, signal?: AbortSignal): Promise<AddResult> {
     const input = documentInput.parse(raw);
     const kb = await this.row(idOrName, scope, true);
+    // Checked after the knowledge base (an unknown one is 404 whatever the body).
+    const given = (['text', 'content_base64', 'url'] as const).filter((k) => input[k] !== undefined);
+    if (given.length !== 1) {
+      const detail = 'give exactly one of text, content_base64, url';
+      throw new AppError('validation_failed', detail, { extra: { errors: given.length === 0 ? [{ pointer: '/body', detail }] : given.map((k) => ({ pointer: `/body/${k}`, detail })) } });
+    }
     let bytes: Uint8Array;
     let contentType = input.content_type;
     let source = input.source;
