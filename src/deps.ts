@@ -15,6 +15,9 @@ import { readNamedEnv } from './config/index.ts';
 import { ProviderBreakers } from './integrations/llm/breaker.ts';
 import { McpServerService } from './modules/mcp-servers/service.ts';
 import { builtinTools, type ToolRegistry } from './modules/tools/registry.ts';
+import { KnowledgeService } from './modules/knowledge/service.ts';
+import { hashEmbedder, openAiEmbedder } from './modules/knowledge/embedding.ts';
+import { createUrlFetcher } from './modules/knowledge/fetch-url.ts';
 import { AdminTokenService } from './modules/admin-tokens/service.ts';
 import { AgentService } from './modules/agents/service.ts';
 import { AuditService } from './modules/audit/service.ts';
@@ -109,6 +112,8 @@ export interface Deps {
     tools: ToolRegistry;
     /** The operator's MCP servers and their cached tools (src/modules/mcp-servers). */
     mcpServers: McpServerService;
+    /** Knowledge bases, documents and retrieval (src/modules/knowledge). */
+    knowledge: KnowledgeService;
     /** Background runs (queued, run by a job) and their signed completion webhooks (src/modules/background). */
     background: BackgroundRuns;
     runWebhooks: RunWebhooks;
@@ -186,7 +191,17 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   });
   const tools = builtinTools();
   const mcpServers = new McpServerService({ db, clock, audit, logger, stdioEnabled: config.MCP_STDIO_ENABLED, refreshAfterMs: config.MCP_TOOLS_REFRESH_MINUTES * 60_000, timeoutMs: config.MCP_TIMEOUT_MS, env: (n) => readNamedEnv(n) });
-  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers } });
+  const knowledge = new KnowledgeService({
+    db,
+    clock,
+    audit,
+    embedder: config.KNOWLEDGE_EMBEDDING_URL
+      ? openAiEmbedder({ baseUrl: config.KNOWLEDGE_EMBEDDING_URL, model: config.KNOWLEDGE_EMBEDDING_MODEL, ...(config.KNOWLEDGE_EMBEDDING_API_KEY ? { apiKey: config.KNOWLEDGE_EMBEDDING_API_KEY } : {}) })
+      : hashEmbedder(),
+    limits: { maxDocuments: config.KNOWLEDGE_MAX_DOCUMENTS, maxBytes: config.KNOWLEDGE_MAX_BYTES, maxDocumentBytes: config.KNOWLEDGE_MAX_DOCUMENT_BYTES },
+    ...(config.KNOWLEDGE_URL_ALLOWED_HOSTS.length > 0 ? { fetchUrl: createUrlFetcher({ allowedHosts: config.KNOWLEDGE_URL_ALLOWED_HOSTS, allowPrivate: config.KNOWLEDGE_URL_ALLOW_PRIVATE }) } : {}),
+  });
+  const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers, knowledge } });
   const runs = new RunService({
     db,
     clock,
@@ -200,6 +215,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     breakers,
     tools,
     mcp: mcpServers,
+    knowledge,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.retryBaseDelayMs !== undefined ? { baseDelayMs: opts.retryBaseDelayMs } : {}),
   });
@@ -208,7 +224,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const quota = new QuotaService({ db, clock });
   const keys = new KeyService({ db, clock, audit, events, peppers, quota });
   const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
-  const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
+  const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants, knowledge });
   const usage = new UsageService({ db, clock, metrics, timeZone: config.WALDUR_TIME_ZONE });
   metrics.registerCache('api_keys', () => verifier.cacheStats);
   metrics.registerCache('published_agents', () => agents.cacheStats);
@@ -299,7 +315,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

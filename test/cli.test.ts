@@ -262,6 +262,28 @@ describe('agentctl against a running embedded platform', () => {
     assert.match(bad.stderr, /--cron/);
   });
 
+  test('kb create, add (files, unchanged on re-add), docs, search, show, list, delete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-cli-'));
+    writeFileSync(join(dir, 'router.md'), '# Router\n\n## Reset\n\nHold the reset button for ten seconds.');
+    writeFileSync(join(dir, 'notes.txt'), 'The guest network password rotates monthly.');
+    ok(await cli(['kb', 'create', 'cli-docs', '--description', 'test']), 'kb create');
+    const add = await cli(['kb', 'add', 'cli-docs', join(dir, 'router.md'), join(dir, 'notes.txt'), '--json']);
+    ok(add, 'kb add');
+    assert.deepEqual(JSON.parse(add.stdout).items.map((r: { status: string }) => r.status), ['created', 'created']);
+    const again = await cli(['kb', 'add', 'cli-docs', join(dir, 'router.md'), '--json']);
+    assert.equal(JSON.parse(again.stdout).items[0].status, 'unchanged');
+    const docs = await cli(['kb', 'docs', 'cli-docs']);
+    ok(docs, 'kb docs');
+    assert.match(docs.stdout, /router\.md\s+Router\s+markdown\s+1/);
+    const search = await cli(['kb', 'search', 'cli-docs', 'how to reset the router']);
+    ok(search, 'kb search');
+    assert.match(search.stdout, /^\[1\] Router › Router › Reset #0/m);
+    ok(await cli(['kb', 'show', 'cli-docs']), 'kb show');
+    assert.match((await cli(['kb', 'list'])).stdout, /cli-docs/);
+    ok(await cli(['kb', 'delete', 'cli-docs']), 'kb delete');
+    assert.equal((await cli(['kb', 'show', 'cli-docs'])).code, 5);
+  });
+
   test('audit list shows who did what through the CLI', async () => {
     const [list, json] = await Promise.all([cli(['audit', 'list']), cli(['--json', 'audit', 'list', '--action', 'agent.*'])]);
     ok(list, 'audit list');

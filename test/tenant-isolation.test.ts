@@ -29,6 +29,9 @@ interface Side {
   runId: string;
   conversation: string;
   secret: string;
+  /** A knowledge base of the tenant and a document in it (the same words in both tenants'). */
+  kb: string;
+  doc: string;
 }
 
 interface Op {
@@ -39,7 +42,16 @@ interface Op {
 }
 
 /** The kind of object a path parameter names, by the segment before it. */
-const PATH_KINDS: Record<string, 'agent' | 'run' | 'access' | 'conversation'> = { agents: 'agent', models: 'agent', runs: 'run', accesses: 'access', conversations: 'conversation' };
+const PATH_KINDS: Record<string, 'agent' | 'run' | 'access' | 'conversation' | 'kb' | 'doc'> = { agents: 'agent', models: 'agent', runs: 'run', accesses: 'access', conversations: 'conversation', 'knowledge-bases': 'kb', documents: 'doc' };
+
+/** A knowledge base with one document, made with the tenant's own key (customer API). */
+async function makeKb(t: TestApp, key: string, name: string): Promise<{ kb: string; doc: string }> {
+  const kb = await t.app.inject({ method: 'POST', url: '/api/v1/knowledge-bases', headers: { 'x-api-key': key }, payload: { name } });
+  assert.equal(kb.statusCode, 201, kb.body);
+  const doc = await t.app.inject({ method: 'POST', url: `/api/v1/knowledge-bases/${kb.json().id}/documents`, headers: { 'x-api-key': key }, payload: { source: 'probe.md', text: '# Probe\n\nThe probe warranty lasts seven years.' } });
+  assert.equal(doc.statusCode, 201, doc.body);
+  return { kb: kb.json().id, doc: doc.json().id };
+}
 /** Body fields that name objects, and the kind of each. Any other `*_id` field fails the test. */
 const BODY_KINDS: Record<string, 'agent' | 'conversation'> = { model: 'agent', agent_id: 'agent', conversation_id: 'conversation' };
 
@@ -64,7 +76,8 @@ for (const kind of PROVIDER_KINDS) {
       const secret = `SECRET-${name}-${randomBytes(8).toString('hex')} ${'lorem ipsum dolor sit amet '.repeat(80)}`;
       const res = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/chat`, headers: { 'x-api-key': made.api_key.key }, payload: { message: secret, conversation_id: conversation } });
       assert.equal(res.statusCode, 200, res.body);
-      return { tenant: tenant.id, agent, key: made.api_key.key, accessId: made.access.id, runId: res.json().run_id, conversation, secret };
+      const { kb, doc } = await makeKb(t, made.api_key.key, 'docs');
+      return { tenant: tenant.id, agent, key: made.api_key.key, accessId: made.access.id, runId: res.json().run_id, conversation, secret, kb, doc };
     }
 
     before(async () => {
@@ -92,7 +105,7 @@ for (const kind of PROVIDER_KINDS) {
 
     test('the generated list covers the customer routes that take ids', () => {
       const names = ops.map((o) => `${o.method} ${o.path}`).sort();
-      for (const must of ['POST /api/v1/agents/{agentId}/chat', 'POST /api/v1/conversations', 'GET /api/v1/conversations/{id}', 'GET /api/v1/conversations/{id}/messages', 'DELETE /api/v1/conversations/{id}', 'GET /api/v1/runs/{id}', 'GET /api/v1/accesses/{id}', 'GET /v1/models/{model}', 'POST /v1/chat/completions']) {
+      for (const must of ['POST /api/v1/agents/{agentId}/chat', 'POST /api/v1/conversations', 'GET /api/v1/conversations/{id}', 'GET /api/v1/conversations/{id}/messages', 'DELETE /api/v1/conversations/{id}', 'GET /api/v1/runs/{id}', 'GET /api/v1/accesses/{id}', 'GET /v1/models/{model}', 'POST /v1/chat/completions', 'POST /api/v1/knowledge-bases/{kb}/search', 'POST /api/v1/knowledge-bases/{kb}/documents', 'DELETE /api/v1/knowledge-bases/{kb}/documents/{doc}', 'DELETE /api/v1/knowledge-bases/{kb}']) {
         assert.ok(names.includes(must), `${must} missing from ${names.join(', ')}`);
       }
       for (const o of ops) {
@@ -111,17 +124,19 @@ for (const kind of PROVIDER_KINDS) {
       test(`a key of ${from} gets nothing of ${to}: every path id of ${to} is not found`, async () => {
         const me = from === 'A' ? a : b;
         const other = from === 'A' ? b : a;
-        const foreign = { agent: other.agent, run: other.runId, access: other.accessId, conversation: other.conversation };
+        const foreign = { agent: other.agent, run: other.runId, access: other.accessId, conversation: other.conversation, kb: other.kb, doc: other.doc };
         for (const o of ops.filter((x) => x.params.length > 0)) {
           // Deleting is tried on a throwaway conversation of the caller's, so the others stay.
           const throwaway = o.method === 'DELETE' ? (await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: { 'x-api-key': me.key }, payload: { agent_id: me.agent } })).json().id : me.conversation;
-          const own = { agent: me.agent, run: me.runId, access: me.accessId, conversation: throwaway };
+          // Deleting a knowledge base or document likewise uses a throwaway one.
+          const spareKb = o.method === 'DELETE' && o.path.includes('knowledge-bases') ? await makeKb(t, me.key, `spare-${randomBytes(3).toString('hex')}`) : { kb: me.kb, doc: me.doc };
+          const own = { agent: me.agent, run: me.runId, access: me.accessId, conversation: throwaway, ...spareKb };
           const fill = (ids: Record<string, string>) =>
             o.path.replace(/\{(\w+)\}/g, (_m, p: string) => {
               const segs = o.path.split('/');
               return ids[PATH_KINDS[segs[segs.indexOf(`{${p}}`) - 1]!]!]!;
             });
-          const payload = o.method === 'POST' ? { message: 'probe', model: me.agent, messages: [{ role: 'user', content: 'probe' }] } : undefined;
+          const payload = o.method === 'POST' ? { message: 'probe', model: me.agent, messages: [{ role: 'user', content: 'probe' }], query: 'probe warranty', source: 'probe.md', text: '# Probe\n\nThe probe warranty lasts seven years.' } : undefined;
           const res = await t.app.inject({ method: o.method as 'GET', url: fill(foreign), headers: { 'x-api-key': me.key }, ...(payload ? { payload } : {}) });
           assert.equal(res.statusCode, 404, `${o.method} ${fill(foreign)} with ${from}'s key: ${res.statusCode} ${res.body.slice(0, 200)}`);
           assert.equal(res.json().code, 'not_found');

@@ -633,6 +633,7 @@ export interface paths {
                                     max_run_tokens: number | null;
                                     fallback_provider: string | null;
                                     delegates: string[];
+                                    knowledge_bases: string[];
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -725,6 +726,7 @@ export interface paths {
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
                         delegates?: string[];
+                        knowledge_bases?: string[];
                         /** @default true */
                         publish?: boolean;
                     };
@@ -770,6 +772,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -801,6 +804,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -900,6 +904,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -931,6 +936,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1033,6 +1039,7 @@ export interface paths {
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
                         delegates?: string[];
+                        knowledge_bases?: string[];
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1078,6 +1085,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1109,6 +1117,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1212,6 +1221,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1243,6 +1253,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1350,6 +1361,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1381,6 +1393,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -2529,6 +2542,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2635,6 +2649,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2744,6 +2759,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2806,6 +2822,7 @@ export interface paths {
                         email?: string;
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
+                        knowledge_bases?: string[];
                     };
                 };
             };
@@ -2844,6 +2861,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2951,6 +2969,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3062,6 +3081,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3173,6 +3193,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -5554,6 +5575,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -7380,6 +7402,1654 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/knowledge-bases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List knowledge bases */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenant_id: string | null;
+                                name: string;
+                                description: string;
+                                documents: number;
+                                bytes: number;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a knowledge base (of a tenant, or platform-wide without one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a knowledge base (id or name) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a knowledge base with its documents */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A knowledge base's documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                kb_id: string;
+                                source: string;
+                                title: string;
+                                content_type: string;
+                                content_hash: string;
+                                bytes: number;
+                                version: number;
+                                chunks: number;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add or replace a document (text, Markdown, HTML, PDF; by upload or URL); the same content again is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source?: string;
+                        title?: string;
+                        content_type?: string;
+                        text?: string;
+                        content_base64?: string;
+                        /** Format: uri */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/documents/{doc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a document and its chunks */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                    doc: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search a knowledge base (hybrid: full-text + vector, reciprocal rank fusion) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        query: string;
+                        /** @default 5 */
+                        k?: number;
+                        /**
+                         * @default hybrid
+                         * @enum {string}
+                         */
+                        mode?: "hybrid" | "fulltext" | "vector";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                chunk_id: string;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                text: string;
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List knowledge bases */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenant_id: string | null;
+                                name: string;
+                                description: string;
+                                documents: number;
+                                bytes: number;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a knowledge base of the key's tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a knowledge base (id or name) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a knowledge base with its documents */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A knowledge base's documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                kb_id: string;
+                                source: string;
+                                title: string;
+                                content_type: string;
+                                content_hash: string;
+                                bytes: number;
+                                version: number;
+                                chunks: number;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add or replace a document (text, Markdown, HTML, PDF; by upload or URL); the same content again is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source?: string;
+                        title?: string;
+                        content_type?: string;
+                        text?: string;
+                        content_base64?: string;
+                        /** Format: uri */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/documents/{doc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a document and its chunks */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                    doc: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search a knowledge base (hybrid: full-text + vector, reciprocal rank fusion) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        query: string;
+                        /** @default 5 */
+                        k?: number;
+                        /**
+                         * @default hybrid
+                         * @enum {string}
+                         */
+                        mode?: "hybrid" | "fulltext" | "vector";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                chunk_id: string;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                text: string;
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -7719,6 +9389,15 @@ export interface paths {
                                 remaining: number;
                             };
                             latency_ms: number | null;
+                            citations: {
+                                n: number;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                chunk_id: string;
+                            }[];
                         };
                     };
                 };
@@ -9585,6 +11264,7 @@ export interface paths {
                                 expires_at: string | null;
                                 order_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -9672,6 +11352,7 @@ export interface paths {
                             expires_at: string | null;
                             order_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;

@@ -31,6 +31,7 @@ import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
+import { registerKb } from './commands/kb.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerIp } from './commands/ip.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -89,6 +90,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerSchedules(program);
   registerIp(program);
   registerJobs(program);
+  registerKb(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

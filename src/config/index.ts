@@ -78,6 +78,17 @@ export const configSchema = z
     MCP_TOOLS_REFRESH_MINUTES: int(1, 10_080).default(10),
     /** Bound of one MCP request (connect, list tools, one tool call). */
     MCP_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    /** Knowledge bases (docs/adr/0058): documents and extracted bytes per tenant, and one document's size. */
+    KNOWLEDGE_MAX_DOCUMENTS: int(1, 10_000_000).default(1000),
+    KNOWLEDGE_MAX_BYTES: int(1, 100 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+    KNOWLEDGE_MAX_DOCUMENT_BYTES: int(1, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    /** Hosts documents may be fetched from by URL (comma-separated, `*.example.com`, `host:port`); empty: adding by URL is off. */
+    KNOWLEDGE_URL_ALLOWED_HOSTS: z.string().default('').transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
+    KNOWLEDGE_URL_ALLOW_PRIVATE: bool.default(false),
+    /** An OpenAI-compatible `/embeddings` base URL (OpenAI, Ollama, vLLM); unset: the offline hash embedding. */
+    KNOWLEDGE_EMBEDDING_URL: z.url().optional(),
+    KNOWLEDGE_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+    KNOWLEDGE_EMBEDDING_API_KEY: z.string().min(1).optional(),
     KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
     KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The platform's tables. One schema for both backends (PGlite and PostgreSQL); migrations in
@@ -92,6 +92,8 @@ export const agentVersions = pgTable('agent_versions', {
   fallbackProviderId: text('fallback_provider_id').references(() => providers.id),
   /** Agents this one may delegate to (sub-agents, `delegate_to_<agent>` tools; docs/adr/0044). */
   delegates: jsonb('delegates').$type<string[]>().notNull().default([]),
+  /** Knowledge bases the agent's `knowledge_search` tool searches (docs/adr/0058). */
+  knowledgeBases: jsonb('knowledge_bases').$type<string[]>().notNull().default([]),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.agentId, t.version] })]);
@@ -167,6 +169,8 @@ export const accesses = pgTable('accesses', {
   resourceRef: text('resource_ref'),
   /** Agent instance setting: the customer's own instructions, appended to the agent's on every run. */
   extraInstructions: text('extra_instructions'),
+  /** Agent instance setting: the tenant's own knowledge bases the agent also searches (docs/adr/0058). */
+  knowledgeBases: jsonb('knowledge_bases').$type<string[]>().notNull().default([]),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   terminatedAt: ts('terminated_at'),
@@ -507,3 +511,48 @@ export const ipBlocks = pgTable('ip_blocks', {
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
 });
+/** PostgreSQL's full-text document type (works on PGlite and PostgreSQL). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/** A knowledge base: a tenant's (or, with no tenant, the platform's) documents for retrieval (docs/adr/0058). */
+export const knowledgeBases = pgTable('knowledge_bases', {
+  id: uuid('id').primaryKey(),
+  tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('knowledge_bases_tenant_name_uq').on(sql`coalesce(${t.tenantId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.name)]);
+
+/** One document of a knowledge base, versioned by the hash of its extracted text. */
+export const kbDocuments = pgTable('kb_documents', {
+  id: uuid('id').primaryKey(),
+  kbId: uuid('kb_id').notNull().references(() => knowledgeBases.id, { onDelete: 'cascade' }),
+  /** Copied from the knowledge base so every search filters on it in SQL (tenant isolation). */
+  tenantId: uuid('tenant_id'),
+  /** Where it came from: a file name or URL; re-adding the same source replaces the document. */
+  source: text('source').notNull(),
+  title: text('title').notNull(),
+  contentType: text('content_type').notNull(),
+  contentHash: text('content_hash').notNull(),
+  bytes: integer('bytes').notNull(),
+  version: integer('version').notNull().default(1),
+  chunkCount: integer('chunk_count').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('kb_documents_source_uq').on(t.kbId, t.source), index('kb_documents_tenant_idx').on(t.tenantId)]);
+
+/** A chunk of a document: what retrieval returns and what an answer cites. */
+export const kbChunks = pgTable('kb_chunks', {
+  id: uuid('id').primaryKey(),
+  documentId: uuid('document_id').notNull().references(() => kbDocuments.id, { onDelete: 'cascade' }),
+  kbId: uuid('kb_id').notNull(),
+  tenantId: uuid('tenant_id'),
+  position: integer('position').notNull(),
+  headingPath: text('heading_path').notNull().default(''),
+  text: text('text').notNull(),
+  tokens: integer('tokens').notNull(),
+  /** Dense vector of the chunk (the embedder's dimensions); exact cosine scan (ADR 0058). */
+  embedding: real('embedding').array(),
+  embeddingModel: text('embedding_model'),
+  tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('english', heading_path || ' ' || text)`),
+}, (t) => [index('kb_chunks_kb_idx').on(t.kbId, t.tenantId), index('kb_chunks_doc_idx').on(t.documentId, t.position), index('kb_chunks_tsv_idx').using('gin', t.tsv)]);

@@ -13,6 +13,7 @@ import { runAdminRoutes } from '../modules/runs/routes.ts';
 import { conversationAdminRoutes } from '../modules/conversations/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
 import { scheduleRoutes } from '../modules/schedules/routes.ts';
+import { knowledgeAdminRoutes } from '../modules/knowledge/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
@@ -55,4 +56,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await mcpServerRoutes(app, { mcpServers: s.mcpServers });
   await scheduleRoutes(app, { schedules: s.schedules });
   await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
+  await knowledgeAdminRoutes(app, { knowledge: s.knowledge });
 }

@@ -17,6 +17,9 @@ export const errorCatalog = {
   validation_failed: { status: 400, title: 'Validation failed', description: 'The request does not match the schema; `errors` names each failing field.' },
   payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body is larger than the configured limit.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
+  document_too_large: { status: 413, title: 'Document too large', description: 'The document is larger than KNOWLEDGE_MAX_DOCUMENT_BYTES.' },
+  unsupported_document: { status: 400, title: 'Unsupported document', description: 'The document is not text, Markdown, HTML or PDF, or no text could be read from it.' },
+  kb_limit_exceeded: { status: 409, title: 'Knowledge base limit reached', description: "The tenant's documents would exceed KNOWLEDGE_MAX_DOCUMENTS or KNOWLEDGE_MAX_BYTES; delete documents or ask the operator." },
   conflict: { status: 409, title: 'Conflict', description: 'The object already exists or is in a state that does not allow this change.' },
   // admin authentication
   admin_token_missing: { status: 401, title: 'Admin token missing', description: 'Send Authorization: Bearer <admin token>. Create one with `agentctl admin token create`.' },

@@ -755,6 +755,7 @@ export interface paths {
                                     max_run_tokens: number | null;
                                     fallback_provider: string | null;
                                     delegates: string[];
+                                    knowledge_bases: string[];
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -861,6 +862,7 @@ export interface paths {
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
                         delegates?: string[];
+                        knowledge_bases?: string[];
                         /** @default true */
                         publish?: boolean;
                     };
@@ -906,6 +908,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -937,6 +940,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1078,6 +1082,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1109,6 +1114,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1239,6 +1245,7 @@ export interface paths {
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
                         delegates?: string[];
+                        knowledge_bases?: string[];
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1284,6 +1291,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1315,6 +1323,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1460,6 +1469,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1491,6 +1501,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1640,6 +1651,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1671,6 +1683,7 @@ export interface paths {
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
                                 delegates: string[];
+                                knowledge_bases: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -3393,6 +3406,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -3541,6 +3555,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -3692,6 +3707,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3796,6 +3812,7 @@ export interface paths {
                         email?: string;
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
+                        knowledge_bases?: string[];
                     };
                 };
             };
@@ -3834,6 +3851,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3997,6 +4015,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -4164,6 +4183,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -4331,6 +4351,7 @@ export interface paths {
                             order_ref: string | null;
                             resource_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -7790,6 +7811,7 @@ export interface paths {
                                 order_ref: string | null;
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -10498,6 +10520,2998 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/knowledge-bases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List knowledge bases */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenant_id: string | null;
+                                name: string;
+                                description: string;
+                                documents: number;
+                                bytes: number;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a knowledge base (of a tenant, or platform-wide without one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a knowledge base (id or name) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a knowledge base with its documents */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A knowledge base's documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                kb_id: string;
+                                source: string;
+                                title: string;
+                                content_type: string;
+                                content_hash: string;
+                                bytes: number;
+                                version: number;
+                                chunks: number;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add or replace a document (text, Markdown, HTML, PDF; by upload or URL); the same content again is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source?: string;
+                        title?: string;
+                        content_type?: string;
+                        text?: string;
+                        content_base64?: string;
+                        /** Format: uri */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/documents/{doc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a document and its chunks */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                    doc: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/knowledge-bases/{kb}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search a knowledge base (hybrid: full-text + vector, reciprocal rank fusion) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        query: string;
+                        /** @default 5 */
+                        k?: number;
+                        /**
+                         * @default hybrid
+                         * @enum {string}
+                         */
+                        mode?: "hybrid" | "fulltext" | "vector";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                chunk_id: string;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                text: string;
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List knowledge bases */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenant_id: string | null;
+                                name: string;
+                                description: string;
+                                documents: number;
+                                bytes: number;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a knowledge base of the key's tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a knowledge base (id or name) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a knowledge base with its documents */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string | null;
+                            name: string;
+                            description: string;
+                            documents: number;
+                            bytes: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A knowledge base's documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                kb_id: string;
+                                source: string;
+                                title: string;
+                                content_type: string;
+                                content_hash: string;
+                                bytes: number;
+                                version: number;
+                                chunks: number;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add or replace a document (text, Markdown, HTML, PDF; by upload or URL); the same content again is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source?: string;
+                        title?: string;
+                        content_type?: string;
+                        text?: string;
+                        content_base64?: string;
+                        /** Format: uri */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                            /** @enum {string} */
+                            status: "created" | "updated" | "unchanged";
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/documents/{doc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a document and its chunks */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                    doc: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kb_id: string;
+                            source: string;
+                            title: string;
+                            content_type: string;
+                            content_hash: string;
+                            bytes: number;
+                            version: number;
+                            chunks: number;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search a knowledge base (hybrid: full-text + vector, reciprocal rank fusion) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kb: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        query: string;
+                        /** @default 5 */
+                        k?: number;
+                        /**
+                         * @default hybrid
+                         * @enum {string}
+                         */
+                        mode?: "hybrid" | "fulltext" | "vector";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                chunk_id: string;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                text: string;
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -11047,6 +14061,15 @@ export interface paths {
                                 remaining: number;
                             };
                             latency_ms: number | null;
+                            citations: {
+                                n: number;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                chunk_id: string;
+                            }[];
                         };
                     };
                 };
@@ -14075,6 +17098,7 @@ export interface paths {
                                 expires_at: string | null;
                                 order_ref: string | null;
                                 extra_instructions: string | null;
+                                knowledge_bases: string[];
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -14176,6 +17200,7 @@ export interface paths {
                             expires_at: string | null;
                             order_ref: string | null;
                             extra_instructions: string | null;
+                            knowledge_bases: string[];
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;

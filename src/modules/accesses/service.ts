@@ -43,6 +43,8 @@ export const accessUpdate = z
     plan_ref: z.string().max(200).nullish(),
     /** Agent instance setting: instructions added after the agent's own on every run of this access. */
     extra_instructions: z.string().max(10_000).nullish(),
+    /** Agent instance setting: the tenant's own knowledge bases (ids or names) the agent also searches. */
+    knowledge_bases: z.array(z.string().min(1).max(200)).max(20).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
 
@@ -68,6 +70,7 @@ export const accessView = z.object({
   order_ref: z.string().nullable(),
   resource_ref: z.string().nullable(),
   extra_instructions: z.string().nullable(),
+  knowledge_bases: z.array(z.string()),
   created_at: z.string(),
   updated_at: z.string(),
   terminated_at: z.string().nullable(),
@@ -99,8 +102,10 @@ export class AccessService {
   private readonly keys: KeyService;
   private readonly quota: QuotaService;
   private readonly tenants: TenantService;
+  private readonly knowledge: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> } | undefined;
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; keys: KeyService; quota: QuotaService; tenants: TenantService }) {
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; keys: KeyService; quota: QuotaService; tenants: TenantService; knowledge?: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> } }) {
+    this.knowledge = deps.knowledge;
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
@@ -178,6 +183,12 @@ export class AccessService {
     const run = async (t: DbOrTx) => {
       const current = await this.row(id, t, true);
       if (current.status === 'terminated') throw new AppError('conflict', `access ${id} is terminated`);
+      let kbs: string[] | undefined;
+      if (input.knowledge_bases !== undefined) {
+        if (input.knowledge_bases.length > 0 && !this.knowledge) throw fieldError('/body/knowledge_bases', 'knowledge bases are not available');
+        // Only the access's own tenant's knowledge bases (or platform-wide ones) can be attached.
+        kbs = input.knowledge_bases.length === 0 ? [] : await this.knowledge!.resolveForTenant(current.tenantId, input.knowledge_bases, '/body/knowledge_bases', t);
+      }
       const [row] = await t
         .update(accesses)
         .set({
@@ -188,6 +199,7 @@ export class AccessService {
           ...(input.email !== undefined ? { email: input.email.toLowerCase() } : {}),
           ...(input.plan_ref !== undefined ? { planRef: input.plan_ref } : {}),
           ...(input.extra_instructions !== undefined ? { extraInstructions: input.extra_instructions?.trim() || null } : {}),
+          ...(kbs !== undefined ? { knowledgeBases: kbs } : {}),
           updatedAt: this.clock.now(),
         })
         .where(eq(accesses.id, id))
@@ -324,6 +336,7 @@ export class AccessService {
       order_ref: r.orderRef,
       resource_ref: r.resourceRef,
       extra_instructions: r.extraInstructions,
+      knowledge_bases: r.knowledgeBases,
       created_at: r.createdAt.toISOString(),
       updated_at: r.updatedAt.toISOString(),
       terminated_at: r.terminatedAt?.toISOString() ?? null,

@@ -16,6 +16,8 @@ import { mockScriptSchema } from '../../integrations/llm/mock.ts';
 export interface GrantChecker {
   tools: Pick<ToolRegistry, 'resolve'>;
   mcp: { checkGrants(grants: McpGrant[], pointer?: string): Promise<void> };
+  /** Knowledge base refs → ids the agent's tenant may use (400 naming the field otherwise). */
+  knowledge?: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> };
 }
 
 const versionFields = {
@@ -47,8 +49,10 @@ const versionFields = {
   fallback_provider: z.string().regex(SLUG_RE).nullish(),
   /** Agents this one may delegate to: each becomes a `delegate_to_<agent>` tool running a nested run (ADR 0044). */
   delegates: z.array(z.string().regex(SLUG_RE, 'an agent id')).max(20).optional(),
+  /** Knowledge bases (ids or names) the `knowledge_search` tool searches (docs/adr/0058). */
+  knowledge_bases: z.array(z.string().min(1).max(200)).max(20).optional(),
 };
-const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider', 'delegates'];
+const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider', 'delegates', 'knowledge_bases'];
 
 export const agentCreate = z.object({
   id: z.string().regex(SLUG_RE, 'lower-case letters, digits and dashes, at most 63'),
@@ -78,6 +82,7 @@ export const agentUpdate = z
     max_run_tokens: versionFields.max_run_tokens,
     fallback_provider: versionFields.fallback_provider,
     delegates: versionFields.delegates,
+    knowledge_bases: versionFields.knowledge_bases,
     /** Publish the new version at once (default false: it waits for `agents publish`). */
     publish: z.boolean().default(false),
   })
@@ -99,6 +104,7 @@ export const versionView = z.object({
   fallback_provider: z.string().nullable(),
   /** Agents this version may delegate to (sub-agents). */
   delegates: z.array(z.string()),
+  knowledge_bases: z.array(z.string()),
   created_by: z.string(),
   created_at: z.string(),
 });
@@ -140,6 +146,8 @@ export interface PublishedAgent {
   fallbackProviderId: string | null;
   /** Agents it may delegate to (ADR 0044). */
   delegates: string[];
+  /** Knowledge base ids (docs/adr/0058). */
+  knowledgeBases: string[];
 }
 
 /**
@@ -180,6 +188,7 @@ export class AgentService {
     const input = agentCreate.parse(raw);
     const now = this.clock.now();
     await this.checkGrants(input.tools, input.mcp_tools);
+    const kbs = await this.checkKnowledge(input.tenant_id ?? null, input.knowledge_bases);
     await this.db.transaction(async (tx) => {
       const [existing] = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, input.id));
       if (existing) throw new AppError('conflict', `agent "${input.id}" already exists`);
@@ -215,6 +224,7 @@ export class AgentService {
         maxRunTokens: input.max_run_tokens ?? null,
         fallbackProviderId: input.fallback_provider ?? null,
         delegates: input.delegates ?? [],
+        knowledgeBases: kbs ?? [],
         createdBy: ctx.actor,
         createdAt: now,
       });
@@ -241,6 +251,7 @@ export class AgentService {
       const [latest] = await tx.select().from(agentVersions).where(eq(agentVersions.agentId, id)).orderBy(desc(agentVersions.version)).limit(1);
       if (!latest) throw new AppError('conflict', `agent "${id}" has no versions`);
       const changesVersion = VERSION_KEYS.some((k) => (input as Record<string, unknown>)[k] !== undefined);
+      const kbs = await this.checkKnowledge(agent.tenantId, input.knowledge_bases, tx);
       if (input.fallback_provider) await this.checkFallback(tx, input.fallback_provider);
       if (input.delegates) await this.checkDelegates(tx, id, agent.tenantId, input.delegates);
       let newVersion: number | null = null;
@@ -264,6 +275,7 @@ export class AgentService {
           maxRunTokens: input.max_run_tokens === undefined ? latest.maxRunTokens : input.max_run_tokens,
           fallbackProviderId: input.fallback_provider === undefined ? latest.fallbackProviderId : input.fallback_provider,
           delegates: input.delegates ?? latest.delegates,
+          knowledgeBases: kbs ?? latest.knowledgeBases,
           createdBy: ctx.actor,
           createdAt: now,
         });
@@ -396,6 +408,7 @@ export class AgentService {
       maxRunTokens: v.maxRunTokens,
       fallbackProviderId: v.fallbackProviderId,
       delegates: v.delegates,
+      knowledgeBases: v.knowledgeBases,
     };
   }
 
@@ -435,6 +448,13 @@ export class AgentService {
     if (errors.length > 0) throw new AppError('validation_failed', `invalid delegates: ${errors.map((e) => `${e.pointer}: ${e.detail}`).join('; ')}`, { extra: { errors } });
   }
 
+  private async checkKnowledge(tenantId: string | null, refs: string[] | undefined, db?: DbOrTx): Promise<string[] | undefined> {
+    if (refs === undefined) return undefined;
+    if (refs.length === 0) return [];
+    if (!this.grants?.knowledge) throw fieldError('/body/knowledge_bases', 'knowledge bases are not available');
+    return this.grants.knowledge.resolveForTenant(tenantId, refs, '/body/knowledge_bases', db);
+  }
+
   private async checkFallback(tx: DbOrTx, providerId: string): Promise<void> {
     const [p] = await tx.select({ id: providers.id }).from(providers).where(eq(providers.id, providerId));
     if (!p) throw fieldError('/body/fallback_provider', `provider "${providerId}" does not exist`);
@@ -469,6 +489,7 @@ function toVersionView(v: typeof agentVersions.$inferSelect): VersionView {
     max_run_tokens: v.maxRunTokens,
     fallback_provider: v.fallbackProviderId,
     delegates: v.delegates,
+    knowledge_bases: v.knowledgeBases,
     created_by: v.createdBy,
     created_at: v.createdAt.toISOString(),
   };

@@ -29,6 +29,7 @@ export class AccessCallers {
       agentId: a.agent_id,
       quota: { period: a.quota_period, limit: a.quota.limit },
       extraInstructions: a.extra_instructions,
+      knowledgeBases: a.knowledge_bases,
     };
   }
 }

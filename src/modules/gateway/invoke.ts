@@ -82,7 +82,7 @@ export class Invoker {
     let settled: QuotaState | undefined;
     try {
       const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
-      const { run, toolCalls, finishReason } = await this.runs.run({
+      const { run, toolCalls, finishReason, citations } = await this.runs.run({
         agentId,
         agent,
         input: input.message,
@@ -99,6 +99,7 @@ export class Invoker {
         accessId: caller.accessId,
         apiKeyId: caller.keyId,
         ...(caller.extraInstructions ? { extraInstructions: caller.extraInstructions } : {}),
+        ...(caller.knowledgeBases && caller.knowledgeBases.length > 0 ? { knowledgeBases: caller.knowledgeBases } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
@@ -120,8 +121,8 @@ export class Invoker {
           settled = await this.quota.settle(tx, reservation);
         },
       });
-      emit({ type: 'run.finished', run, quota: settled!, toolCalls, finishReason });
-      return { run, quota: settled!, rate: caller.rate, toolCalls, finishReason };
+      emit({ type: 'run.finished', run, quota: settled!, toolCalls, finishReason, citations });
+      return { run, quota: settled!, rate: caller.rate, toolCalls, finishReason, citations };
     } finally {
       // Anything but a settled (metered) run gives the unit back.
       if (!settled) await this.quota.release(reservation);

@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { KnowledgeService } from '../knowledge/service.ts';
+import { knowledgeCustomerRoutes } from '../knowledge/routes.ts';
 import { presentedKey } from '../../http/auth.ts';
 import { problemBody, problems, rateLimitHeaders } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
@@ -27,6 +29,7 @@ export interface GatewayRouteDeps {
   accesses: AccessService;
   runs: RunService;
   conversations: ConversationService;
+  knowledge?: KnowledgeService;
 }
 
 
@@ -45,6 +48,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
     if (req.caller.rate) reply.headers(rateLimitHeaders(req.caller.rate));
   });
   const caller = (req: FastifyRequest) => req.caller!;
+  if (s.knowledge) knowledgeCustomerRoutes(app, s.knowledge, caller);
   const authProblems = problems(400, 401, 403, 404, 429);
 
   app.get('/api/v1/agents', { schema: { tags: ['customer API'], summary: 'The agents this key may use', response: { 200: publicAgentList, ...authProblems } } }, async (req) => {
@@ -298,5 +302,6 @@ function toChat(r: InvokeResult): ChatResponse {
     usage: { requests: 1, input_tokens: r.run.usage.input_tokens, output_tokens: r.run.usage.output_tokens },
     quota: { period: r.quota.period, limit: r.quota.limit, used: r.quota.used, remaining: r.quota.remaining },
     latency_ms: r.run.latency_ms,
+    citations: r.citations,
   };
 }

@@ -26,6 +26,8 @@ export const chatResponse = z.object({
   usage: z.object({ requests: z.number(), input_tokens: z.number(), output_tokens: z.number() }),
   quota: chatQuotaView,
   latency_ms: z.number().nullable(),
+  /** Knowledge passages the answer cites as `[n]` (docs/adr/0060); empty when none were searched. */
+  citations: z.array(z.object({ n: z.number(), document_id: z.string(), document_title: z.string(), source: z.string(), heading_path: z.string(), position: z.number(), chunk_id: z.string() })),
 });
 export type ChatResponse = z.infer<typeof chatResponse>;
 

@@ -59,6 +59,7 @@ export class GatewayService {
       agentId: key.agentId,
       quota: { period: key.quotaPeriod, limit: key.quotaLimit },
       extraInstructions: key.extraInstructions,
+      knowledgeBases: key.knowledgeBases,
       ...(rate ? { rate } : {}),
     };
   }

@@ -1,6 +1,7 @@
 import type { RateState } from '../../lib/errors.ts';
 import type { QuotaPeriodKind, QuotaState, Reservation } from '../quota/service.ts';
 import type { ModelMessage } from 'ai';
+import type { Citation } from '../knowledge/tool.ts';
 import type { ClientTool, ClientToolCall, HistoryMessage, ModelParams, RunChannel, RunEvent, RunView, ToolChoiceInput } from '../runs/service.ts';
 
 /** The values of the channel-neutral entry (invoke.ts), shared by every door. */
@@ -20,6 +21,8 @@ export interface Caller {
   quota: { period: QuotaPeriodKind; limit: number };
   /** The access's own instructions (agent instance settings), added after the agent's on every run. */
   extraInstructions?: string | null;
+  /** The access's own knowledge bases (agent instance settings), searched besides the agent's. */
+  knowledgeBases?: string[];
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }
@@ -49,7 +52,7 @@ export interface InvokeInput {
 export type InvokeEvent =
   | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel }
   | RunEvent
-  | { type: 'run.finished'; run: RunView; quota: QuotaState; toolCalls: ClientToolCall[]; finishReason: string };
+  | { type: 'run.finished'; run: RunView; quota: QuotaState; toolCalls: ClientToolCall[]; finishReason: string; citations: Citation[] };
 
 export interface InvokeOptions {
   /** The door, recorded on the run (`api`, `openai`, `mcp`, `slack`, `portal`, …). */
@@ -79,6 +82,8 @@ export interface InvokeResult {
   toolCalls: ClientToolCall[];
   /** `stop`, `length`, `tool-calls`, … */
   finishReason: string;
+  /** Knowledge passages the answer cites (`[n]`); empty when `knowledge_search` was not used. */
+  citations: Citation[];
   quota: QuotaState;
   rate: RateState | undefined;
 }

@@ -28,6 +28,8 @@ export interface KeyRecord {
   rateLimitPerMinute: number | null;
   /** The access's agent instance setting, appended to the agent's instructions on every run. */
   extraInstructions: string | null;
+  /** The access's own knowledge bases (agent instance setting). */
+  knowledgeBases: string[];
 }
 
 export type VerifyFailure = 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired' | 'access_suspended';
@@ -187,6 +189,7 @@ export class KeyVerifier {
         quotaPeriod: accesses.quotaPeriod,
         rateLimitPerMinute: accesses.rateLimitPerMinute,
         extraInstructions: accesses.extraInstructions,
+        knowledgeBases: accesses.knowledgeBases,
       })
       .from(apiKeys)
       .innerJoin(accesses, eq(accesses.id, apiKeys.accessId))

@@ -23,6 +23,8 @@ import { toAiTools, type AiToolOptions, type ToolCallRecord } from '../tools/ai-
 import type { McpServerService } from '../mcp-servers/service.ts';
 import { ToolError, type Json } from '../tools/types.ts';
 import { delegateTool, type DelegationContext, type DelegationTree } from './delegation.ts';
+import type { KnowledgeService } from '../knowledge/service.ts';
+import { CITE_INSTRUCTIONS, knowledgeSearchTool, type Citation } from '../knowledge/tool.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
 export type RunStatus = (typeof runs.$inferSelect)['status'];
@@ -130,6 +132,8 @@ export interface RunRequest {
   apiKeyId?: string | null;
   /** The access's own instructions (agent instance settings), added after the agent's. */
   extraInstructions?: string | null;
+  /** The access's own knowledge bases (agent instance settings), searched besides the agent's. */
+  knowledgeBases?: string[];
   signal?: AbortSignal;
   /** The id of a run stored `queued` (background runs, queued.ts): it is claimed instead of inserted. */
   runId?: string;
@@ -154,6 +158,8 @@ export interface RunOutcome {
   toolCalls: ClientToolCall[];
   /** `stop`, `length`, `tool-calls`, `content-filter`, `error`, `other`. */
   finishReason: string;
+  /** The knowledge passages the answer cites as `[n]` (all retrieved ones when it cites none); empty without `knowledge_search`. */
+  citations: Citation[];
 }
 
 /**
@@ -180,6 +186,7 @@ export class RunService {
   private readonly tools: ToolRegistry | undefined;
   private readonly mcp: Pick<McpServerService, 'aiTools'> | undefined;
   private readonly delegation: { maxDepth: number; maxCalls: number };
+  private readonly knowledge: Pick<KnowledgeService, 'searchIn'> | undefined;
 
   constructor(deps: {
     db: Db;
@@ -198,6 +205,7 @@ export class RunService {
     mcp?: Pick<McpServerService, 'aiTools'>;
     /** Sub-agents: DELEGATION_MAX_DEPTH and DELEGATION_MAX_CALLS (ADR 0044). */
     delegation?: { maxDepth: number; maxCalls: number };
+    knowledge?: Pick<KnowledgeService, 'searchIn'>;
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -213,6 +221,7 @@ export class RunService {
     this.tools = deps.tools;
     this.mcp = deps.mcp;
     this.delegation = deps.delegation ?? { maxDepth: 3, maxCalls: 10 };
+    this.knowledge = deps.knowledge;
   }
 
   /**
@@ -268,8 +277,13 @@ export class RunService {
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     // The agent's instructions come first; the access's and the caller's own system messages follow.
     const history = req.history ?? [];
+    // Knowledge bases: the agent version's and the access's own; searched within the run's tenant only.
+    const kbIds = [...new Set([...agent.knowledgeBases, ...(req.knowledgeBases ?? [])])];
+    const useKnowledge = kbIds.length > 0 && this.knowledge !== undefined;
+    const citations: Citation[] = [];
     const instructions = [
       agent.instructions,
+      ...(useKnowledge ? [CITE_INSTRUCTIONS] : []),
       ...(req.extraInstructions ? [req.extraInstructions] : []),
       ...history.filter((m) => m.role === 'system').map((m) => m.content),
       ...(req.system ?? []),
@@ -335,6 +349,10 @@ export class RunService {
       // --- tools: granted built-ins, granted MCP tools, the caller's client-side tools --------
       const serverTools: ToolSet = {};
       if (agent.tools.length > 0 && this.tools) Object.assign(serverTools, toAiTools(this.tools.resolve(agent.tools), toolOpts));
+      if (useKnowledge) {
+        const scope = { tenantId: req.tenantId ?? agent.tenantId };
+        Object.assign(serverTools, toAiTools([{ tool: knowledgeSearchTool(this.knowledge, scope, kbIds, citations), permissions: new Set() }], toolOpts));
+      }
       if (agent.mcpTools.length > 0 && this.mcp) {
         const mcp = await this.mcp.aiTools(agent.mcpTools, toolOpts);
         closeMcp = () => mcp.close();
@@ -550,7 +568,7 @@ export class RunService {
         throw err;
       }
       observe(status);
-      if (status === 'succeeded') return { run: view, toolCalls, finishReason };
+      if (status === 'succeeded') return { run: view, toolCalls, finishReason, citations: cited(output ?? '', citations) };
     } else {
       observe(status);
       await this.db.update(runs).set(fields).where(eq(runs.id, id));
@@ -724,6 +742,13 @@ export class RunService {
     );
     return row ?? { total: 0, succeeded: 0 };
   }
+}
+
+/** The citations an answer refers to as `[n]`; all of them when it refers to none. */
+function cited(answer: string, all: Citation[]): Citation[] {
+  const used = new Set([...answer.matchAll(/\[(\d{1,3})\]/g)].map((m) => Number(m[1])));
+  const some = all.filter((c) => used.has(c.n));
+  return some.length > 0 ? some : all;
 }
 
 // Moved to src/integrations/llm/errors.ts (shared with the circuit breaker); re-exported for callers.
