@@ -25,6 +25,7 @@ import { TenantService } from './modules/tenants/service.ts';
 import { AccessService } from './modules/accesses/service.ts';
 import { GatewayService } from './modules/gateway/service.ts';
 import { Invoker } from './modules/gateway/invoke.ts';
+import { McpDoor } from './modules/channels/mcp/service.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
 import { KeyService } from './modules/keys/service.ts';
@@ -83,6 +84,8 @@ export interface Deps {
     gateway: GatewayService;
     /** The one channel-neutral entry that runs an agent for a caller (every door calls it). */
     invoker: Invoker;
+    /** The MCP door at /mcp (src/modules/channels/mcp, ADR 0055). */
+    mcpDoor: McpDoor;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -264,6 +267,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     maxQueueMs: config.BACKGROUND_RUN_MAX_QUEUE_MS,
     marginMs: config.QUOTA_RESERVATION_MARGIN_MS,
   });
+  const mcpDoor = new McpDoor({ invoker, agents, metrics, version: config.version });
   const schedules = new ScheduleService({ db, clock, logger, audit, accesses, callers, invoker });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
@@ -282,7 +286,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, mcpDoor, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

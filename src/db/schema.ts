@@ -227,6 +227,8 @@ export const usageRecords = pgTable('usage_records', {
   requests: integer('requests').notNull().default(1),
   inputTokens: integer('input_tokens').notNull().default(0),
   outputTokens: integer('output_tokens').notNull().default(0),
+  /** The door the run came through (the run's channel): `api`, `openai`, `mcp`, `slack`, … */
+  channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull().default('api'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('usage_records_run_uq').on(t.runId), index('usage_records_access_period_idx').on(t.accessId, t.period)]);
 

@@ -16,6 +16,7 @@ export const errorCatalog = {
   unsupported_parameter: { status: 400, title: 'Unsupported parameter', description: 'The request sets a parameter this API cannot honour (e.g. OpenAI `n` > 1, `logprobs`); `errors` names it. Remove it rather than have it silently ignored.' },
   validation_failed: { status: 400, title: 'Validation failed', description: 'The request does not match the schema; `errors` names each failing field.' },
   payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body is larger than the configured limit.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The route exists but not with this method; the Allow header lists the ones it takes (e.g. /mcp takes POST only).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
   conflict: { status: 409, title: 'Conflict', description: 'The object already exists or is in a state that does not allow this change.' },
   // admin authentication
