@@ -29,6 +29,7 @@ import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
+import { registerMcp } from './commands/mcp.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -83,6 +84,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerMarketplace(program);
   registerPortal(program);
   registerMcpServers(program);
+  registerMcp(program);
   registerConversations(program);
   registerSchedules(program);
 
