@@ -41,6 +41,8 @@ export class McpBridge {
   private readonly opts: BridgeOptions;
   private readonly endpoint: URL;
   private upstream: Promise<Client> | undefined;
+  /** Calls being answered: a client that closes stdin right after asking still gets its answers. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(opts: BridgeOptions) {
     this.opts = opts;
@@ -58,38 +60,52 @@ export class McpBridge {
     await server.connect(transport);
     this.opts.log(`agentctl mcp serve: forwarding stdio to ${this.endpoint.href}`);
     await closed;
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await this.reset();
   }
 
-  /** The stdio-side MCP server (exported for tests that connect it to another transport). */
+  /** The stdio-side MCP server. */
   server(): Server {
     const server = new Server({ name: 'agent-platform', version: VERSION }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, async () => {
-      try {
-        const c = await this.client();
-        return { tools: (await c.listTools()).tools };
-      } catch (err) {
-        await this.failed(err);
-        return { tools: FALLBACK_TOOLS };
-      }
-    });
-    server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-      const progressToken = req.params._meta?.progressToken;
-      try {
-        const c = await this.client();
-        return (await c.callTool({ name: req.params.name, arguments: req.params.arguments ?? {} }, undefined, {
+    server.setRequestHandler(ListToolsRequestSchema, async () => this.track(this.listTools()));
+    server.setRequestHandler(CallToolRequestSchema, async (req, extra) => this.track(this.callTool(req.params, extra)));
+    return server;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => {});
+    return p;
+  }
+
+  private async listTools(): Promise<{ tools: Tool[] }> {
+    try {
+      const c = await this.client();
+      return { tools: (await c.listTools()).tools };
+    } catch (err) {
+      await this.failed(err);
+      return { tools: FALLBACK_TOOLS };
+    }
+  }
+
+  private async callTool(
+    params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } },
+    extra: { signal: AbortSignal; sendNotification: (n: { method: 'notifications/progress'; params: { progress: number; total?: number; message?: string; progressToken: string | number } }) => Promise<void> },
+  ): Promise<CallToolResult> {
+    const progressToken = params._meta?.progressToken;
+    try {
+      const c = await this.client();
+      return (await c.callTool({ name: params.name, arguments: params.arguments ?? {} }, undefined, {
           signal: extra.signal,
           timeout: 24 * 3600_000,
           resetTimeoutOnProgress: true,
           ...(progressToken !== undefined
             ? { onprogress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {}) }
             : {}),
-        }));
-      } catch (err) {
-        return this.failed(err);
-      }
-    });
-    return server;
+        })) as CallToolResult;
+    } catch (err) {
+      return this.failed(err);
+    }
   }
 
   private client(): Promise<Client> {

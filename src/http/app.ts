@@ -145,6 +145,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       maintenance: s.ops.maintenance,
       breakers: s.breakers,
       mcp: s.mcpServers,
+      ...(role === 'api' ? { mcpDoor: s.mcpDoor } : {}),
       accesses: s.accesses,
       usageSync: s.usageSync,
     }),

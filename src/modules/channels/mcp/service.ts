@@ -14,6 +14,13 @@ export interface McpDoorDeps {
   version: string;
 }
 
+export interface McpDoorStats {
+  path: '/mcp';
+  transport: 'streamable-http';
+  tool_calls: { success: number; client_error: number; server_error: number };
+  in_flight: number;
+}
+
 /** Tool names an agent's own tool must not take (an agent with such an id is reachable through `ask_agent` only). */
 const RESERVED = new Set(['list_agents', 'ask_agent']);
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -38,6 +45,7 @@ interface CallContext {
 export class McpDoor {
   private readonly deps: McpDoorDeps;
   private readonly inflight = new Map<string, AbortController>();
+  private readonly calls = { success: 0, client_error: 0, server_error: 0 };
 
   constructor(deps: McpDoorDeps) {
     this.deps = deps;
@@ -172,7 +180,13 @@ export class McpDoor {
     };
   }
 
+  /** Tool calls of this process by result, and calls running now (for /health and doctor). */
+  stats(): McpDoorStats {
+    return { path: '/mcp', transport: 'streamable-http', tool_calls: { ...this.calls }, in_flight: this.inflight.size };
+  }
+
   private count(tool: string, result: 'success' | 'client_error' | 'server_error'): void {
+    this.calls[result] += 1;
     this.deps.metrics.mcpToolCalls.inc({ tool, result });
   }
 
