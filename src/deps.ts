@@ -26,6 +26,8 @@ import { AccessService } from './modules/accesses/service.ts';
 import { GatewayService } from './modules/gateway/service.ts';
 import { Invoker } from './modules/gateway/invoke.ts';
 import { McpDoor } from './modules/channels/mcp/service.ts';
+import { SlackDoor } from './modules/channels/slack/service.ts';
+import { SlackClient } from './integrations/slack/client.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
 import { KeyService } from './modules/keys/service.ts';
@@ -86,6 +88,8 @@ export interface Deps {
     invoker: Invoker;
     /** The MCP door at /mcp (src/modules/channels/mcp, ADR 0055). */
     mcpDoor: McpDoor;
+    /** The Slack door at /slack/events and its workspace bindings (src/modules/channels/slack, ADR 0057). */
+    slack: SlackDoor;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -250,6 +254,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
+  const slack = new SlackDoor({
+    db,
+    clock,
+    logger,
+    audit,
+    accesses,
+    callers,
+    invoker,
+    slack: new SlackClient({ baseUrl: config.SLACK_API_URL }),
+    sealKey: deriveKey(master, 'slack-bot-tokens'),
+    signingSecret: config.SLACK_SIGNING_SECRET,
+  });
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
   const background = new BackgroundRuns({
     db,
@@ -286,7 +302,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, mcpDoor, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, mcpDoor, slack, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

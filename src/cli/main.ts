@@ -30,6 +30,7 @@ import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
 import { registerMcp } from './commands/mcp.ts';
+import { registerSlack } from './commands/slack.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -85,6 +86,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerPortal(program);
   registerMcpServers(program);
   registerMcp(program);
+  registerSlack(program);
   registerConversations(program);
   registerSchedules(program);
 

@@ -491,3 +491,22 @@ export const schedules = pgTable('schedules', {
   lastError: text('last_error'),
   createdAt: createdAt(),
 }, (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`not paused`), index('schedules_access_idx').on(t.accessId)]);
+
+/** A Slack workspace (or one of its channels) bound to an access: its quota and usage apply (ADR 0057). */
+export const slackBindings = pgTable('slack_bindings', {
+  id: uuid('id').primaryKey(),
+  teamId: text('team_id').notNull(),
+  /** '' binds the whole workspace; a channel binding wins over the workspace's. */
+  channelId: text('channel_id').notNull().default(''),
+  accessId: uuid('access_id').notNull().references(() => accesses.id, { onDelete: 'cascade' }),
+  /** The bot token (xoxb-…), sealed with a key derived from SECRETS_KEY. */
+  botTokenEnc: text('bot_token_enc').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('slack_bindings_team_channel_uq').on(t.teamId, t.channelId)]);
+
+/** Slack event ids already accepted: a retried delivery (X-Slack-Retry-Num) is answered once. */
+export const slackEvents = pgTable('slack_events', {
+  eventId: text('event_id').primaryKey(),
+  teamId: text('team_id').notNull(),
+  receivedAt: ts('received_at').notNull(),
+});

@@ -14,6 +14,7 @@ import { adminRoutes } from './admin.ts';
 import { adminAuth } from './auth.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
 import { mcpRoutes } from '../modules/channels/mcp/routes.ts';
+import { slackEventRoutes } from '../modules/channels/slack/routes.ts';
 import { backgroundRoutes } from '../modules/background/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
@@ -153,6 +154,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, agents: s.agents, accesses: s.accesses, runs: s.runs, conversations: s.conversations }));
+    await app.register(async (scope) => slackEventRoutes(scope, { slack: s.slack }));
     await app.register(async (scope) => mcpRoutes(scope, { gateway: s.gateway, mcp: s.mcpDoor, metrics: deps.metrics }));
     await z.register(async (scope) => backgroundRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, background: s.background, webhooks: s.runWebhooks }));
     await app.register(async (scope) => webhookRoutes(scope, { webhooks: s.webhooks, limits: s.limits, metrics: deps.metrics, jobs: deps.jobs }));

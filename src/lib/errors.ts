@@ -49,6 +49,8 @@ export const errorCatalog = {
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
   // marketplace
   webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },
+  slack_signature_invalid: { status: 401, title: 'Slack signature invalid', description: 'The request has no valid X-Slack-Signature for SLACK_SIGNING_SECRET, or its X-Slack-Request-Timestamp is more than five minutes away; nothing was done.' },
+  slack_not_configured: { status: 404, title: 'Slack not configured', description: 'Set SLACK_SIGNING_SECRET (the Slack app\'s signing secret) to receive Slack events.' },
   upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.', log: 'warn' },
   marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers
