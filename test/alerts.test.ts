@@ -172,7 +172,8 @@ describe('a live /metrics after every path an alert watches has happened', { ski
     assert.equal((await call(r.api_key.key)).statusCode, 200);
     assert.equal((await call(r.api_key.key)).json().code, 'rate_limited');
     const f = await s.accesses.create({ tenant, agent: 'flaky', email: 'f@example.com', quota: 10 }, { actor: 'test' });
-    assert.equal((await w.t.app.inject({ method: 'POST', url: '/api/v1/agents/flaky/chat', headers: { 'x-api-key': f.api_key.key }, payload: { message: 'hi' } })).statusCode, 200);
+    const flaky = await w.t.app.inject({ method: 'POST', url: '/api/v1/agents/flaky/chat', headers: { 'x-api-key': f.api_key.key }, payload: { message: 'hi' } });
+    assert.equal(flaky.statusCode, 200, flaky.body);
     // Health (db_up, redis_up) as the probes and scrapes see it.
     assert.equal((await w.t.app.inject({ method: 'GET', url: '/health' })).json().redis, 'connected');
     // Webhook failure: a hook with a wrong token.
