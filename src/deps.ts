@@ -51,6 +51,9 @@ import { AccessCallers } from './modules/gateway/access-caller.ts';
 import { BackgroundRuns } from './modules/background/service.ts';
 import { RunWebhooks } from './modules/background/webhooks.ts';
 import { ScheduleService } from './modules/schedules/service.ts';
+import { IpBlockService } from './modules/abuse/ipblocks.ts';
+import { AddressLimits } from './modules/abuse/ratelimit.ts';
+import { JobAdmin } from './modules/ops/jobqueue.ts';
 import { createPortalServices, type PortalServices } from './modules/portal/index.ts';
 
 /**
@@ -118,6 +121,12 @@ export interface Deps {
     runWebhooks: RunWebhooks;
     /** Cron schedules that run an agent as an access (src/modules/schedules). */
     schedules: ScheduleService;
+    /** The IP deny list, the same on every replica (src/modules/abuse). */
+    ipBlocks: IpBlockService;
+    /** The per-address request limit of the customer API (src/modules/abuse). */
+    addressLimits: AddressLimits;
+    /** The job queue view: list, show, retry, run (src/modules/ops/jobqueue.ts). */
+    jobAdmin: JobAdmin;
   } & PortalServices;
   /** What job handlers may use (each job picks its part; see src/jobs/types.ts). */
   jobServices: JobServices;
@@ -206,7 +215,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const keys = new KeyService({ db, clock, audit, events, peppers, quota });
   const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
   const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants });
-  const usage = new UsageService({ db, clock, timeZone: config.WALDUR_TIME_ZONE });
+  const usage = new UsageService({ db, clock, metrics, timeZone: config.WALDUR_TIME_ZONE });
+  metrics.registerCache('api_keys', () => verifier.cacheStats);
+  metrics.registerCache('published_agents', () => agents.cacheStats);
+  metrics.registerCache('providers', () => providers.cacheStats);
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
   const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
@@ -287,9 +299,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const schedules = new ScheduleService({ db, clock, logger, audit, accesses, callers, invoker });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
+  const ipBlocks = new IpBlockService({ db, clock, events, audit, metrics, logger });
+  const jobAdmin = new JobAdmin({ db, queue: jobs, audit });
+  const addressLimits = new AddressLimits({ redis, metrics, logger, perMinute: config.IP_RATE_LIMIT_PER_MINUTE });
   const ops = createOps({ config, db, clock, events, metrics, logger, audit, agents, verifier, secrets, peppers });
   await events.start();
   await ops.start();
+  await ipBlocks.start();
 
   let closed = false;
   const deps: Deps = {
@@ -302,7 +318,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, mcpDoor, slack, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, mcpDoor, slack, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
@@ -313,6 +329,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       const steps: [string, () => unknown][] = [
         ['job queue', () => jobs.stop(config.SHUTDOWN_TIMEOUT_MS)],
         ['operations', () => ops.stop()],
+        ['ip deny list', () => ipBlocks.stop()],
         ['events', () => events.close()],
         ['redis', () => redis?.close()],
         ['database', () => database.close()],

@@ -47,7 +47,9 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
     const url = address.replace('[::1]', '127.0.0.1');
     // agentctl run beside an embedded server finds its port here (src/lib/server-file.ts).
     const removeServerFile = config.mode === 'embedded' && !opts.memory && role !== 'worker' ? writeServerFile(config.dataDir, { url, version: config.version }) : () => {};
-    deps.logger.info({ role, mode: config.mode, url, startup_ms: Math.round(performance.now() - t0), version: config.version }, 'agent-platform ready');
+    // From process start (node's own start included), not from this call: the cold start an operator waits for.
+    deps.metrics.processStartup.set(Math.round(process.uptime() * 1000) / 1000);
+    deps.logger.info({ role, mode: config.mode, url, startup_ms: Math.round(performance.now() - t0), startup_seconds: process.uptime(), version: config.version }, 'agent-platform ready');
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {

@@ -122,6 +122,18 @@ describe('agentctl against a running embedded platform', () => {
     assert.equal((await platform.deps.services.providers.resolve('claude')).apiKey, stdinKey);
     assert.equal((await platform.deps.services.providers.resolve('ext')).apiKey, secret);
     assert.ok(!logs.text.includes(secret) && !logs.text.includes(stdinKey), 'a provider key reached the server log');
+
+    // Rotate the key and move the base URL; the new key is stored, never printed.
+    const rotated = `sk-rot-${randomBytes(8).toString('hex')}`;
+    const upd = await cli(['providers', 'update', 'ext', '--api-key-env', 'NEW_KEY', '--base-url', 'http://127.0.0.1:10/v1'], { NEW_KEY: rotated });
+    ok(upd, 'providers update');
+    assert.match(upd.stdout, /^provider ext updated/);
+    assert.ok(!upd.stdout.includes(rotated) && !upd.stderr.includes(rotated));
+    assert.equal((await platform.deps.services.providers.resolve('ext')).apiKey, rotated);
+    assert.equal((await platform.deps.services.providers.resolve('ext')).baseUrl, 'http://127.0.0.1:10/v1');
+    const nothing = await cli(['providers', 'update', 'ext']);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /nothing to change/);
   });
 
   test('agents create, update, show, publish, rollback', async () => {
@@ -141,8 +153,8 @@ describe('agentctl against a running embedded platform', () => {
     ok(show, 'agents show');
     assert.match(show.stdout, /^name:\s+CLI agent$/m);
     assert.match(show.stdout, /^published_version:\s+1$/m);
-    assert.match(show.stdout, /^\s+2\s+scripted\s+m2\s+30000\s+admin:local-cli\s/m);
-    assert.match(show.stdout, /^\*\s+1\s+scripted\s+m2\s+30000\s/m);
+    assert.match(show.stdout, /^\s+2\s+scripted\s+m2\s+30000\s+8\s+admin:local-cli\s/m);
+    assert.match(show.stdout, /^\*\s+1\s+scripted\s+m2\s+30000\s+8\s/m);
 
     const publish = await cli(['agents', 'publish', 'cli-agent', '--version', '2']);
     ok(publish, 'agents publish');

@@ -631,7 +631,7 @@ describe('Grafana dashboard, CI and ADR', () => {
       assert.ok(p.gridPos && p.gridPos.w > 0 && p.gridPos.h > 0);
     }
     const titles = panels.map((p) => String(p.title).toLowerCase()).join('\n');
-    for (const signal of ['request rate', 'error ratio', 'p50 / p95 / p99', 'runs by status', 'runs by agent', 'success rate', 'provider retries', 'pool', 'webhook processing', 'webhook failures', 'usage sync lag', 'quota exceeded / rate limited', 'active accesses', 'backup age', 'maintenance mode']) {
+    for (const signal of ['request rate', 'error ratio', 'p50 / p95 / p99', 'runs by status', 'runs by agent', 'success rate', 'provider retries', 'pool', 'webhook processing', 'webhook failures', 'usage sync lag', 'quota exceeded / rate limited', 'active accesses', 'backup age', 'maintenance mode', 'cold start', 'cache hit ratio', 'tokens by agent', 'job queue']) {
       assert.ok(titles.includes(signal), `no panel for ${signal}`);
     }
   });

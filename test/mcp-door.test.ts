@@ -114,6 +114,19 @@ describe('MCP door: the agents as MCP tools, on the same key, quota and ledger',
     assert.equal(get.status, 405);
   });
 
+  test('an address on the IP deny list is refused before authentication (403 ip_blocked)', async () => {
+    const s = t.deps.services;
+    await s.ipBlocks.block({ cidr: '127.0.0.1/32', reason: 'mcp test' }, actor);
+    try {
+      await assert.rejects(connect({ 'x-api-key': keyBig }), /403|ip_blocked/);
+      const res = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'x-api-key': keyBig, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      assert.equal(res.status, 403);
+      assert.equal(((await res.json()) as { code: string }).code, 'ip_blocked');
+    } finally {
+      await s.ipBlocks.unblock('127.0.0.1/32', actor);
+    }
+  });
+
   test('progress notifications while the agent works', async () => {
     const client = await connect({ 'x-api-key': keyBig });
     const progress: { progress: number; message?: string }[] = [];

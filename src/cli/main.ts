@@ -34,6 +34,8 @@ import { registerSlack } from './commands/slack.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerIp } from './commands/ip.ts';
+import { registerJobs } from './commands/jobs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
 function globalOptions(): Option[] {
@@ -89,6 +91,8 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerSlack(program);
   registerConversations(program);
   registerSchedules(program);
+  registerIp(program);
+  registerJobs(program);
 
   for (const cmd of leaves(program)) {
     // The global options after the command name too (hidden: help shows them once, as global).

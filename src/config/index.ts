@@ -78,6 +78,8 @@ export const configSchema = z
     KEY_CACHE_TTL_MS: int(0, 600_000).default(30_000),
     KEY_CACHE_MAX: int(0, 10_000_000).default(10_000),
     AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+    /** Requests per minute one client address may send to the customer API (/api/v1, /v1, /mcp, /slack); 0 turns the limit off. */
+    IP_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(6000),
     /** How long past an agent's timeout a crashed replica's quota reservation, and its run left `running`, outlive it. */
     QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
     /** A background run waits at most this long in the queue before it starts; its quota unit is held for this plus the agent's timeout (ADR 0048). */

@@ -14,7 +14,9 @@ export type PlatformEvent =
   | { type: 'settings.changed'; key: string }
   | { type: 'agents.changed'; agentId: string }
   | { type: 'providers.changed'; providerId: string }
-  | { type: 'secrets.changed'; name: string };
+  | { type: 'secrets.changed'; name: string }
+  /** The IP deny list changed: every replica re-reads it (it is small). */
+  | { type: 'ipblocks.changed' };
 
 type Handler = (event: PlatformEvent) => void;
 

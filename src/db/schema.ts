@@ -510,3 +510,16 @@ export const slackEvents = pgTable('slack_events', {
   teamId: text('team_id').notNull(),
   receivedAt: ts('received_at').notNull(),
 });
+
+/**
+ * The IP deny list (src/modules/abuse): addresses and networks refused before authentication on
+ * every customer route, on every replica. `cidr` is the canonical network (`203.0.113.0/24`,
+ * `2001:db8::/32`; a single address is `/32` or `/128`); `expires_at` null blocks until unblocked.
+ */
+export const ipBlocks = pgTable('ip_blocks', {
+  cidr: text('cidr').primaryKey(),
+  reason: text('reason'),
+  expiresAt: ts('expires_at'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+});

@@ -17,6 +17,7 @@ import { slackAdminRoutes } from '../modules/channels/slack/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
+import { ipBlockRoutes } from '../modules/abuse/routes.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -39,7 +40,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await accessRoutes(app, { accesses: s.accesses, keys: s.keys, usage: s.usage });
   await keyRoutes(app, { keys: s.keys });
   await usageRoutes(app, { usage: s.usage, clock: deps.clock });
-  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, doctor: () => runDoctor(deps) });
+  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, jobs: s.jobAdmin, doctor: () => runDoctor(deps) });
   await marketplaceAdminRoutes(app, {
     offerings: s.offerings,
     orders: s.orders,
@@ -55,4 +56,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await mcpServerRoutes(app, { mcpServers: s.mcpServers });
   await scheduleRoutes(app, { schedules: s.schedules });
   await slackAdminRoutes(app, { slack: s.slack });
+  await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
 }

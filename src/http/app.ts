@@ -17,7 +17,9 @@ import { mcpRoutes } from '../modules/channels/mcp/routes.ts';
 import { slackEventRoutes } from '../modules/channels/slack/routes.ts';
 import { backgroundRoutes } from '../modules/background/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
+import { abuseGate } from './abuse.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
+import { backupDir } from '../modules/ops/backup.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 import { authRoutes } from '../modules/auth/routes/index.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
@@ -106,8 +108,10 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     },
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
   });
-  // Maintenance mode closes the customer API (503 maintenance) before anything else of it runs
-  // (after helmet, so its answers carry the security headers too).
+  // The IP deny list and the per-address limit guard the customer API before anything else of it
+  // runs (authentication included); then maintenance mode closes it (503 maintenance). Both after
+  // helmet, so their answers carry the security headers too.
+  app.addHook('onRequest', abuseGate({ ipBlocks: deps.services.ipBlocks, addressLimits: deps.services.addressLimits }));
   app.addHook('onRequest', maintenanceGate(deps.services.ops.maintenance));
 
   await app.register(swagger, {
@@ -149,6 +153,8 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       ...(role === 'api' ? { mcpDoor: s.mcpDoor } : {}),
       accesses: s.accesses,
       usageSync: s.usageSync,
+      jobs: s.jobAdmin,
+      volumes: { data: deps.config.dataDir, backups: backupDir(deps.config) },
     }),
   );
   if (role === 'api') {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/client.ts';
 import type { Metrics } from '../metrics/index.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, RetryLater } from '../lib/errors.ts';
 import { jobCatalog, type JobName, type JobPayload } from './catalog.ts';
 import { servicesFor, type JobDef, type JobServices } from './types.ts';
 
@@ -54,6 +54,8 @@ export class JobQueue {
     for (const def of Object.values(jobCatalog) as JobDef[]) {
       if (!(await boss.getQueue(def.name))) await boss.createQueue(def.name, def.queue);
       else await boss.updateQueue(def.name, def.queue);
+      // Exported from 0, so increase() sees the first failure.
+      this.metrics.jobsFailed.inc({ name: def.name }, 0);
     }
     if (!opts.work) return;
     this.working = true;
@@ -69,6 +71,7 @@ export class JobQueue {
           return result;
         } catch (err) {
           this.metrics.jobsProcessed.inc({ name: def.name, result: 'failed' });
+          if (job.retryCount >= (def.queue.retryLimit ?? 2)) this.metrics.jobsFailed.inc({ name: def.name });
           log.warn({ err: errorMessage(err) }, 'job failed');
           throw err;
         }
@@ -85,6 +88,21 @@ export class JobQueue {
     const data = def.schema.parse(payload) as object;
     if (!this.boss) throw new Error('job queue not started');
     return this.boss.send(name, data, options);
+  }
+
+  /** Gives a failed job one more attempt now (the operator's `agentctl jobs retry`); how many were retried. */
+  async retry(name: string, id: string): Promise<number> {
+    if (!this.boss) throw new RetryLater('the job queue of this process is not started');
+    const r = (await this.boss.retry(name, id)) as { affected?: number };
+    return r.affected ?? 0;
+  }
+
+  /** Enqueues a job by its catalog name (the operator's `agentctl jobs run`); the payload is checked. */
+  async sendNow(name: string, payload: object): Promise<string | null> {
+    const def = (jobCatalog as Record<string, JobDef>)[name];
+    if (!def) throw new Error(`no job ${name}`);
+    if (!this.boss) throw new RetryLater('the job queue of this process is not started');
+    return this.boss.send(name, def.schema.parse(payload) as object);
   }
 
   /** Stops taking jobs and waits up to `timeoutMs` for running ones to finish. */

@@ -46,6 +46,7 @@ export const errorCatalog = {
     title: 'Quota exceeded',
     description: 'The access has used its whole quota for the period. Retrying does not help until the quota resets: `quota.resets_at` in the body (and X-Quota-Reset, in seconds) say when; a total quota never resets. The answer carries x-should-retry: false.',
   },
+  ip_blocked: { status: 403, title: 'Address blocked', description: 'Requests from this address are refused by the operator (IP deny list, `agentctl ip list`). Contact the operator of this platform.' },
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
   // marketplace
   webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },

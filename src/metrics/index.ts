@@ -8,8 +8,45 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  /** Per-process caches that count their own hits and misses (plain numbers, read at scrape time). */
+  const cacheSources = new Map<string, () => CacheStats>();
   const m = {
     registry,
+    /**
+     * Registers a cache for `cache_hits_total` / `cache_misses_total{cache}`: the cache keeps
+     * plain counters (no metrics dependency in the service), read at every scrape.
+     */
+    registerCache(cache: string, stats: () => CacheStats) {
+      cacheSources.set(cache, stats);
+    },
+    cacheHits: new Counter({
+      name: 'cache_hits_total',
+      help: 'Lookups answered from a per-process cache, by cache (api_keys, published_agents, providers).',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [cache, stats] of cacheSources) this.inc({ cache }, stats().hits);
+      },
+    }),
+    cacheMisses: new Counter({
+      name: 'cache_misses_total',
+      help: 'Lookups a per-process cache could not answer (read from the database), by cache.',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [cache, stats] of cacheSources) this.inc({ cache }, stats().misses);
+      },
+    }),
+    processStartup: new Gauge({ name: 'process_startup_seconds', help: 'Seconds from process start to ready (listening, migrations applied); SLA 75 s (ColdStartSLABreach).', registers: [registry] }),
+    agentTokens: new Counter({
+      name: 'agent_tokens_total',
+      help: 'LLM tokens of successful runs (as metered into usage records), by agent and direction (input, output).',
+      labelNames: ['agent', 'direction'] as const,
+      registers: [registry],
+    }),
+    activeAccessesShort: new Gauge({ name: 'active_accesses', help: 'Accesses that are active and not expired (the same value as agent_registry_active_accesses_total, under the name seed 001 queries).', registers: [registry] }),
     httpRequests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route template and status code.',
@@ -61,6 +98,18 @@ export function createMetrics() {
       labelNames: ['name', 'result'] as const,
       registers: [registry],
     }),
+    jobsFailed: new Counter({
+      name: 'jobs_failed_total',
+      help: 'Background jobs that failed their last attempt (no retry left), by job name; counted by the worker that ran it.',
+      labelNames: ['name'] as const,
+      registers: [registry],
+    }),
+    jobsQueued: new Gauge({
+      name: 'jobs_queued',
+      help: 'Jobs waiting to run (created or waiting for a retry) per job name (read from the database at scrape time).',
+      labelNames: ['name'] as const,
+      registers: [registry],
+    }),
     keyVerifications: new Counter({
       name: 'api_key_verifications_total',
       help: 'API key verifications by result (valid, missing, invalid, revoked, expired, access_suspended).',
@@ -77,10 +126,12 @@ export function createMetrics() {
     quotaExceeded: new Counter({ name: 'quota_exceeded_total', help: 'Requests refused because the access quota was used up.', registers: [registry] }),
     rateLimited: new Counter({
       name: 'rate_limited_total',
-      help: 'Requests refused by a rate limit, by scope (key: per-key limit; auth: failed-authentication limit per address).',
+      help: 'Requests refused by a rate limit, by scope (key: per-key limit; auth: failed-authentication limit per address; ip: per-address request limit of the customer API).',
       labelNames: ['scope'] as const,
       registers: [registry],
     }),
+    ipBlocked: new Counter({ name: 'ip_blocked_total', help: 'Customer API requests refused because their address is on the IP deny list.', registers: [registry] }),
+    ipBlocks: new Gauge({ name: 'ip_blocks', help: 'Entries on the IP deny list that are in force (as this replica sees it).', registers: [registry] }),
     activeAccesses: new Gauge({ name: 'agent_registry_active_accesses_total', help: 'Accesses that are active and not expired.', registers: [registry] }),
     marketplaceOrders: new Counter({
       name: 'marketplace_orders_total',
@@ -112,9 +163,21 @@ export function createMetrics() {
       help: 'Unix time of the data in the newest verified backup (read from the database at scrape time; 0 until the first).',
       registers: [registry],
     }),
+    memoryLimit: new Gauge({ name: 'process_memory_limit_bytes', help: "The memory this process may use: its container's limit (cgroup), or the machine's memory.", registers: [registry] }),
+    cpuLimit: new Gauge({ name: 'process_cpu_limit_cores', help: "The CPU cores this process may use: its container's quota (cgroup), or the machine's cores.", registers: [registry] }),
+    diskSize: new Gauge({ name: 'disk_size_bytes', help: 'Size of the filesystem holding a platform directory (volume: data, backups).', labelNames: ['volume'] as const, registers: [registry] }),
+    diskFree: new Gauge({ name: 'disk_free_bytes', help: 'Free space available to the platform on the filesystem holding a platform directory (volume: data, backups).', labelNames: ['volume'] as const, registers: [registry] }),
+    redisMemoryUsed: new Gauge({ name: 'redis_memory_used_bytes', help: "Redis's used_memory (cluster mode; read at scrape time).", registers: [registry] }),
+    redisMemoryMax: new Gauge({ name: 'redis_memory_max_bytes', help: "Redis's maxmemory, or the Redis machine's memory when maxmemory is 0 (cluster mode).", registers: [registry] }),
     buildInfo: new Gauge({ name: 'agent_platform_build_info', help: 'Always 1; labels carry the version and mode.', labelNames: ['version', 'mode'] as const, registers: [registry] }),
   };
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Hits and misses a per-process cache counted since the process started. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}

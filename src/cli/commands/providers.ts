@@ -38,6 +38,30 @@ export function registerProviders(program: Command): void {
       });
       emit(globals(cmd).json, res, () => console.log(`provider ${id} created (${res.label})`));
     });
+  p.command('update <id>')
+    .description("change a provider: rotate its API key, base URL, default model or settings; resets its circuit breaker on every replica")
+    .option('--base-url <url>', 'API base URL')
+    .option('--model <model>', 'default model for agents on this provider')
+    .option('--api-key-env <name>', 'read the new API key from this environment variable (keeps it out of shell history)')
+    .option('--api-key-stdin', 'read the new API key from standard input')
+    .option('--settings <json>', 'provider settings as JSON or @file (replaces them)', jsonArg)
+    .action(async (id: string, o: { baseUrl?: string; model?: string; apiKeyEnv?: string; apiKeyStdin?: boolean; settings?: Record<string, unknown> }, cmd: Command) => {
+      let apiKey: string | undefined;
+      if (o.apiKeyEnv) {
+        apiKey = readNamedEnv(o.apiKeyEnv);
+        if (apiKey === undefined) throw new CliError(`--api-key-env: the environment variable ${o.apiKeyEnv} is not set`, { exitCode: EXIT.usage, code: 'usage' });
+      }
+      if (o.apiKeyStdin) apiKey = await readStdin();
+      const body = { base_url: o.baseUrl, default_model: o.model, api_key: apiKey, settings: o.settings };
+      if (Object.values(body).every((v) => v === undefined)) {
+        throw new CliError('nothing to change: give --base-url, --model, --api-key-env, --api-key-stdin or --settings', { exitCode: EXIT.usage, code: 'usage' });
+      }
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.PATCH('/admin/api/v1/providers/{id}', { params: { path: { id } }, body }), {
+        fields: { default_model: '--model', api_key: o.apiKeyStdin ? '--api-key-stdin' : '--api-key-env' },
+      });
+      emit(globals(cmd).json, res, () => console.log(`provider ${id} updated (${res.label})`));
+    });
   p.command('list')
     .description('list providers')
     .action(async (_o, cmd: Command) => {

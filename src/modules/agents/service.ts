@@ -142,6 +142,8 @@ export class AgentService {
    * bounds staleness if that event is lost.
    */
   private readonly published = new LRUCache<string, PublishedAgent>({ max: 10_000, ttl: 60_000 });
+  /** Hits and misses of `published` (cache_hits_total / cache_misses_total{cache="published_agents"}). */
+  readonly cacheStats = { hits: 0, misses: 0 };
 
   private readonly grants: GrantChecker | undefined;
 
@@ -330,7 +332,11 @@ export class AgentService {
 
   async getPublished(id: string): Promise<PublishedAgent> {
     const hit = this.published.get(id);
-    if (hit) return hit;
+    if (hit) {
+      this.cacheStats.hits++;
+      return hit;
+    }
+    this.cacheStats.misses++;
     const found = await this.loadPublished(id);
     this.published.set(id, found);
     return found;

@@ -1,14 +1,18 @@
 import type { ZodApp } from '../../http/types.ts';
 import type { AccessService } from '../accesses/service.ts';
 import type { UsageSync } from '../marketplace/billing.ts';
+import type { JobAdmin } from '../ops/jobqueue.ts';
 import { lastVerifiedSeconds } from '../ops/settings.ts';
+import { collectResources } from '../../metrics/resources.ts';
 import { healthSchema, liveSchema, readySchema } from './schemas.ts';
 import { checkHealth, checkReady, type HealthDeps } from './service.ts';
 
 /** Health endpoints for load balancers and Kubernetes, and the Prometheus scrape endpoint. */
-export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync }) {
+export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: AccessService; usageSync: UsageSync; jobs: Pick<JobAdmin, 'queued'>; volumes: Record<string, string> }) {
   // Without Redis (embedded mode) redis_up is left out rather than exported as 0, which would fire RedisDown.
   if (!deps.redis) deps.metrics.registry.removeSingleMetric('redis_up');
+  if (!deps.redis) for (const m of ['redis_memory_used_bytes', 'redis_memory_max_bytes']) deps.metrics.registry.removeSingleMetric(m);
+
   const health = {
     schema: { tags: ['operations'], summary: 'Health of the platform and its dependencies', response: { 200: healthSchema, 503: healthSchema } },
     handler: async (_req: unknown, reply: { code(n: number): unknown }) => {
@@ -51,16 +55,20 @@ export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: A
         () => {},
       );
     }
+    await collectResources(deps.metrics, { volumes: deps.volumes, redis: deps.redis });
     const pool = deps.database.poolStats();
     deps.metrics.dbPoolTotal.set(pool.total);
     deps.metrics.dbPoolIdle.set(pool.idle);
     deps.metrics.dbPoolWaiting.set(pool.waiting);
     deps.metrics.dbPoolMax.set(pool.max);
     try {
-      deps.metrics.activeAccesses.set(await deps.accesses.countActive());
+      const active = await deps.accesses.countActive();
+      deps.metrics.activeAccesses.set(active);
+      deps.metrics.activeAccessesShort.set(active);
       // Read from the database so every process (api or worker) exports the same value.
       const lastSync = await deps.usageSync.lastSyncSeconds();
       if (lastSync > 0) deps.metrics.lastUsageSync.set(lastSync);
+      for (const [name, n] of Object.entries(await deps.jobs.queued())) deps.metrics.jobsQueued.set({ name }, n);
     } catch {
       /* database down: keep the last value; db_up says why */
     }

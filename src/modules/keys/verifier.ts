@@ -56,6 +56,8 @@ export class KeyVerifier {
   private generation = 0;
   /** When this process last wrote each key's `last_used_at` (bounded; cleared when it grows). */
   private readonly touched = new Map<string, number>();
+  /** Hits and misses of the key cache (cache_hits_total / cache_misses_total{cache="api_keys"}); malformed keys count as neither. */
+  readonly cacheStats = { hits: 0, misses: 0 };
   /** Counts database lookups (tests assert malformed keys cause none). */
   lookups = 0;
 
@@ -98,6 +100,7 @@ export class KeyVerifier {
     const parsed = parseKey(presented);
     if (!parsed) return this.fail('api_key_invalid');
     let rec = this.cache?.get(parsed.prefix);
+    this.cacheStats[rec ? 'hits' : 'misses']++;
     if (!rec) {
       await opts.beforeLookup?.();
       const generation = this.generation;

@@ -10,6 +10,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { BackupService } from './backups.ts';
 import type { DoctorReport } from './doctor.ts';
 import type { OpsServices } from './index.ts';
+import { jobIdParam, jobListQuery, jobListView, jobRetryView, jobRunBody, jobRunView, jobView, type JobAdmin } from './jobqueue.ts';
 import {
   auditExportQuery,
   backupCreatedView,
@@ -39,6 +40,7 @@ export interface OpsRouteDeps {
   audit: AuditService;
   backups: BackupService;
   clock: Clock;
+  jobs: JobAdmin;
   /** Runs every diagnostic (built by the composition root: the doctor looks at everything). */
   doctor: () => Promise<DoctorReport>;
 }
@@ -185,6 +187,17 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
       return { ok: v.ok, file: v.file, checksum: v.checksum, differences: v.differences, problems: v.problems, restored_tables: v.restored_tables, recorded: v.recorded, ms: v.ms };
     },
   );
+
+  // --- job queue -------------------------------------------------------------------------------
+  const jobTags = ['jobs'];
+  app.get('/jobs', { schema: { tags: jobTags, summary: 'Background jobs newest first (pg-boss), by state and name, with counts per queue and state', querystring: jobListQuery, response: { 200: jobListView, ...problems(400, 401) } } }, async (req) =>
+    deps.jobs.list(req.query),
+  );
+  app.get('/jobs/:id', { schema: { tags: jobTags, summary: 'One job: payload, attempts, output or error', params: jobIdParam, response: { 200: jobView, ...problems(401, 404) } } }, async (req) => deps.jobs.show(req.params.id));
+  app.post('/jobs/:id/retry', { schema: { tags: jobTags, summary: 'Give a failed job one more attempt now (audited)', params: jobIdParam, response: { 200: jobRetryView, ...problems(401, 404, 409) } } }, async (req) =>
+    deps.jobs.retry(req.params.id, actorOf(req)),
+  );
+  app.post('/jobs', { schema: { tags: jobTags, summary: 'Run a scheduled job now (audited)', body: jobRunBody, response: { 200: jobRunView, ...problems(400, 401, 409) } } }, async (req) => deps.jobs.run(req.body.name, actorOf(req)));
 
   // --- doctor ----------------------------------------------------------------------------------
   app.get('/doctor', { schema: { tags, summary: 'Every diagnostic of the runbook: status, finding, resolution', response: { 200: doctorView, ...problems(401) } } }, async () => deps.doctor());

@@ -61,6 +61,8 @@ export class ProviderService {
   private readonly events: EventBus;
   /** Resolved providers (key decrypted once), evicted on every replica by `providers.changed`. */
   private readonly resolved = new LRUCache<string, ProviderConfig & { defaultModel: string | null }>({ max: 1000, ttl: 60_000 });
+  /** Hits and misses of `resolved` (cache_hits_total / cache_misses_total{cache="providers"}). */
+  readonly cacheStats = { hits: 0, misses: 0 };
 
   constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; providerKeyKey: Buffer }) {
     this.db = deps.db;
@@ -151,7 +153,11 @@ export class ProviderService {
   /** The provider with its key decrypted, for the run engine only (cached per process). */
   async resolve(id: string): Promise<ProviderConfig & { defaultModel: string | null }> {
     const hit = this.resolved.get(id);
-    if (hit) return hit;
+    if (hit) {
+      this.cacheStats.hits++;
+      return hit;
+    }
+    this.cacheStats.misses++;
     const [row] = await this.db.select().from(providers).where(eq(providers.id, id));
     if (!row) throw new AppError('not_found', `provider "${id}" does not exist`);
     const resolved = {

@@ -350,8 +350,17 @@ export class RunService {
         const budget = agent.maxRunTokens;
         stopWhen.push(({ steps }) => steps.reduce((n, st) => n + (st.usage.inputTokens ?? 0) + (st.usage.outputTokens ?? 0), 0) >= budget);
       }
+      // One model object per provider and model for the whole run: retries reuse it (a provider's
+      // client state, and the mock's scripted `times`, belong to the run, not to one attempt).
+      const models = new Map<string, ReturnType<typeof languageModel>>();
+      const modelOf = (p: ProviderConfig, modelId: string) => {
+        const k = `${p.id}\u0000${modelId}`;
+        let m = models.get(k);
+        if (!m) models.set(k, (m = languageModel(p, modelId, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) })));
+        return m;
+      };
       const attempt = async (p: ProviderConfig, modelId: string) => {
-        const model = this.wrap(p, languageModel(p, modelId, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) }), params, (mid) => {
+        const model = this.wrap(p, modelOf(p, modelId), params, (mid) => {
           modelStep = { idx: nextIdx++, t0: performance.now(), modelId: mid };
         });
         const result = streamText({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import { usageRecords } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
+import type { Metrics } from '../../metrics/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { monthOf } from '../quota/service.ts';
 
@@ -41,10 +42,12 @@ export class UsageService {
   private readonly db: Db;
   private readonly clock: Clock;
   readonly timeZone: string;
-  constructor(deps: { db: Db; clock: Clock; timeZone?: string }) {
+  private readonly metrics: Metrics | undefined;
+  constructor(deps: { db: Db; clock: Clock; timeZone?: string; metrics?: Metrics }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.timeZone = deps.timeZone ?? 'UTC';
+    this.metrics = deps.metrics;
   }
 
   /** The billing month of a moment. */
@@ -66,6 +69,10 @@ export class UsageService {
       ...(r.channel ? { channel: r.channel } : {}),
       createdAt: r.at,
     });
+    // Counted with the record, inside the run's success transaction: a commit that fails after this
+    // (rare; the request then answers an error) leaves the counter a few tokens high, never low.
+    this.metrics?.agentTokens.inc({ agent: r.agentId, direction: 'input' }, r.inputTokens);
+    this.metrics?.agentTokens.inc({ agent: r.agentId, direction: 'output' }, r.outputTokens);
   }
 
   /** Totals per month for one access (all months, or one). */

@@ -13,5 +13,7 @@ CREATE TABLE "slack_events" (
 	"received_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "usage_records" ADD COLUMN "channel" text DEFAULT 'api' NOT NULL;--> statement-breakpoint
 ALTER TABLE "slack_bindings" ADD CONSTRAINT "slack_bindings_access_id_accesses_id_fk" FOREIGN KEY ("access_id") REFERENCES "public"."accesses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "slack_bindings_team_channel_uq" ON "slack_bindings" USING btree ("team_id","channel_id");
+CREATE UNIQUE INDEX "slack_bindings_team_channel_uq" ON "slack_bindings" USING btree ("team_id","channel_id");--> statement-breakpoint
+UPDATE "usage_records" SET "channel" = "runs"."channel" FROM "runs" WHERE "runs"."id" = "usage_records"."run_id";
