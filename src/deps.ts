@@ -28,6 +28,9 @@ import { TenantService } from './modules/tenants/service.ts';
 import { AccessService } from './modules/accesses/service.ts';
 import { GatewayService } from './modules/gateway/service.ts';
 import { Invoker } from './modules/gateway/invoke.ts';
+import { McpDoor } from './modules/channels/mcp/service.ts';
+import { SlackDoor } from './modules/channels/slack/service.ts';
+import { SlackClient } from './integrations/slack/client.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
 import { KeyService } from './modules/keys/service.ts';
@@ -89,6 +92,10 @@ export interface Deps {
     gateway: GatewayService;
     /** The one channel-neutral entry that runs an agent for a caller (every door calls it). */
     invoker: Invoker;
+    /** The MCP door at /mcp (src/modules/channels/mcp, ADR 0055). */
+    mcpDoor: McpDoor;
+    /** The Slack door at /slack/events and its workspace bindings (src/modules/channels/slack, ADR 0057). */
+    slack: SlackDoor;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -276,6 +283,18 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
+  const slack = new SlackDoor({
+    db,
+    clock,
+    logger,
+    audit,
+    accesses,
+    callers,
+    invoker,
+    slack: new SlackClient({ baseUrl: config.SLACK_API_URL }),
+    sealKey: deriveKey(master, 'slack-bot-tokens'),
+    signingSecret: config.SLACK_SIGNING_SECRET,
+  });
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
   const background = new BackgroundRuns({
     db,
@@ -293,6 +312,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     maxQueueMs: config.BACKGROUND_RUN_MAX_QUEUE_MS,
     marginMs: config.QUOTA_RESERVATION_MARGIN_MS,
   });
+  const mcpDoor = new McpDoor({ invoker, agents, metrics, version: config.version });
   const schedules = new ScheduleService({ db, clock, logger, audit, accesses, callers, invoker });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
@@ -315,7 +335,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, ...portal },
     jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

@@ -173,6 +173,14 @@ describe('a live /metrics after every path an alert watches has happened', { ski
     assert.equal((await call(r.api_key.key)).json().code, 'rate_limited');
     const f = await s.accesses.create({ tenant, agent: 'flaky', email: 'f@example.com', quota: 10 }, { actor: 'test' });
     assert.equal((await w.t.app.inject({ method: 'POST', url: '/api/v1/agents/flaky/chat', headers: { 'x-api-key': f.api_key.key }, payload: { message: 'hi' } })).statusCode, 200);
+    // MCP tool calls (McpToolSuccessRateLow): one ask_agent through /mcp.
+    const mcp = await w.t.app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      payload: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_agent', arguments: { agent_id: 'helpdesk', message: 'hi' } } },
+    });
+    assert.match(mcp.body, /"result"/, mcp.body);
     // Health (db_up, redis_up) as the probes and scrapes see it.
     assert.equal((await w.t.app.inject({ method: 'GET', url: '/health' })).json().redis, 'connected');
     // Webhook failure: a hook with a wrong token.

@@ -19,7 +19,7 @@ import { requireTools } from './helpers/tools.ts';
  * both recover by themselves (invariant 8), and no request hangs meanwhile.
  */
 
-const HEALTH_KEYS = ['status', 'database', 'redis', 'agents', 'version', 'mode', 'uptime_seconds', 'maintenance', 'providers', 'mcp_servers'].sort();
+const HEALTH_KEYS = ['status', 'database', 'redis', 'agents', 'version', 'mode', 'uptime_seconds', 'maintenance', 'providers', 'mcp_servers', 'mcp_endpoint'].sort();
 
 describe('health endpoints (in-process)', () => {
   let t: TestApp;

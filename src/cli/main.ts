@@ -29,6 +29,8 @@ import { registerSessions } from './commands/sessions.ts';
 import { registerTransfer } from './commands/transfer.ts';
 import { registerPortal } from './commands/portal.ts';
 import { registerMcpServers } from './commands/mcp-servers.ts';
+import { registerMcp } from './commands/mcp.ts';
+import { registerSlack } from './commands/slack.ts';
 import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
 import { registerKb } from './commands/kb.ts';
@@ -86,6 +88,8 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerMarketplace(program);
   registerPortal(program);
   registerMcpServers(program);
+  registerMcp(program);
+  registerSlack(program);
   registerConversations(program);
   registerSchedules(program);
   registerIp(program);

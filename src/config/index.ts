@@ -22,6 +22,7 @@ export const SECRET_KEYS = [
   'SESSION_SECRET',
   'SESSION_SECRET_PREVIOUS',
   'OIDC_CLIENT_SECRET',
+  'SLACK_SIGNING_SECRET',
 ] as const;
 
 const bool = z
@@ -102,6 +103,10 @@ export const configSchema = z
     RUN_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
     /** Bound of one completion-webhook delivery attempt. */
     RUN_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** The Slack app's signing secret: /slack/events answers 401 without a valid signature, 404 `slack_not_configured` without it. */
+    SLACK_SIGNING_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+    /** Slack Web API base URL (tests point it at a fake). */
+    SLACK_API_URL: z.url().default('https://slack.com/api'),
     WALDUR_URL: z.url().optional(),
     WALDUR_TOKEN: z.string().min(1).optional(),
     WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

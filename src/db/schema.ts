@@ -236,6 +236,8 @@ export const usageRecords = pgTable('usage_records', {
   requests: integer('requests').notNull().default(1),
   inputTokens: integer('input_tokens').notNull().default(0),
   outputTokens: integer('output_tokens').notNull().default(0),
+  /** The door the run came through (the run's channel): `api`, `openai`, `mcp`, `slack`, … */
+  channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull().default('api'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('usage_records_run_uq').on(t.runId), index('usage_records_access_period_idx').on(t.accessId, t.period)]);
 
@@ -498,6 +500,25 @@ export const schedules = pgTable('schedules', {
   lastError: text('last_error'),
   createdAt: createdAt(),
 }, (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`not paused`), index('schedules_access_idx').on(t.accessId)]);
+
+/** A Slack workspace (or one of its channels) bound to an access: its quota and usage apply (ADR 0057). */
+export const slackBindings = pgTable('slack_bindings', {
+  id: uuid('id').primaryKey(),
+  teamId: text('team_id').notNull(),
+  /** '' binds the whole workspace; a channel binding wins over the workspace's. */
+  channelId: text('channel_id').notNull().default(''),
+  accessId: uuid('access_id').notNull().references(() => accesses.id, { onDelete: 'cascade' }),
+  /** The bot token (xoxb-…), sealed with a key derived from SECRETS_KEY. */
+  botTokenEnc: text('bot_token_enc').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('slack_bindings_team_channel_uq').on(t.teamId, t.channelId)]);
+
+/** Slack event ids already accepted: a retried delivery (X-Slack-Retry-Num) is answered once. */
+export const slackEvents = pgTable('slack_events', {
+  eventId: text('event_id').primaryKey(),
+  teamId: text('team_id').notNull(),
+  receivedAt: ts('received_at').notNull(),
+});
 
 /**
  * The IP deny list (src/modules/abuse): addresses and networks refused before authentication on

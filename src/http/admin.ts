@@ -14,6 +14,7 @@ import { conversationAdminRoutes } from '../modules/conversations/routes.ts';
 import { tenantRoutes } from '../modules/tenants/routes.ts';
 import { scheduleRoutes } from '../modules/schedules/routes.ts';
 import { knowledgeAdminRoutes } from '../modules/knowledge/routes.ts';
+import { slackAdminRoutes } from '../modules/channels/slack/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
@@ -55,6 +56,7 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await portalAdminRoutes(app, { members: s.members, links: s.auth.links, portal: s.portal, sessions: s.auth.sessions, publicUrl: deps.config.publicUrl });
   await mcpServerRoutes(app, { mcpServers: s.mcpServers });
   await scheduleRoutes(app, { schedules: s.schedules });
+  await slackAdminRoutes(app, { slack: s.slack });
   await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
   await knowledgeAdminRoutes(app, { knowledge: s.knowledge });
 }

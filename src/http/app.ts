@@ -13,6 +13,8 @@ import { healthRoutes } from '../modules/health/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { adminAuth } from './auth.ts';
 import { gatewayRoutes } from '../modules/gateway/routes.ts';
+import { mcpRoutes } from '../modules/channels/mcp/routes.ts';
+import { slackEventRoutes } from '../modules/channels/slack/routes.ts';
 import { backgroundRoutes } from '../modules/background/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
 import { abuseGate } from './abuse.ts';
@@ -148,6 +150,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
       maintenance: s.ops.maintenance,
       breakers: s.breakers,
       mcp: s.mcpServers,
+      ...(role === 'api' ? { mcpDoor: s.mcpDoor } : {}),
       accesses: s.accesses,
       usageSync: s.usageSync,
       jobs: s.jobAdmin,
@@ -157,6 +160,8 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, agents: s.agents, accesses: s.accesses, runs: s.runs, conversations: s.conversations, knowledge: s.knowledge }));
+    await app.register(async (scope) => slackEventRoutes(scope, { slack: s.slack }));
+    await app.register(async (scope) => mcpRoutes(scope, { gateway: s.gateway, mcp: s.mcpDoor, metrics: deps.metrics }));
     await z.register(async (scope) => backgroundRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, background: s.background, webhooks: s.runWebhooks }));
     await app.register(async (scope) => webhookRoutes(scope, { webhooks: s.webhooks, limits: s.limits, metrics: deps.metrics, jobs: deps.jobs }));
     // The portal (docs/adr/0036-0039): sign-in under /auth, the customer API, the SPA at /.

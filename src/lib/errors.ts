@@ -16,6 +16,7 @@ export const errorCatalog = {
   unsupported_parameter: { status: 400, title: 'Unsupported parameter', description: 'The request sets a parameter this API cannot honour (e.g. OpenAI `n` > 1, `logprobs`); `errors` names it. Remove it rather than have it silently ignored.' },
   validation_failed: { status: 400, title: 'Validation failed', description: 'The request does not match the schema; `errors` names each failing field.' },
   payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body is larger than the configured limit.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The route exists but not with this method; the Allow header lists the ones it takes (e.g. /mcp takes POST only).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
   document_too_large: { status: 413, title: 'Document too large', description: 'The document is larger than KNOWLEDGE_MAX_DOCUMENT_BYTES.' },
   unsupported_document: { status: 400, title: 'Unsupported document', description: 'The document is not text, Markdown, HTML or PDF, or no text could be read from it.' },
@@ -52,6 +53,8 @@ export const errorCatalog = {
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },
   // marketplace
   webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },
+  slack_signature_invalid: { status: 401, title: 'Slack signature invalid', description: 'The request has no valid X-Slack-Signature for SLACK_SIGNING_SECRET, or its X-Slack-Request-Timestamp is more than five minutes away; nothing was done.' },
+  slack_not_configured: { status: 404, title: 'Slack not configured', description: 'Set SLACK_SIGNING_SECRET (the Slack app\'s signing secret) to receive Slack events.' },
   upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.', log: 'warn' },
   marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers

@@ -116,6 +116,13 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    mcpToolCalls: new Counter({
+      name: 'mcp_tool_calls_total',
+      help: 'Tool calls on the MCP door (/mcp) by tool and result (success, client_error: a 4xx problem such as quota_exceeded, server_error: a 5xx problem).',
+      labelNames: ['tool', 'result'] as const,
+      registers: [registry],
+    }),
+    mcpSessions: new Gauge({ name: 'mcp_sessions', help: 'Open MCP exchanges on /mcp (stateless Streamable HTTP: requests whose response stream is still open).', registers: [registry] }),
     quotaExceeded: new Counter({ name: 'quota_exceeded_total', help: 'Requests refused because the access quota was used up.', registers: [registry] }),
     rateLimited: new Counter({
       name: 'rate_limited_total',

@@ -113,6 +113,7 @@ export class Invoker {
             inputTokens: r.usage.input_tokens,
             outputTokens: r.usage.output_tokens,
             at: reservation.at,
+            channel: options.channel,
           });
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
           // A cancelled run is metered (ADR 0043) but leaves no half turn in the conversation (ADR 0046).

@@ -11,6 +11,15 @@ export const healthSchema = z.object({
     status: z.enum(['operational', 'degraded']),
     servers: z.array(z.object({ name: z.string(), status: z.enum(['unknown', 'ok', 'error']), last_error: z.string().nullable() })),
   }),
+  mcp_endpoint: z
+    .object({
+      path: z.literal('/mcp'),
+      transport: z.literal('streamable-http'),
+      status: z.enum(['open', 'closed_for_maintenance', 'not_served']),
+      tool_calls: z.object({ success: z.number(), client_error: z.number(), server_error: z.number() }).describe('since this process started'),
+      in_flight: z.number(),
+    })
+    .describe('the MCP door of this replica (docs/integrations/mcp.md)'),
   version: z.string(),
   mode: z.enum(['embedded', 'cluster']),
   uptime_seconds: z.number(),

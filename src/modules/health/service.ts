@@ -7,6 +7,7 @@ import type { Metrics } from '../../metrics/index.ts';
 import type { MaintenanceService } from '../ops/maintenance.ts';
 import type { BreakerState } from '../../integrations/llm/breaker.ts';
 import type { McpHealth } from '../mcp-servers/service.ts';
+import type { McpDoorStats } from '../channels/mcp/service.ts';
 
 /** What the health checks look at. */
 export interface HealthDeps {
@@ -21,6 +22,8 @@ export interface HealthDeps {
   breakers?: { all(): BreakerState[] };
   /** The MCP servers' last known status (absent: not reported). */
   mcp?: { health(): Promise<McpHealth> };
+  /** The MCP door (absent on the ops role, which does not serve /mcp). */
+  mcpDoor?: { stats(): McpDoorStats };
 }
 
 export interface HealthReport {
@@ -33,6 +36,8 @@ export interface HealthReport {
   providers: { provider: string; state: 'closed' | 'half_open' | 'open'; half_open_at: string | null; last_error: string | null }[];
   /** `degraded` when an enabled MCP server's last check failed. */
   mcp_servers: { status: 'operational' | 'degraded'; servers: { name: string; status: 'unknown' | 'ok' | 'error'; last_error: string | null }[] };
+  /** Our own MCP server at /mcp (ADR 0055): whether this replica serves it, and its calls since start. */
+  mcp_endpoint: McpDoorStats & { status: 'open' | 'closed_for_maintenance' | 'not_served' };
   version: string;
   mode: 'embedded' | 'cluster';
   uptime_seconds: number;
@@ -88,11 +93,18 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     agents,
     providers: circuits.map((b) => ({ provider: b.provider, state: b.state, half_open_at: b.half_open_at, last_error: b.last_error })),
     mcp_servers: mcp,
+    mcp_endpoint: mcpEndpoint(deps),
     version: deps.config.version,
     mode: deps.config.mode,
     uptime_seconds: Math.round((Date.now() - deps.state.startedAt.getTime()) / 1000),
     maintenance: deps.maintenance.current().on,
   };
+}
+
+function mcpEndpoint(deps: HealthDeps): HealthReport['mcp_endpoint'] {
+  const st = deps.mcpDoor?.stats();
+  if (!st) return { path: '/mcp', transport: 'streamable-http', status: 'not_served', tool_calls: { success: 0, client_error: 0, server_error: 0 }, in_flight: 0 };
+  return { ...st, status: deps.maintenance.current().on ? 'closed_for_maintenance' : 'open' };
 }
 
 /** Readiness: not shutting down, database reachable, every shipped migration applied. */

@@ -60,6 +60,7 @@ export const CHECKS = {
   providers: { title: 'LLM providers', anchor: 'provider-retries-high', fix: 'Check the provider base URL and network egress (agentctl providers show ID); agents on an unreachable provider fail their runs.' },
   provider_circuits: { title: 'provider circuit breakers', anchor: 'provider-circuit-open', fix: 'A provider failed repeatedly and calls to it fail fast until its half-open probe succeeds. Check the provider (agentctl providers show ID, its status page); fixing its URL or key with agentctl providers update resets the circuit.' },
   mcp_servers: { title: 'MCP servers', anchor: 'mcp-server-failing', fix: 'agentctl mcp-servers show NAME for the error; check the URL, the header environment variables and the server itself, then agentctl mcp-servers refresh NAME.' },
+  mcp_endpoint: { title: 'MCP endpoint (/mcp)', anchor: 'mcp-tools-not-responding', fix: 'MCP tool calls fail on the server side: mcp_tool_calls_total{result="server_error"} and the server log (request path /mcp) say which problem code; usually a provider (see LLM providers) or the database.' },
   maintenance: { title: 'maintenance mode', anchor: 'maintenance-mode-on', fix: 'Customers get 503 maintenance. When the work is done: agentctl maintenance off.' },
   disk: { title: 'disk space', anchor: 'disk-space-low', fix: 'Free space in DATA_DIR / BACKUP_DIR (old backups: lower BACKUP_RETENTION; old audit events: agentctl audit prune --older-than 90d) or grow the volume.' },
   backup: { title: 'last verified backup', anchor: 'backup-too-old', fix: 'Run agentctl backup create (and agentctl backup verify FILE); schedule it with BACKUP_SCHEDULE, the compose backup service or the Helm CronJob.' },
@@ -261,6 +262,15 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       const bad = h.servers.filter((x) => x.status === 'error');
       const text = h.servers.map((x) => `${x.name}: ${x.status}${x.last_error ? ` (${x.last_error})` : ''}, ${x.tools} tool(s)`).join('; ');
       return { status: bad.length > 0 ? 'warn' : 'ok', finding: text };
+    }),
+    () => runCheck('mcp_endpoint', async () => {
+      const st = deps.services.mcpDoor.stats();
+      const { success, client_error, server_error } = st.tool_calls;
+      const total = success + client_error + server_error;
+      const where = `served at ${config.publicUrl}/mcp (Streamable HTTP, API key)`;
+      if (total === 0) return { status: 'ok', finding: `${where}; no tool call in this process yet` };
+      const finding = `${where}; ${total} tool call(s) since start: ${success} ok, ${client_error} refused (4xx codes such as quota_exceeded), ${server_error} failed (5xx); ${st.in_flight} running`;
+      return { status: server_error > 0 && server_error / total > 0.2 ? 'warn' : 'ok', finding };
     }),
     () => runCheck('maintenance', async () => {
       const m = await deps.services.ops.maintenance.refresh();

@@ -55,7 +55,7 @@ export class UsageService {
     return monthIn(d, this.timeZone);
   }
 
-  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date }): Promise<void> {
+  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel'] }): Promise<void> {
     await tx.insert(usageRecords).values({
       id: newId(),
       runId: r.runId,
@@ -66,6 +66,7 @@ export class UsageService {
       requests: 1,
       inputTokens: r.inputTokens,
       outputTokens: r.outputTokens,
+      ...(r.channel ? { channel: r.channel } : {}),
       createdAt: r.at,
     });
     // Counted with the record, inside the run's success transaction: a commit that fails after this
