@@ -17,6 +17,7 @@ import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { ipBlockRoutes } from '../modules/abuse/routes.ts';
+import { priceRoutes } from '../modules/prices/routes.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -55,4 +56,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await mcpServerRoutes(app, { mcpServers: s.mcpServers });
   await scheduleRoutes(app, { schedules: s.schedules });
   await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
+  await priceRoutes(app, { prices: s.prices });
 }
