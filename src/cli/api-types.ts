@@ -1405,6 +1405,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1483,6 +1487,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -1595,6 +1603,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1671,6 +1683,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -2447,6 +2463,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2523,6 +2560,12 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2553,6 +2596,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2662,6 +2726,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2733,6 +2818,12 @@ export interface paths {
                         email?: string;
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2762,6 +2853,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2869,6 +2981,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2980,6 +3113,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3091,6 +3245,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3341,6 +3516,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                             }[];
                         };
                     };
@@ -3637,6 +3814,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                                 access_id: string;
                             }[];
                         };
@@ -5472,6 +5651,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -7307,6 +7507,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model prices per million tokens, newest first per model */
+        get: {
+            parameters: {
+                query?: {
+                    provider?: string;
+                    model?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                provider: string;
+                                model: string;
+                                input_per_mtok: string;
+                                output_per_mtok: string;
+                                cached_input_per_mtok: string | null;
+                                currency: string;
+                                valid_from: string;
+                                created_by: string;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set the price of a provider model from now (or a later moment) on
+         * @description Adds a price row; runs started from `valid_from` on are priced with it, earlier runs keep their cost. Every price has the same currency.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description provider id (`agentctl providers list`) */
+                        provider: string;
+                        model: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        input_per_mtok: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        output_per_mtok: string;
+                        /** @description price per million cached input tokens; default: the input price */
+                        cached_input_per_mtok?: string | null;
+                        /**
+                         * @description ISO 4217 code; every price of a deployment has the same currency
+                         * @default EUR
+                         */
+                        currency?: string;
+                        /**
+                         * Format: date-time
+                         * @description when the price starts to apply (runs started from then on); default now, never in the past
+                         */
+                        valid_from?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            provider: string;
+                            model: string;
+                            input_per_mtok: string;
+                            output_per_mtok: string;
+                            cached_input_per_mtok: string | null;
+                            currency: string;
+                            valid_from: string;
+                            created_by: string;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -8213,6 +8559,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -8744,6 +9094,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -8772,6 +9126,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -9505,6 +9863,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -9592,6 +9971,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

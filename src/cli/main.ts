@@ -33,6 +33,7 @@ import { registerConversations } from './commands/conversations.ts';
 import { registerSchedules } from './commands/schedules.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerIp } from './commands/ip.ts';
+import { registerPrices } from './commands/prices.ts';
 import { registerJobs } from './commands/jobs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
@@ -88,6 +89,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerConversations(program);
   registerSchedules(program);
   registerIp(program);
+  registerPrices(program);
   registerJobs(program);
 
   for (const cmd of leaves(program)) {
