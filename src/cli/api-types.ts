@@ -7985,6 +7985,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             quota: {
                                 period: string;
                                 limit: number;
