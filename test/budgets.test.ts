@@ -104,7 +104,7 @@ describe('budgets in tokens and money (ADR 0061)', () => {
       assert.equal((await chat(t, api_key.key)).statusCode, 200);
       const r = await chat(t, api_key.key);
       assert.equal(r.statusCode, 429);
-      const body = r.json() as { code: string; detail: string; budget: { limit: string; max: string; used: string; required: string } };
+      const body = r.json<{ code: string; detail: string; budget: { limit: string; max: string; used: string; required: string } }>();
       assert.equal(body.code, 'budget_exceeded');
       assert.deepEqual({ limit: body.budget.limit, max: body.budget.max, used: body.budget.used, required: body.budget.required }, { limit: 'tokens_out', max: '110', used: '100', required: '50' });
       assert.match(body.detail, /output-token budget/);
