@@ -1751,6 +1751,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1871,6 +1875,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -2067,6 +2075,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -2171,6 +2183,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -3311,6 +3327,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3429,6 +3466,12 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -3459,6 +3502,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3610,6 +3674,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3723,6 +3808,12 @@ export interface paths {
                         email?: string;
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -3752,6 +3843,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3915,6 +4027,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4082,6 +4215,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4249,6 +4403,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4653,6 +4828,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                             }[];
                         };
                     };
@@ -5089,6 +5266,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                                 access_id: string;
                             }[];
                         };
@@ -7708,6 +7887,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -10425,6 +10625,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model prices per million tokens, newest first per model */
+        get: {
+            parameters: {
+                query?: {
+                    provider?: string;
+                    model?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                provider: string;
+                                model: string;
+                                input_per_mtok: string;
+                                output_per_mtok: string;
+                                cached_input_per_mtok: string | null;
+                                currency: string;
+                                valid_from: string;
+                                created_by: string;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set the price of a provider model from now (or a later moment) on
+         * @description Adds a price row; runs started from `valid_from` on are priced with it, earlier runs keep their cost. Every price has the same currency.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description provider id (`agentctl providers list`) */
+                        provider: string;
+                        model: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        input_per_mtok: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        output_per_mtok: string;
+                        /** @description price per million cached input tokens; default: the input price */
+                        cached_input_per_mtok?: string | null;
+                        /**
+                         * @description ISO 4217 code; every price of a deployment has the same currency
+                         * @default EUR
+                         */
+                        currency?: string;
+                        /**
+                         * Format: date-time
+                         * @description when the price starts to apply (runs started from then on); default now, never in the past
+                         */
+                        valid_from?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            provider: string;
+                            model: string;
+                            input_per_mtok: string;
+                            output_per_mtok: string;
+                            cached_input_per_mtok: string | null;
+                            currency: string;
+                            valid_from: string;
+                            created_by: string;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -10967,6 +11369,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             quota: {
                                 period: string;
                                 limit: number;
@@ -12017,6 +12423,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -12884,6 +13294,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -12912,6 +13326,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -13995,6 +14413,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -14096,6 +14535,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;
