@@ -20,6 +20,7 @@ const CATCHERS: Record<string, string[]> = {
   'revocation-event-skipped': ['test/gateway.test.ts', 'test/gateway-concurrency.test.ts', 'test/marketplace-replicas.test.ts'],
   'conversation-access-filter-dropped': ['test/tenant-isolation.test.ts', 'test/conversations.test.ts'],
   'history-budget-ignored': ['test/conversations.test.ts'],
+  'budget-cost-unchecked': ['test/budgets.test.ts'],
 };
 
 const wanted = process.argv.slice(2);
