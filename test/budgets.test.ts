@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.ts';
+import { manualClock } from '../src/lib/clock.ts';
 import { costMicros, formatMicros, parseMicros } from '../src/lib/money.ts';
 import { promptEstimate } from '../src/modules/budgets/metering.ts';
 import { onPostgres, TEST_REDIS_URL } from './helpers/env.ts';
@@ -112,6 +113,35 @@ describe('budgets in tokens and money (ADR 0061)', () => {
       assert.equal(l.ok_runs, 2);
       const problem = await t.app.inject({ method: 'GET', url: '/problems/budget_exceeded' });
       assert.equal(problem.statusCode, 200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a worst case held by a crashed process stops counting when it expires (swept by the next request, or the job)', async () => {
+    const clock = manualClock(new Date());
+    const t = await createTestApp({ clock, env: { QUOTA_RESERVATION_MARGIN_MS: '1000' } });
+    try {
+      const s = t.deps.services;
+      const { access, api_key } = await seed(t, { runs: 1 });
+      const limits = (await s.budgets.limitsOf(access.id))!;
+      // A replica held the whole budget and died before settling or releasing it.
+      await s.budgets.reserve(access.id, 'month', limits, { inTokens: 1n, outTokens: 1n, costMicros: RUN_COST }, 3000);
+      const held = await chat(t, api_key.key);
+      assert.equal(held.statusCode, 429);
+      assert.equal(held.json().code, 'budget_exceeded');
+      assert.equal((held.json().budget as { reserved: string }).reserved, formatMicros(RUN_COST));
+      assert.equal(held.headers['retry-after'], '5');
+      clock.advance(3001);
+      const back = await chat(t, api_key.key);
+      assert.equal(back.statusCode, 200, JSON.stringify(back.json()));
+      const l = await ledger(t, access.id);
+      assert.deepEqual([l.used, l.reserved, l.holds], [RUN_COST, 0n, 0]);
+      // The job sweeps what no request came back for.
+      await s.budgets.reserve(access.id, 'total', limits, { inTokens: 1n, outTokens: 1n, costMicros: 1n }, 1000);
+      clock.advance(1001);
+      assert.equal(await s.budgets.purgeExpired(), 1);
+      assert.equal((await ledger(t, access.id)).holds, 0);
     } finally {
       await t.close();
     }
