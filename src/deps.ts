@@ -203,6 +203,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     providers,
     maxRetries: config.PROVIDER_MAX_RETRIES,
     staleMarginMs: config.QUOTA_RESERVATION_MARGIN_MS,
+    delegation: { maxDepth: config.DELEGATION_MAX_DEPTH, maxCalls: config.DELEGATION_MAX_CALLS },
     breakers,
     tools,
     mcp: mcpServers,

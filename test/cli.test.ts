@@ -94,9 +94,14 @@ describe('agentctl against a running embedded platform', () => {
     ok(list, 'agents list');
     assert.match(lines(list.stdout)[0]!, /^ID\s+NAME\s+PUBLISHED_VERSION/);
     assert.match(list.stdout, /^helpdesk\s+Helpdesk triage\s+1\s+1\s+mock\s+mock-1$/m);
-    assert.deepEqual(JSON.parse(json.stdout).items.map((a: { id: string }) => a.id), ['helpdesk']);
+    assert.deepEqual(JSON.parse(json.stdout).items.map((a: { id: string }) => a.id), ['billing', 'concierge', 'helpdesk']);
+    // The demo orchestrator lists its sub-agents among its tools.
+    assert.match(list.stdout, /^concierge\s+Concierge\s+1\s+1\s+mock\s+mock-1\s+→helpdesk →billing$/m);
     ok(run, 'agents test');
     assert.equal(run.stdout, '[mock] Helpdesk triage received: printer on fire\n');
+    const concierge = await cli(['agents', 'test', 'concierge', '--message', 'printer on fire']);
+    ok(concierge, 'agents test concierge');
+    assert.match(concierge.stdout, /^\[mock\] Concierge asked a colleague\. delegate_to_helpdesk: .*Helpdesk triage received: printer on fire/);
     assert.match(run.stderr, /run [0-9a-f-]{36} · version 1 · \d+ ms · \d+ in \/ \d+ out tokens · 1 attempt\(s\)/);
   });
 
@@ -155,6 +160,7 @@ describe('agentctl against a running embedded platform', () => {
     assert.match(show.stdout, /^published_version:\s+1$/m);
     assert.match(show.stdout, /^\s+2\s+scripted\s+m2\s+30000\s+8\s+admin:local-cli\s/m);
     assert.match(show.stdout, /^\*\s+1\s+scripted\s+m2\s+30000\s+8\s/m);
+    assert.match(show.stdout, /^delegates:\s+none$/m);
 
     const publish = await cli(['agents', 'publish', 'cli-agent', '--version', '2']);
     ok(publish, 'agents publish');
@@ -166,6 +172,16 @@ describe('agentctl against a running embedded platform', () => {
     assert.equal(json.published_version, 1);
     assert.equal(json.latest_version, 2);
     assert.equal(json.versions.find((v: { version: number }) => v.version === 2).instructions, 'Version two instructions,\nread from a file.\n');
+
+    // Sub-agents: --delegate (repeatable) makes a new version; a bad one is refused naming the entry.
+    const bad = await cli(['agents', 'update', 'cli-agent', '--delegate', 'helpdesk', '--delegate', 'ghost']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^ {2}--delegate \(at 1\): agent "ghost" does not exist$/m);
+    const delegating = await cli(['agents', 'update', 'cli-agent', '--delegate', 'helpdesk', '--delegate', 'billing', '--publish']);
+    ok(delegating, 'agents update --delegate');
+    assert.match((await cli(['agents', 'show', 'cli-agent'])).stdout, /^delegates:\s+helpdesk, billing$/m);
+    ok(await cli(['agents', 'update', 'cli-agent', '--no-delegates', '--publish']), 'agents update --no-delegates');
+    assert.match((await cli(['agents', 'show', 'cli-agent'])).stdout, /^delegates:\s+none$/m);
   });
 
   test('failures: a problem from the API is one line with its code, field errors below; bad flags are refused', async () => {

@@ -632,6 +632,7 @@ export interface paths {
                                     max_steps: number;
                                     max_run_tokens: number | null;
                                     fallback_provider: string | null;
+                                    delegates: string[];
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -676,6 +677,34 @@ export interface paths {
                         timeout_ms?: number | null;
                         settings?: {
                             history_token_budget?: number;
+                            max_delegation_depth?: number;
+                            mock_script?: {
+                                match?: string;
+                                toolResults?: boolean;
+                                toolMatch?: string;
+                                reply?: string;
+                                toolCalls?: {
+                                    name: string;
+                                    /** @default {} */
+                                    arguments?: {
+                                        [key: string]: unknown;
+                                    };
+                                    id?: string;
+                                }[];
+                                usage?: {
+                                    input: number;
+                                    output: number;
+                                };
+                                chunkDelayMs?: number;
+                                chunkSize?: number;
+                                error?: {
+                                    status: number;
+                                    message?: string;
+                                    retryAfterSeconds?: number;
+                                };
+                                delayMs?: number;
+                                times?: number;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
@@ -695,6 +724,7 @@ export interface paths {
                         max_steps?: number;
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
+                        delegates?: string[];
                         /** @default true */
                         publish?: boolean;
                     };
@@ -739,6 +769,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -769,6 +800,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -867,6 +899,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -897,6 +930,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -951,6 +985,34 @@ export interface paths {
                         timeout_ms?: number | null;
                         settings?: {
                             history_token_budget?: number;
+                            max_delegation_depth?: number;
+                            mock_script?: {
+                                match?: string;
+                                toolResults?: boolean;
+                                toolMatch?: string;
+                                reply?: string;
+                                toolCalls?: {
+                                    name: string;
+                                    /** @default {} */
+                                    arguments?: {
+                                        [key: string]: unknown;
+                                    };
+                                    id?: string;
+                                }[];
+                                usage?: {
+                                    input: number;
+                                    output: number;
+                                };
+                                chunkDelayMs?: number;
+                                chunkSize?: number;
+                                error?: {
+                                    status: number;
+                                    message?: string;
+                                    retryAfterSeconds?: number;
+                                };
+                                delayMs?: number;
+                                times?: number;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
@@ -970,6 +1032,7 @@ export interface paths {
                         max_steps?: number;
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
+                        delegates?: string[];
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1014,6 +1077,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1044,6 +1108,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1146,6 +1211,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1176,6 +1242,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1282,6 +1349,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1312,6 +1380,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1398,6 +1467,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
+                                parent_run_id: string | null;
                                 input: string;
                                 output: string | null;
                                 error: string | null;
@@ -1480,6 +1550,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -1596,6 +1667,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
+                                parent_run_id: string | null;
                                 input: string;
                                 output: string | null;
                                 error: string | null;
@@ -1676,6 +1748,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -8556,6 +8629,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -9091,6 +9165,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -9123,6 +9198,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;

@@ -64,6 +64,10 @@ export const configSchema = z
     PROVIDER_MAX_RETRIES: int(0, 10).default(3),
     /** Tokens of earlier turns a conversation may send to the model (an agent's `history_token_budget` setting overrides it); ADR 0046. */
     CONVERSATION_HISTORY_TOKEN_BUDGET: int(0, 10_000_000).default(4000),
+    /** Sub-agents (ADR 0044): how deep delegations may nest below the caller's run (an agent's `max_delegation_depth` setting may lower it). */
+    DELEGATION_MAX_DEPTH: int(0, 20).default(3),
+    /** Sub-agents (ADR 0044): nested runs one customer request may start in all. */
+    DELEGATION_MAX_CALLS: int(0, 1000).default(10),
     /** A provider's circuit opens after this many consecutive failures (429, 5xx, network, timeout). */
     PROVIDER_BREAKER_FAILURES: int(1, 1000).default(5),
     /** How long an open circuit fails fast before one half-open probe may try the provider again. */

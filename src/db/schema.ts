@@ -90,6 +90,8 @@ export const agentVersions = pgTable('agent_versions', {
   maxRunTokens: integer('max_run_tokens'),
   /** Provider used when the primary one fails before answering (circuit open, 5xx, network). */
   fallbackProviderId: text('fallback_provider_id').references(() => providers.id),
+  /** Agents this one may delegate to (sub-agents, `delegate_to_<agent>` tools; docs/adr/0044). */
+  delegates: jsonb('delegates').$type<string[]>().notNull().default([]),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.agentId, t.version] })]);
@@ -105,6 +107,8 @@ export const runs = pgTable('runs', {
   /** `queued`: a background run accepted and waiting for a worker (docs/adr/0048); `cancelled`: the client went away (ADR 0043). */
   status: text('status').$type<'queued' | 'running' | 'succeeded' | 'failed' | 'timeout' | 'cancelled'>().notNull(),
   conversationId: text('conversation_id'),
+  /** The run that delegated this one (a sub-agent's nested run, docs/adr/0044); null for a caller's run. */
+  parentRunId: uuid('parent_run_id'),
   input: text('input').notNull(),
   output: text('output'),
   error: text('error'),
@@ -121,6 +125,7 @@ export const runs = pgTable('runs', {
   index('runs_agent_created_idx').on(t.agentId, t.createdAt),
   index('runs_access_created_idx').on(t.accessId, t.createdAt),
   index('runs_status_idx').on(t.status).where(sql`status = 'running'`),
+  index('runs_parent_idx').on(t.parentRunId).where(sql`parent_run_id is not null`),
 ]);
 
 /**

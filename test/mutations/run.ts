@@ -20,6 +20,8 @@ const CATCHERS: Record<string, string[]> = {
   'revocation-event-skipped': ['test/gateway.test.ts', 'test/gateway-concurrency.test.ts', 'test/marketplace-replicas.test.ts'],
   'conversation-access-filter-dropped': ['test/tenant-isolation.test.ts', 'test/conversations.test.ts'],
   'history-budget-ignored': ['test/conversations.test.ts'],
+  'nested-run-meters-itself': ['test/sub-agents.test.ts'],
+  'delegation-depth-unchecked': ['test/sub-agents.test.ts'],
   'budget-cost-unchecked': ['test/budgets.test.ts'],
 };
 

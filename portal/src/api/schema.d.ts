@@ -754,6 +754,7 @@ export interface paths {
                                     max_steps: number;
                                     max_run_tokens: number | null;
                                     fallback_provider: string | null;
+                                    delegates: string[];
                                     created_by: string;
                                     created_at: string;
                                 } | null;
@@ -812,6 +813,34 @@ export interface paths {
                         timeout_ms?: number | null;
                         settings?: {
                             history_token_budget?: number;
+                            max_delegation_depth?: number;
+                            mock_script?: {
+                                match?: string;
+                                toolResults?: boolean;
+                                toolMatch?: string;
+                                reply?: string;
+                                toolCalls?: {
+                                    name: string;
+                                    /** @default {} */
+                                    arguments?: {
+                                        [key: string]: unknown;
+                                    };
+                                    id?: string;
+                                }[];
+                                usage?: {
+                                    input: number;
+                                    output: number;
+                                };
+                                chunkDelayMs?: number;
+                                chunkSize?: number;
+                                error?: {
+                                    status: number;
+                                    message?: string;
+                                    retryAfterSeconds?: number;
+                                };
+                                delayMs?: number;
+                                times?: number;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
@@ -831,6 +860,7 @@ export interface paths {
                         max_steps?: number;
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
+                        delegates?: string[];
                         /** @default true */
                         publish?: boolean;
                     };
@@ -875,6 +905,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -905,6 +936,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1045,6 +1077,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1075,6 +1108,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1157,6 +1191,34 @@ export interface paths {
                         timeout_ms?: number | null;
                         settings?: {
                             history_token_budget?: number;
+                            max_delegation_depth?: number;
+                            mock_script?: {
+                                match?: string;
+                                toolResults?: boolean;
+                                toolMatch?: string;
+                                reply?: string;
+                                toolCalls?: {
+                                    name: string;
+                                    /** @default {} */
+                                    arguments?: {
+                                        [key: string]: unknown;
+                                    };
+                                    id?: string;
+                                }[];
+                                usage?: {
+                                    input: number;
+                                    output: number;
+                                };
+                                chunkDelayMs?: number;
+                                chunkSize?: number;
+                                error?: {
+                                    status: number;
+                                    message?: string;
+                                    retryAfterSeconds?: number;
+                                };
+                                delayMs?: number;
+                                times?: number;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
@@ -1176,6 +1238,7 @@ export interface paths {
                         max_steps?: number;
                         max_run_tokens?: number | null;
                         fallback_provider?: string | null;
+                        delegates?: string[];
                         /** @default false */
                         publish?: boolean;
                     };
@@ -1220,6 +1283,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1250,6 +1314,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1394,6 +1459,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1424,6 +1490,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1572,6 +1639,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             } | null;
@@ -1602,6 +1670,7 @@ export interface paths {
                                 max_steps: number;
                                 max_run_tokens: number | null;
                                 fallback_provider: string | null;
+                                delegates: string[];
                                 created_by: string;
                                 created_at: string;
                             }[];
@@ -1744,6 +1813,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
+                                parent_run_id: string | null;
                                 input: string;
                                 output: string | null;
                                 error: string | null;
@@ -1868,6 +1938,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -2068,6 +2139,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                                 conversation_id: string | null;
+                                parent_run_id: string | null;
                                 input: string;
                                 output: string | null;
                                 error: string | null;
@@ -2176,6 +2248,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -12416,6 +12489,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -13287,6 +13361,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;
@@ -13319,6 +13394,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "timeout" | "cancelled";
                             conversation_id: string | null;
+                            parent_run_id: string | null;
                             input: string;
                             output: string | null;
                             error: string | null;

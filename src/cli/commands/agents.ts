@@ -19,6 +19,8 @@ interface VersionOpts {
   maxSteps?: number;
   maxRunTokens?: number;
   fallbackProvider?: string;
+  delegate?: string[];
+  delegates?: boolean;
 }
 
 /** `--tool '{"name":"http_fetch","permissions":["network"],"config":{...}}'` or `--tool current_time`, repeatable. */
@@ -41,7 +43,7 @@ function mcpGrants(values: string[]): { server: string; tools: string[] }[] {
 }
 
 /** Body fields whose flag is not the field's name. */
-const FIELDS = { timeout_ms: '--timeout', tenant_id: '--tenant', id: '<id>', tools: '--tool', mcp_tools: '--mcp-tool', max_steps: '--max-steps', max_run_tokens: '--max-run-tokens', fallback_provider: '--fallback-provider' };
+const FIELDS = { timeout_ms: '--timeout', tenant_id: '--tenant', id: '<id>', tools: '--tool', mcp_tools: '--mcp-tool', max_steps: '--max-steps', max_run_tokens: '--max-run-tokens', fallback_provider: '--fallback-provider', delegates: '--delegate' };
 
 /** The options of an agent version; `create` needs a provider and instructions, `update` nothing. */
 function versionOptions(cmd: Command, create = false): Command {
@@ -59,6 +61,8 @@ function versionOptions(cmd: Command, create = false): Command {
     .option('--max-steps <n>', 'model steps per run, tool rounds included (default 8)', intArg)
     .option('--max-run-tokens <n>', 'token budget of a whole run (input + output over all steps)', intArg)
     .option('--fallback-provider <id>', 'provider used when the agent\'s provider fails before answering')
+    .option('--delegate <agent>', 'let this agent delegate to another agent, a sub-agent (repeatable; replaces the list)', collect)
+    .option('--no-delegates', 'remove every sub-agent')
     .option('--name <name>', 'display name')
     .option('--description <text>', 'description');
 }
@@ -79,7 +83,11 @@ function body(o: VersionOpts) {
     max_steps?: number;
     max_run_tokens?: number;
     fallback_provider?: string;
+    delegates?: string[];
   } = {};
+  if (o.delegate !== undefined) b.delegates = o.delegate;
+  // commander's --no-delegates sets `delegates: false`.
+  else if (o.delegates === false) b.delegates = [];
   if (o.tool !== undefined) b.tools = o.tool as NonNullable<typeof b.tools>;
   // commander's --no-tools sets `tools: false`.
   else if ((o as { tools?: boolean }).tools === false) b.tools = [];
@@ -113,6 +121,7 @@ function printAgent(a: AgentDetail) {
     console.log('');
     console.log(`tools: ${p.tools.map((t) => `${t.name}${t.permissions.length ? ` [${t.permissions.join(',')}]` : ''}`).join(', ') || 'none'}`);
     console.log(`mcp tools: ${p.mcp_tools.map((g) => `${g.server}:${g.tools.join(',')}`).join(' ') || 'none'}`);
+    console.log(`delegates: ${p.delegates.join(', ') || 'none'}`);
     console.log(`limits: ${p.max_steps} steps, ${p.max_run_tokens ?? 'no'} token budget, timeout ${p.timeout_ms} ms; fallback provider: ${p.fallback_provider ?? 'none'}`);
   }
 }
@@ -130,7 +139,7 @@ export function registerAgents(program: Command): void {
             ...x,
             provider: x.published?.provider,
             model: x.published?.model,
-            tools: [...(x.published?.tools ?? []).map((t) => t.name), ...(x.published?.mcp_tools ?? []).flatMap((g) => g.tools.map((t) => `${g.server}/${t}`))].join(' '),
+            tools: [...(x.published?.tools ?? []).map((t) => t.name), ...(x.published?.mcp_tools ?? []).flatMap((g) => g.tools.map((t) => `${g.server}/${t}`)), ...(x.published?.delegates ?? []).map((d) => `→${d}`)].join(' '),
           })),
           ['id', 'name', 'published_version', 'latest_version', 'provider', 'model', 'tools'],
         ),

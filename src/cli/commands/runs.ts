@@ -19,7 +19,7 @@ export function registerRuns(program: Command): void {
     .action(async (o: { agent?: string; access?: string; limit: number }, cmd: Command) => {
       const c = new ApiClient(cmd);
       const res = await c.call(c.api.GET('/admin/api/v1/runs', { params: { query: { limit: o.limit, ...(o.agent ? { agent: o.agent } : {}), ...(o.access ? { access: o.access } : {}) } } }));
-      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'agent_id', 'agent_version', 'channel', 'status', 'latency_ms', 'created_at', 'error']));
+      emit(globals(cmd).json, res, () => printTable(res.items, ['id', 'parent_run_id', 'agent_id', 'agent_version', 'channel', 'status', 'latency_ms', 'created_at', 'error']));
     });
   r.command('show <id>')
     .description('a run with its steps in order')
@@ -27,7 +27,7 @@ export function registerRuns(program: Command): void {
       const c = new ApiClient(cmd);
       const res = await c.call(c.api.GET('/admin/api/v1/runs/{id}', { params: { path: { id } } }));
       emit(globals(cmd).json, res, () => {
-        printFields({ ...res, input_tokens: res.usage.input_tokens, output_tokens: res.usage.output_tokens }, ['id', 'agent_id', 'agent_version', 'channel', 'status', 'input', 'output', 'error', 'input_tokens', 'output_tokens', 'attempts', 'latency_ms', 'created_at', 'finished_at']);
+        printFields({ ...res, input_tokens: res.usage.input_tokens, output_tokens: res.usage.output_tokens }, ['id', 'parent_run_id', 'agent_id', 'agent_version', 'channel', 'status', 'input', 'output', 'error', 'input_tokens', 'output_tokens', 'attempts', 'latency_ms', 'created_at', 'finished_at']);
         console.log('');
         printTable(
           res.steps.map((st) => ({

@@ -32,10 +32,13 @@ export const DEFAULT_BASE_URLS: Record<ProviderKind, string | null> = {
  * @example
  * const model = languageModel(provider, 'gpt-4o-mini', { agentName: 'helpdesk' });
  */
-export function languageModel(p: ProviderConfig, modelId: string, opts: { agentName: string; fetch?: typeof fetch }): LanguageModelV4 {
+export function languageModel(p: ProviderConfig, modelId: string, opts: { agentName: string; fetch?: typeof fetch; mockScript?: unknown }): LanguageModelV4 {
   switch (p.kind) {
-    case 'mock':
-      return createMockModel({ agentName: opts.agentName, modelId, settings: mockSettingsSchema.parse(p.settings) });
+    case 'mock': {
+      // An agent's own script (its `mock_script` setting) replaces the provider's.
+      const settings = mockSettingsSchema.parse(opts.mockScript !== undefined ? { ...p.settings, script: opts.mockScript } : p.settings);
+      return createMockModel({ agentName: opts.agentName, modelId, settings });
+    }
     case 'openai-compatible':
       return createOpenAICompatible({
         name: p.id,

@@ -31,6 +31,13 @@ describe('mock provider', () => {
     assert.equal(r.usage.outputTokens, Math.ceil(r.text.length / 4));
   });
 
+  test('{{input}} in a scripted tool argument is the last user message (sub-agent hand-over)', async () => {
+    const m = model([{ toolCalls: [{ name: 'delegate_to_helpdesk', arguments: { message: 'about: {{input}}', n: 3 } }] }]);
+    const r = await m.doGenerate(userPrompt('printer stuck'));
+    const call = r.content.find((c) => c.type === 'tool-call');
+    assert.deepEqual(call && JSON.parse(call.input), { message: 'about: printer stuck', n: 3 });
+  });
+
   test('existing rules still work: match, times, error, reply', async () => {
     const m = model([
       { match: '^fail', error: { status: 503, message: 'down', retryAfterSeconds: 2 } },

@@ -46,6 +46,7 @@ export const mockScriptSchema = z.array(
       .array(
         z.object({
           name: z.string().min(1).max(200),
+          /** `{{input}}` in a string value is replaced by the last user message. */
           arguments: z.record(z.string(), z.unknown()).default({}),
           /** The call id; default `call_<n>_<i>`, unique within the model instance. */
           id: z.string().min(1).max(200).optional(),
@@ -209,7 +210,13 @@ export function createMockModel(opts: { agentName: string; modelId: string; sett
         isRetryable: status === 429 || status >= 500,
       });
     }
-    const toolCalls = (rule?.toolCalls ?? []).map((c, i) => ({ toolCallId: c.id ?? `call_${callNo}_${i}`, toolName: c.name, input: JSON.stringify(c.arguments) }));
+    // `{{input}}` in a string argument is the last user message (e.g. passing the question on to a sub-agent).
+    const fill = (v: unknown): unknown => (typeof v === 'string' ? v.replaceAll('{{input}}', prompt.lastUser) : v);
+    const toolCalls = (rule?.toolCalls ?? []).map((c, i) => ({
+      toolCallId: c.id ?? `call_${callNo}_${i}`,
+      toolName: c.name,
+      input: JSON.stringify(Object.fromEntries(Object.entries(c.arguments).map(([k, v]) => [k, fill(v)]))),
+    }));
     if (rule?.reply !== undefined) text = rule.reply.replaceAll('{{tool_results}}', prompt.latestTools);
     else if (toolCalls.length > 0) text = '';
     const produced = text + toolCalls.map((c) => c.toolName + c.input).join('');

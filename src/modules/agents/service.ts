@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, isNull, lt, max, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, max, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import { agents, agentVersions, providers, tenants } from '../../db/schema.ts';
@@ -10,6 +10,7 @@ import type { EventBus } from '../../db/events.ts';
 import { LRUCache } from 'lru-cache';
 import { toolGrant, type ToolGrant, type ToolRegistry } from '../tools/registry.ts';
 import { mcpGrant, type McpGrant } from '../mcp-servers/schemas.ts';
+import { mockScriptSchema } from '../../integrations/llm/mock.ts';
 
 /** Checks tool grants when a version is saved (the tool registry and the MCP server registry). */
 export interface GrantChecker {
@@ -25,7 +26,15 @@ const versionFields = {
   max_output_tokens: z.number().int().min(1).max(1_000_000).nullish(),
   timeout_ms: z.number().int().min(100).max(3_600_000).nullish(),
   /** Free-form, but the keys the platform reads are checked (`history_token_budget`: ADR 0046). */
-  settings: z.looseObject({ history_token_budget: z.number().int().min(0).max(10_000_000).optional() }).optional(),
+  settings: z
+    .looseObject({
+      history_token_budget: z.number().int().min(0).max(10_000_000).optional(),
+      /** Sub-agents (ADR 0044): lowers DELEGATION_MAX_DEPTH for delegations made by this agent. */
+      max_delegation_depth: z.number().int().min(0).max(20).optional(),
+      /** The `mock` provider's script for this agent (replaces the provider's own script). */
+      mock_script: mockScriptSchema.optional(),
+    })
+    .optional(),
   /** Built-in tools and their permissions, e.g. `{ name: 'http_fetch', permissions: ['network'], config: { allowed_hosts: ['api.example.com'] } }`. */
   tools: z.array(toolGrant).max(50).optional(),
   /** MCP tools: `{ server, tools: [...] }` per registered server. */
@@ -36,8 +45,10 @@ const versionFields = {
   max_run_tokens: z.number().int().min(1).max(100_000_000).nullish(),
   /** Provider used when the primary one fails before answering; null: none. */
   fallback_provider: z.string().regex(SLUG_RE).nullish(),
+  /** Agents this one may delegate to: each becomes a `delegate_to_<agent>` tool running a nested run (ADR 0044). */
+  delegates: z.array(z.string().regex(SLUG_RE, 'an agent id')).max(20).optional(),
 };
-const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider'];
+const VERSION_KEYS = ['provider', 'model', 'instructions', 'temperature', 'max_output_tokens', 'timeout_ms', 'settings', 'tools', 'mcp_tools', 'max_steps', 'max_run_tokens', 'fallback_provider', 'delegates'];
 
 export const agentCreate = z.object({
   id: z.string().regex(SLUG_RE, 'lower-case letters, digits and dashes, at most 63'),
@@ -66,6 +77,7 @@ export const agentUpdate = z
     max_steps: versionFields.max_steps,
     max_run_tokens: versionFields.max_run_tokens,
     fallback_provider: versionFields.fallback_provider,
+    delegates: versionFields.delegates,
     /** Publish the new version at once (default false: it waits for `agents publish`). */
     publish: z.boolean().default(false),
   })
@@ -85,6 +97,8 @@ export const versionView = z.object({
   max_steps: z.number(),
   max_run_tokens: z.number().nullable(),
   fallback_provider: z.string().nullable(),
+  /** Agents this version may delegate to (sub-agents). */
+  delegates: z.array(z.string()),
   created_by: z.string(),
   created_at: z.string(),
 });
@@ -124,6 +138,8 @@ export interface PublishedAgent {
   maxSteps: number;
   maxRunTokens: number | null;
   fallbackProviderId: string | null;
+  /** Agents it may delegate to (ADR 0044). */
+  delegates: string[];
 }
 
 /**
@@ -173,6 +189,7 @@ export class AgentService {
         const [t] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenant_id));
         if (!t) throw fieldError('/body/tenant_id', `tenant ${input.tenant_id} does not exist`);
       }
+      if (input.delegates) await this.checkDelegates(tx, input.id, input.tenant_id ?? null, input.delegates);
       await tx.insert(agents).values({
         id: input.id,
         name: input.name ?? input.id,
@@ -197,6 +214,7 @@ export class AgentService {
         maxSteps: input.max_steps ?? 8,
         maxRunTokens: input.max_run_tokens ?? null,
         fallbackProviderId: input.fallback_provider ?? null,
+        delegates: input.delegates ?? [],
         createdBy: ctx.actor,
         createdAt: now,
       });
@@ -224,6 +242,7 @@ export class AgentService {
       if (!latest) throw new AppError('conflict', `agent "${id}" has no versions`);
       const changesVersion = VERSION_KEYS.some((k) => (input as Record<string, unknown>)[k] !== undefined);
       if (input.fallback_provider) await this.checkFallback(tx, input.fallback_provider);
+      if (input.delegates) await this.checkDelegates(tx, id, agent.tenantId, input.delegates);
       let newVersion: number | null = null;
       if (changesVersion) {
         const providerId = input.provider ?? latest.providerId;
@@ -244,6 +263,7 @@ export class AgentService {
           maxSteps: input.max_steps ?? latest.maxSteps,
           maxRunTokens: input.max_run_tokens === undefined ? latest.maxRunTokens : input.max_run_tokens,
           fallbackProviderId: input.fallback_provider === undefined ? latest.fallbackProviderId : input.fallback_provider,
+          delegates: input.delegates ?? latest.delegates,
           createdBy: ctx.actor,
           createdAt: now,
         });
@@ -375,6 +395,7 @@ export class AgentService {
       maxSteps: v.maxSteps,
       maxRunTokens: v.maxRunTokens,
       fallbackProviderId: v.fallbackProviderId,
+      delegates: v.delegates,
     };
   }
 
@@ -388,6 +409,30 @@ export class AgentService {
     if (!this.grants) return;
     if (tools && tools.length > 0) this.grants.tools.resolve(tools, '/body/tools');
     if (mcp && mcp.length > 0) await this.grants.mcp.checkGrants(mcp, '/body/mcp_tools');
+  }
+
+  /**
+   * Delegates must exist, differ from the agent itself, appear once, and be visible wherever the
+   * agent is: a catalogue agent (no tenant) may only delegate to catalogue agents, a tenant's
+   * private agent to catalogue agents and that tenant's own (ADR 0044). 400 naming `/body/delegates/<i>`.
+   */
+  private async checkDelegates(tx: DbOrTx, self: string, tenantId: string | null, delegates: string[]): Promise<void> {
+    const errors: { pointer: string; detail: string }[] = [];
+    const rows = delegates.length > 0 ? await tx.select({ id: agents.id, tenantId: agents.tenantId }).from(agents).where(inArray(agents.id, delegates)) : [];
+    const found = new Map(rows.map((r) => [r.id, r.tenantId]));
+    const seen = new Set<string>();
+    delegates.forEach((d, i) => {
+      const pointer = `/body/delegates/${i}`;
+      if (d === self) errors.push({ pointer, detail: `agent "${self}" cannot delegate to itself` });
+      else if (seen.has(d)) errors.push({ pointer, detail: `"${d}" is listed twice` });
+      else if (!found.has(d)) errors.push({ pointer, detail: `agent "${d}" does not exist` });
+      else {
+        const owner = found.get(d) ?? null;
+        if (owner !== null && owner !== tenantId) errors.push({ pointer, detail: `agent "${d}" is another tenant's private agent` });
+      }
+      seen.add(d);
+    });
+    if (errors.length > 0) throw new AppError('validation_failed', `invalid delegates: ${errors.map((e) => `${e.pointer}: ${e.detail}`).join('; ')}`, { extra: { errors } });
   }
 
   private async checkFallback(tx: DbOrTx, providerId: string): Promise<void> {
@@ -423,6 +468,7 @@ function toVersionView(v: typeof agentVersions.$inferSelect): VersionView {
     max_steps: v.maxSteps,
     max_run_tokens: v.maxRunTokens,
     fallback_provider: v.fallbackProviderId,
+    delegates: v.delegates,
     created_by: v.createdBy,
     created_at: v.createdAt.toISOString(),
   };

@@ -22,6 +22,8 @@ import { claimQueued } from './queued.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import { toAiTools, type AiToolOptions, type ToolCallRecord } from '../tools/ai-sdk.ts';
 import type { McpServerService } from '../mcp-servers/service.ts';
+import { ToolError, type Json } from '../tools/types.ts';
+import { delegateTool, type DelegationContext, type DelegationTree } from './delegation.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
 export type RunStatus = (typeof runs.$inferSelect)['status'];
@@ -33,9 +35,12 @@ export const runView = z.object({
   channel: z.string(),
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'timeout', 'cancelled']),
   conversation_id: z.string().nullable(),
+  /** The run that delegated this one (sub-agents); null for a caller's own run. */
+  parent_run_id: z.string().nullable(),
   input: z.string(),
   output: z.string().nullable(),
   error: z.string().nullable(),
+  /** The run's tokens, including those of the nested runs it delegated to (what its usage record meters). */
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
   /** What the run cost, priced at its start (docs/adr/0061); null when not metered or unpriced. */
   cost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
@@ -142,6 +147,8 @@ export interface RunRequest {
    * sink (see docs/adr/0043-cancelled-stream-metering.md).
    */
   onSucceeded?: (tx: Tx, run: RunView) => Promise<void>;
+  /** Set for a sub-agent's nested run (ADR 0044): its parent, depth and the request's limits. */
+  delegation?: DelegationContext;
 }
 
 /** What a run produced: the stored run, and the tool calls the caller must run (client tools). */
@@ -175,6 +182,7 @@ export class RunService {
   private readonly breakers: ProviderBreakers | undefined;
   private readonly tools: ToolRegistry | undefined;
   private readonly mcp: Pick<McpServerService, 'aiTools'> | undefined;
+  private readonly delegation: { maxDepth: number; maxCalls: number };
 
   constructor(deps: {
     db: Db;
@@ -191,6 +199,8 @@ export class RunService {
     breakers?: ProviderBreakers;
     tools?: ToolRegistry;
     mcp?: Pick<McpServerService, 'aiTools'>;
+    /** Sub-agents: DELEGATION_MAX_DEPTH and DELEGATION_MAX_CALLS (ADR 0044). */
+    delegation?: { maxDepth: number; maxCalls: number };
   }) {
     this.db = deps.db;
     this.clock = deps.clock;
@@ -205,6 +215,7 @@ export class RunService {
     this.breakers = deps.breakers;
     this.tools = deps.tools;
     this.mcp = deps.mcp;
+    this.delegation = deps.delegation ?? { maxDepth: 3, maxCalls: 10 };
   }
 
   /**
@@ -250,6 +261,7 @@ export class RunService {
       channel: req.channel,
       status: 'running',
       conversationId: req.conversationId ?? null,
+      parentRunId: req.delegation?.parentRunId ?? null,
       input: req.input,
       createdAt: started,
     });
@@ -313,6 +325,8 @@ export class RunService {
       emit({ type: 'tool.result', runId: id, toolCallId: r.toolCallId, name: r.name, result: r.outcome.ok ? r.outcome.output : null, error: r.outcome.ok ? null : r.outcome.error });
     };
     const toolOpts: AiToolOptions = { clock: this.clock, signal, runId: id, agentId: agent.id, onCall };
+    // Tokens of the nested runs this run delegated to: they count toward this run (and its caller).
+    const nested = { inputTokens: 0, outputTokens: 0 };
 
     let status: RunStatus = 'succeeded';
     let output: string | null = null;
@@ -330,6 +344,7 @@ export class RunService {
         if (mcp.missing.length > 0) this.logger.warn({ run: id, agent: agent.id, missing: mcp.missing }, 'granted MCP tools are not available');
         Object.assign(serverTools, mcp.tools);
       }
+      if (agent.delegates.length > 0) Object.assign(serverTools, await this.delegateTools(agent, id, req, nested, toolOpts));
       for (const [name, t] of Object.entries(serverTools)) {
         const run = t.execute!;
         // The step's place is taken when the call starts, so steps keep the order they happened in.
@@ -359,7 +374,7 @@ export class RunService {
       const modelOf = (p: ProviderConfig, modelId: string) => {
         const k = `${p.id}\u0000${modelId}`;
         let m = models.get(k);
-        if (!m) models.set(k, (m = languageModel(p, modelId, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) })));
+        if (!m) models.set(k, (m = languageModel(p, modelId, { agentName: agent.name, ...(agent.settings['mock_script'] !== undefined ? { mockScript: agent.settings['mock_script'] } : {}), ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) })));
         return m;
       };
       const attempt = async (p: ProviderConfig, modelId: string) => {
@@ -478,7 +493,7 @@ export class RunService {
       this.recordFailedModelStep(modelStep, provider, err, writeStep);
       if (req.signal?.aborted) {
         status = 'cancelled';
-        error = 'cancelled: the client went away';
+        error = req.delegation ? 'cancelled: the delegating run stopped' : 'cancelled: the client went away';
         output = text;
         // What the provider did not report for the unfinished step is counted from the text.
         outputTokens += countTokens(stepText);
@@ -494,6 +509,8 @@ export class RunService {
       await closeMcp?.().catch(() => {});
     }
     await Promise.all(stepWrites);
+    inputTokens += nested.inputTokens;
+    outputTokens += nested.outputTokens;
 
     const latencyMs = Math.round(performance.now() - t0);
     const finishedAt = this.clock.now();
@@ -507,6 +524,7 @@ export class RunService {
       apiKeyId: req.apiKeyId ?? null,
       channel: req.channel,
       conversationId: req.conversationId ?? null,
+      parentRunId: req.delegation?.parentRunId ?? null,
       input: req.input,
       createdAt: started,
       costMicros: null,
@@ -549,6 +567,71 @@ export class RunService {
     }
     if (failure instanceof AppError && failure.code === 'validation_failed') throw failure;
     throw new AppError(status === 'timeout' ? 'provider_timeout' : 'provider_error', error ?? undefined, { extra: { run_id: id } });
+  }
+
+  /**
+   * The `delegate_to_<agent>` tools of a run (ADR 0044). A call runs the delegate as a nested run of
+   * the same caller with `parent_run_id` = this run; it never reserves a quota unit nor writes a
+   * usage record (only the customer's run does), and its tokens, whatever its outcome, are added
+   * to this run's. Depth and the number of nested runs per request are checked before it starts;
+   * exceeding them, or a nested run that fails, is a tool error the model sees.
+   */
+  private async delegateTools(agent: PublishedAgent, runId: string, req: RunRequest, nested: { inputTokens: number; outputTokens: number }, opts: AiToolOptions): Promise<ToolSet> {
+    const depth = req.delegation?.depth ?? 0;
+    const own = agent.settings['max_delegation_depth'];
+    // The limits are fixed by the customer's run and shared by every nested run of the request.
+    const tree: DelegationTree = req.delegation?.tree ?? {
+      calls: 0,
+      maxDepth: typeof own === 'number' ? Math.min(own, this.delegation.maxDepth) : this.delegation.maxDepth,
+      maxCalls: this.delegation.maxCalls,
+    };
+    const granted = await Promise.all(
+      agent.delegates.map(async (d) => {
+        const name = await this.agents.getPublished(d).then((a) => a.name, () => d);
+        const t = delegateTool({
+          agentId: d,
+          agentName: name,
+          timeoutMs: agent.timeoutMs,
+          start: async (message, ctx): Promise<Json> => {
+            if (depth + 1 > tree.maxDepth) {
+              throw new ToolError('delegation_depth_exceeded', `cannot delegate to "${d}": the delegation would be ${depth + 1} levels deep and the limit is ${tree.maxDepth}; answer without it`);
+            }
+            if (tree.calls >= tree.maxCalls) {
+              throw new ToolError('delegation_limit_exceeded', `cannot delegate to "${d}": this request already started ${tree.calls} nested runs, the limit; answer without it`);
+            }
+            tree.calls++;
+            let childId: string | undefined;
+            try {
+              const out = await this.run({
+                agentId: d,
+                input: message,
+                channel: req.channel,
+                tenantId: req.tenantId ?? null,
+                accessId: req.accessId ?? null,
+                apiKeyId: req.apiKeyId ?? null,
+                signal: ctx.signal,
+                delegation: { parentRunId: runId, depth: depth + 1, tree },
+                onStarted: (cid) => (childId = cid),
+              });
+              nested.inputTokens += out.run.usage.input_tokens;
+              nested.outputTokens += out.run.usage.output_tokens;
+              return { agent: d, run_id: out.run.id, answer: out.run.output ?? '' };
+            } catch (err) {
+              // A failed or cancelled nested run used tokens too (its finished steps): they still count.
+              if (childId) {
+                const [row] = await this.db.select({ i: runs.inputTokens, o: runs.outputTokens }).from(runs).where(eq(runs.id, childId));
+                nested.inputTokens += row?.i ?? 0;
+                nested.outputTokens += row?.o ?? 0;
+              }
+              const code = err instanceof AppError ? err.code : 'failed';
+              throw new ToolError('delegate_failed', `agent "${d}" did not answer (${code}): ${errorMessage(err)}${childId ? ` [run ${childId}]` : ''}`.slice(0, 2000));
+            }
+          },
+        });
+        return { tool: t, permissions: new Set<string>() };
+      }),
+    );
+    return toAiTools(granted, opts);
   }
 
   /** Wraps a model so every provider call goes through the provider's breaker and gets the caller's response format. */
@@ -691,6 +774,7 @@ function toView(r: typeof runs.$inferSelect): RunView {
     channel: r.channel,
     status: r.status,
     conversation_id: r.conversationId,
+    parent_run_id: r.parentRunId,
     input: r.input,
     output: r.output,
     error: r.error,

@@ -41,7 +41,21 @@ export interface Tool<I = unknown> {
 }
 
 /** Stable codes of tool failures, shown to the model and stored in step records. */
-export type ToolErrorCode = 'invalid_input' | 'forbidden' | 'timeout' | 'aborted' | 'too_large' | 'network_error' | 'upstream_error' | 'failed';
+export type ToolErrorCode =
+  | 'invalid_input'
+  | 'forbidden'
+  | 'timeout'
+  | 'aborted'
+  | 'too_large'
+  | 'network_error'
+  | 'upstream_error'
+  | 'failed'
+  /** Sub-agents (ADR 0044): the delegation would nest deeper than allowed… */
+  | 'delegation_depth_exceeded'
+  /** …or start more nested runs than one request may… */
+  | 'delegation_limit_exceeded'
+  /** …or the nested run failed, timed out or was cancelled. */
+  | 'delegate_failed';
 
 /** A failure a tool reports on purpose (the message is safe to show to the model). */
 export class ToolError extends Error {
