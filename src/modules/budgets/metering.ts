@@ -55,7 +55,7 @@ export class RunMetering {
     const maxOut = [agent.maxOutputTokens, prompt.maxOutputTokens].filter((v): v is number => v != null);
     const out = maxOut.length > 0 ? Math.min(...maxOut) : this.defaultMaxOutputTokens;
     // Only server-side tools make a run loop; each step sees the prompt again and may answer in full.
-    const steps = agent.tools.length + agent.mcpTools.length > 0 ? agent.maxSteps : 1;
+    const steps = agent.tools.length + agent.mcpTools.length + agent.delegates.length > 0 ? agent.maxSteps : 1;
     let inT = est * steps;
     let outT = out * steps;
     if (agent.maxRunTokens !== null && steps > 1) {
