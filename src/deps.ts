@@ -36,6 +36,9 @@ import { Peppers } from './modules/keys/peppers.ts';
 import { KeyService } from './modules/keys/service.ts';
 import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
+import { BudgetService } from './modules/budgets/service.ts';
+import { RunMetering } from './modules/budgets/metering.ts';
+import { PriceService } from './modules/prices/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
 import { createOps, type OpsServices } from './modules/ops/index.ts';
@@ -83,6 +86,10 @@ export interface Deps {
     /** Conversations of accesses and their messages; budgeted history for runs (ADR 0046). */
     conversations: ConversationService;
     quota: QuotaService;
+    /** Token and cost budgets per access (docs/adr/0061). */
+    budgets: BudgetService;
+    /** Model prices with validity dates (docs/adr/0061). */
+    prices: PriceService;
     keys: KeyService;
     verifier: KeyVerifier;
     accesses: AccessService;
@@ -229,9 +236,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   const peppers = new Peppers(config, master);
   const quota = new QuotaService({ db, clock });
+  const budgets = new BudgetService({ db, clock });
   const keys = new KeyService({ db, clock, audit, events, peppers, quota });
   const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
-  const accesses = new AccessService({ db, clock, audit, events, keys, quota, tenants, knowledge });
+  const accesses = new AccessService({ db, clock, audit, events, keys, quota, budgets, tenants, knowledge });
   const usage = new UsageService({ db, clock, metrics, timeZone: config.WALDUR_TIME_ZONE });
   metrics.registerCache('api_keys', () => verifier.cacheStats);
   metrics.registerCache('published_agents', () => agents.cacheStats);
@@ -239,7 +247,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
   const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
-  const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, conversations, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS });
+  const prices = new PriceService({ db, clock, audit });
+  const metering = new RunMetering({ budgets, prices, clock, defaultMaxOutputTokens: config.BUDGET_DEFAULT_MAX_OUTPUT_TOKENS });
+  const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, conversations, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS, metering });
 
   const secrets = new SecretStore({
     db,
@@ -335,8 +345,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, ...portal },
-    jobServices: { config, clock, logger, runs, quota, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, prices, ...portal },
+    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

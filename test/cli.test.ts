@@ -236,6 +236,32 @@ describe('agentctl against a running embedded platform', () => {
     assert.deepEqual(JSON.parse(json.stdout).items.map((x: { name: string }) => x.name), ['acme', 'demo']);
   });
 
+  test('prices set (alias create) and list; access create --budget-*; usage show with cost; a bad amount names --input', async () => {
+    const set = await cli(['prices', 'set', 'mock', 'mock-1', '--input', '2.50', '--output', '10']);
+    ok(set, 'prices set');
+    assert.match(set.stdout, /^mock\/mock-1: 2\.500000 in, 10\.000000 out EUR per million tokens from /);
+    const bad = await cli(['prices', 'create', 'mock', 'mock-1', '--input', '2.5000001', '--output', '1']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--input/);
+    const list = await cli(['--json', 'prices', 'list', '--provider', 'mock']);
+    ok(list, 'prices list');
+    assert.deepEqual(JSON.parse(list.stdout).items.map((p: { input_per_mtok: string; output_per_mtok: string }) => [p.input_per_mtok, p.output_per_mtok]), [['2.500000', '10.000000']]);
+    const made = await cli(['--json', 'access', 'create', '--tenant', 'demo', '--agent', 'helpdesk', '--email', 'budget@cli.example', '--quota', '10', '--budget-tokens-out', '100000', '--budget-cost', '1.50']);
+    ok(made, 'access create --budget-*');
+    const { access, api_key } = JSON.parse(made.stdout) as { access: { id: string; budget: { cost: { max: string }; tokens_out: { max: string }; tokens_in: null } }; api_key: { key: string } };
+    assert.deepEqual([access.budget.cost.max, access.budget.tokens_out.max, access.budget.tokens_in], ['1.500000', '100000', null]);
+    const chat = await fetch(`${platform.url}/api/v1/agents/helpdesk/chat`, { method: 'POST', headers: { 'x-api-key': api_key.key, 'content-type': 'application/json' }, body: '{"message":"printer on fire"}' });
+    assert.equal(chat.status, 200);
+    const { cost } = (await chat.json()) as { cost: { amount: string; currency: string } };
+    const show = await cli(['access', 'show', access.id]);
+    ok(show, 'access show');
+    assert.match(show.stdout, new RegExp(`budget_cost:\\s+${cost.amount.replace('.', '\\.')} used of 1\\.500000`));
+    const usage = await cli(['usage', 'show', '--access', access.id]);
+    ok(usage, 'usage show');
+    assert.match(usage.stdout, /PERIOD\s+REQUESTS\s+INPUT_TOKENS\s+OUTPUT_TOKENS\s+COST\s+CURRENCY/);
+    assert.match(usage.stdout, new RegExp(`\\s1\\s.*${cost.amount.replace('.', '\\.')}\\s+EUR`));
+  });
+
   test('schedules create (alias add), list, show, pause, resume, delete; a bad cron names --cron (exit 2)', async () => {
     ok(await cli(['tenants', 'create', '--name', 'sched-co']), 'tenants create');
     const acc = await cli(['access', 'create', '--tenant', 'sched-co', '--agent', 'helpdesk', '--email', 'cron@sched.example', '--quota', '5', '--json']);

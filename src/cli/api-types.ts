@@ -1520,6 +1520,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1599,6 +1603,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -1712,6 +1720,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1789,6 +1801,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -2565,6 +2581,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2642,6 +2679,12 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2672,6 +2715,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2782,6 +2846,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2855,6 +2940,12 @@ export interface paths {
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
                         knowledge_bases?: string[];
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2884,6 +2975,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2992,6 +3104,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3104,6 +3237,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3216,6 +3370,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3467,6 +3642,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                             }[];
                         };
                     };
@@ -3763,6 +3940,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                                 access_id: string;
                             }[];
                         };
@@ -5598,6 +5777,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -8463,6 +8663,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model prices per million tokens, newest first per model */
+        get: {
+            parameters: {
+                query?: {
+                    provider?: string;
+                    model?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                provider: string;
+                                model: string;
+                                input_per_mtok: string;
+                                output_per_mtok: string;
+                                cached_input_per_mtok: string | null;
+                                currency: string;
+                                valid_from: string;
+                                created_by: string;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set the price of a provider model from now (or a later moment) on
+         * @description Adds a price row; runs started from `valid_from` on are priced with it, earlier runs keep their cost. Every price has the same currency.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description provider id (`agentctl providers list`) */
+                        provider: string;
+                        model: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        input_per_mtok: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        output_per_mtok: string;
+                        /** @description price per million cached input tokens; default: the input price */
+                        cached_input_per_mtok?: string | null;
+                        /**
+                         * @description ISO 4217 code; every price of a deployment has the same currency
+                         * @default EUR
+                         */
+                        currency?: string;
+                        /**
+                         * Format: date-time
+                         * @description when the price starts to apply (runs started from then on); default now, never in the past
+                         */
+                        valid_from?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            provider: string;
+                            model: string;
+                            input_per_mtok: string;
+                            output_per_mtok: string;
+                            cached_input_per_mtok: string | null;
+                            currency: string;
+                            valid_from: string;
+                            created_by: string;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge-bases": {
         parameters: {
             query?: never;
@@ -9619,6 +9965,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             quota: {
                                 period: string;
                                 limit: number;
@@ -10203,6 +10553,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -10803,6 +11157,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -10832,6 +11190,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -11565,6 +11927,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -11653,6 +12036,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

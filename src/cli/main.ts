@@ -36,6 +36,7 @@ import { registerSchedules } from './commands/schedules.ts';
 import { registerKb } from './commands/kb.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerIp } from './commands/ip.ts';
+import { registerPrices } from './commands/prices.ts';
 import { registerJobs } from './commands/jobs.ts';
 
 /** The options every command takes, before or after its name (`agentctl --json agents list` = `agentctl agents list --json`). */
@@ -93,6 +94,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerConversations(program);
   registerSchedules(program);
   registerIp(program);
+  registerPrices(program);
   registerJobs(program);
   registerKb(program);
 

@@ -97,6 +97,8 @@ export const configSchema = z
     IP_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(6000),
     /** How long past an agent's timeout a crashed replica's quota reservation, and its run left `running`, outlive it. */
     QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
+    /** A budgeted run of an agent without max_output_tokens (and no caller max_tokens) holds this many output tokens per step as its worst case (ADR 0061). */
+    BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: int(1, 10_000_000).default(4096),
     /** A background run waits at most this long in the queue before it starts; its quota unit is held for this plus the agent's timeout (ADR 0048). */
     BACKGROUND_RUN_MAX_QUEUE_MS: int(1000, 86_400_000).default(900_000),
     /** Completion webhooks (and their DNS answers) may point at private, loopback and unique-local addresses (never cloud metadata). */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The platform's tables. One schema for both backends (PGlite and PostgreSQL); migrations in
@@ -118,6 +118,9 @@ export const runs = pgTable('runs', {
   outputTokens: integer('output_tokens').notNull().default(0),
   attempts: integer('attempts').notNull().default(0),
   latencyMs: integer('latency_ms'),
+  /** Cost in micro-units of `currency`, priced at the run's start (docs/adr/0061); null: not metered or unpriced. */
+  costMicros: bigint('cost_micros', { mode: 'bigint' }),
+  currency: text('currency'),
   createdAt: createdAt(),
   finishedAt: ts('finished_at'),
 }, (t) => [
@@ -171,6 +174,10 @@ export const accesses = pgTable('accesses', {
   extraInstructions: text('extra_instructions'),
   /** Agent instance setting: the tenant's own knowledge bases the agent also searches (docs/adr/0058). */
   knowledgeBases: jsonb('knowledge_bases').$type<string[]>().notNull().default([]),
+  /** Budgets per quota period (docs/adr/0061): input tokens, output tokens, cost in micro-units; null = no limit. */
+  budgetTokensIn: bigint('budget_tokens_in', { mode: 'bigint' }),
+  budgetTokensOut: bigint('budget_tokens_out', { mode: 'bigint' }),
+  budgetCostMicros: bigint('budget_cost_micros', { mode: 'bigint' }),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   terminatedAt: ts('terminated_at'),
@@ -238,6 +245,9 @@ export const usageRecords = pgTable('usage_records', {
   outputTokens: integer('output_tokens').notNull().default(0),
   /** The door the run came through (the run's channel): `api`, `openai`, `mcp`, `slack`, … */
   channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull().default('api'),
+  /** The run's cost in micro-units of `currency` (docs/adr/0061); 0 and null currency when unpriced. */
+  costMicros: bigint('cost_micros', { mode: 'bigint' }).notNull().default(sql`0`),
+  currency: text('currency'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('usage_records_run_uq').on(t.runId), index('usage_records_access_period_idx').on(t.accessId, t.period)]);
 
@@ -577,3 +587,51 @@ export const kbChunks = pgTable('kb_chunks', {
   embeddingModel: text('embedding_model'),
   tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('english', heading_path || ' ' || text)`),
 }, (t) => [index('kb_chunks_kb_idx').on(t.kbId, t.tenantId), index('kb_chunks_doc_idx').on(t.documentId, t.position), index('kb_chunks_tsv_idx').using('gin', t.tsv)]);
+
+// --- prices and budgets (docs/adr/0061) ---------------------------------------------------------
+
+/**
+ * Model prices per million tokens in micro-units of `currency` (1 EUR = 1 000 000). A price is valid
+ * from `valid_from` until the next row of the same provider and model: a run is priced with the row
+ * valid at its start, so a price change never rewrites the cost of past runs.
+ */
+export const modelPrices = pgTable('model_prices', {
+  id: uuid('id').primaryKey(),
+  providerId: text('provider_id').notNull(),
+  model: text('model').notNull(),
+  inputMicrosPerMtok: bigint('input_micros_per_mtok', { mode: 'bigint' }).notNull(),
+  outputMicrosPerMtok: bigint('output_micros_per_mtok', { mode: 'bigint' }).notNull(),
+  cachedInputMicrosPerMtok: bigint('cached_input_micros_per_mtok', { mode: 'bigint' }),
+  currency: text('currency').notNull(),
+  validFrom: ts('valid_from').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('model_prices_model_from_uq').on(t.providerId, t.model, t.validFrom)]);
+
+/**
+ * Tokens and cost used and held per access and period (same periods as quota_counters). One
+ * conditional upsert of this row both checks every limit and takes the run's worst case.
+ */
+export const budgetCounters = pgTable('budget_counters', {
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  period: text('period').notNull(),
+  inUsed: bigint('in_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  inReserved: bigint('in_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  outUsed: bigint('out_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  outReserved: bigint('out_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  costUsed: bigint('cost_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  costReserved: bigint('cost_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.accessId, t.period] })]);
+
+/** The worst case a run in flight holds against its access's budget until settled, released or expired. */
+export const budgetReservations = pgTable('budget_reservations', {
+  id: uuid('id').primaryKey(),
+  accessId: uuid('access_id').notNull().references(() => accesses.id),
+  period: text('period').notNull(),
+  inTokens: bigint('in_tokens', { mode: 'bigint' }).notNull(),
+  outTokens: bigint('out_tokens', { mode: 'bigint' }).notNull(),
+  costMicros: bigint('cost_micros', { mode: 'bigint' }).notNull(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [index('budget_reservations_access_idx').on(t.accessId, t.period, t.expiresAt)]);

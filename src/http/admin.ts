@@ -19,6 +19,7 @@ import { runDoctor } from '../modules/ops/doctor.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { ipBlockRoutes } from '../modules/abuse/routes.ts';
+import { priceRoutes } from '../modules/prices/routes.ts';
 import { adminAuth } from './auth.ts';
 import type { ZodApp } from './types.ts';
 
@@ -59,4 +60,5 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await slackAdminRoutes(app, { slack: s.slack });
   await ipBlockRoutes(app, { ipBlocks: s.ipBlocks, clock: deps.clock });
   await knowledgeAdminRoutes(app, { knowledge: s.knowledge });
+  await priceRoutes(app, { prices: s.prices });
 }

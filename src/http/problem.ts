@@ -39,6 +39,7 @@ const OPENAI_ERROR_TYPES: Partial<Record<ErrorCode, string>> = {
   agent_not_allowed: 'permission_error',
   access_suspended: 'permission_error',
   quota_exceeded: 'insufficient_quota',
+  budget_exceeded: 'insufficient_quota',
   rate_limited: 'rate_limit_error',
   not_found: 'not_found_error',
   route_not_found: 'not_found_error',
@@ -140,7 +141,7 @@ export function errorHeaders(err: AppError): Record<string, string> {
   if (err.rate) Object.assign(h, rateLimitHeaders(err.rate));
   const challenge = CHALLENGES[err.code];
   if (challenge) h['www-authenticate'] = challenge;
-  if (err.code === 'quota_exceeded') {
+  if (err.code === 'quota_exceeded' || err.code === 'budget_exceeded') {
     if (err.retryAfterSeconds === undefined) h['x-should-retry'] = 'false';
     if (err.quotaReset) h['x-quota-reset'] = String(err.quotaReset.seconds);
   }

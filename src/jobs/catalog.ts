@@ -31,12 +31,12 @@ export const jobCatalog = {
   }),
   'quota.sweepExpired': defineJob({
     name: 'quota.sweepExpired',
-    description: 'Returns the units held by reservations of crashed replicas once they expire (reservations also sweep themselves when a quota looks full).',
+    description: 'Returns the units (and budget worst cases, ADR 0061) held by reservations of crashed replicas once they expire (reservations also sweep themselves when a quota or budget looks full).',
     schema: z.object({}).default({}),
     queue: { retryLimit: 1, expireInSeconds: 120 },
     schedule: () => '* * * * *',
-    uses: ['quota'],
-    handler: async (s) => ({ swept: await s.quota.purgeExpired() }),
+    uses: ['quota', 'budgets'],
+    handler: async (s) => ({ swept: await s.quota.purgeExpired(), budgets_swept: await s.budgets.purgeExpired() }),
   }),
   'orders.process': defineJob({
     name: 'orders.process',

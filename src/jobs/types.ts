@@ -12,6 +12,7 @@ import type { MarketplaceJobs } from '../modules/marketplace/service.ts';
 import type { WebhookService } from '../modules/marketplace/webhooks.ts';
 import type { BackupService } from '../modules/ops/backups.ts';
 import type { QuotaService } from '../modules/quota/service.ts';
+import type { BudgetService } from '../modules/budgets/service.ts';
 import type { RunService } from '../modules/runs/service.ts';
 import type { ScheduleService } from '../modules/schedules/service.ts';
 import type { UsageService } from '../modules/usage/service.ts';
@@ -37,6 +38,7 @@ export interface JobServices {
   logger: Logger;
   runs: RunService;
   quota: QuotaService;
+  budgets: BudgetService;
   usage: UsageService;
   usageSync: UsageSync;
   marketplace: MarketplaceJobs;

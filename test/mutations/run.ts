@@ -22,6 +22,7 @@ const CATCHERS: Record<string, string[]> = {
   'history-budget-ignored': ['test/conversations.test.ts'],
   'nested-run-meters-itself': ['test/sub-agents.test.ts'],
   'delegation-depth-unchecked': ['test/sub-agents.test.ts'],
+  'budget-cost-unchecked': ['test/budgets.test.ts'],
 };
 
 const wanted = process.argv.slice(2);

@@ -1866,6 +1866,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -1987,6 +1991,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -2184,6 +2192,10 @@ export interface paths {
                                     input_tokens: number;
                                     output_tokens: number;
                                 };
+                                cost: {
+                                    amount: string;
+                                    currency: string;
+                                } | null;
                                 attempts: number;
                                 latency_ms: number | null;
                                 created_at: string;
@@ -2289,6 +2301,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -3429,6 +3445,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3548,6 +3585,12 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -3578,6 +3621,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3730,6 +3794,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3845,6 +3930,12 @@ export interface paths {
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
                         knowledge_bases?: string[];
+                        /** @description input tokens allowed per period (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens allowed per period (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost allowed per period, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -3874,6 +3965,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4038,6 +4150,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4206,6 +4339,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4374,6 +4528,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4779,6 +4954,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                             }[];
                         };
                     };
@@ -5215,6 +5392,8 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cost: string;
+                                currency: string | null;
                                 access_id: string;
                             }[];
                         };
@@ -7834,6 +8013,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -12365,6 +12565,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model prices per million tokens, newest first per model */
+        get: {
+            parameters: {
+                query?: {
+                    provider?: string;
+                    model?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                provider: string;
+                                model: string;
+                                input_per_mtok: string;
+                                output_per_mtok: string;
+                                cached_input_per_mtok: string | null;
+                                currency: string;
+                                valid_from: string;
+                                created_by: string;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Set the price of a provider model from now (or a later moment) on
+         * @description Adds a price row; runs started from `valid_from` on are priced with it, earlier runs keep their cost. Every price has the same currency.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description provider id (`agentctl providers list`) */
+                        provider: string;
+                        model: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        input_per_mtok: string;
+                        /** @description price per million tokens: a non-negative decimal with at most 6 decimals, e.g. 2.50 */
+                        output_per_mtok: string;
+                        /** @description price per million cached input tokens; default: the input price */
+                        cached_input_per_mtok?: string | null;
+                        /**
+                         * @description ISO 4217 code; every price of a deployment has the same currency
+                         * @default EUR
+                         */
+                        currency?: string;
+                        /**
+                         * Format: date-time
+                         * @description when the price starts to apply (runs started from then on); default now, never in the past
+                         */
+                        valid_from?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            provider: string;
+                            model: string;
+                            input_per_mtok: string;
+                            output_per_mtok: string;
+                            cached_input_per_mtok: string | null;
+                            currency: string;
+                            valid_from: string;
+                            created_by: string;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge-bases": {
         parameters: {
             query?: never;
@@ -14403,6 +14805,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             quota: {
                                 period: string;
                                 limit: number;
@@ -15463,6 +15869,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -16399,6 +16809,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -16428,6 +16842,10 @@ export interface paths {
                                 input_tokens: number;
                                 output_tokens: number;
                             };
+                            cost: {
+                                amount: string;
+                                currency: string;
+                            } | null;
                             attempts: number;
                             latency_ms: number | null;
                             created_at: string;
@@ -17511,6 +17929,27 @@ export interface paths {
                                     reserved: number;
                                     remaining: number;
                                 };
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -17613,6 +18052,27 @@ export interface paths {
                                 reserved: number;
                                 remaining: number;
                             };
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

@@ -7,7 +7,17 @@ import { intArg, isoArg } from '../parse.ts';
 type AccessView = Body<'get', '/admin/api/v1/accesses/{id}'>;
 
 /** Body fields whose flag is not the field's name. */
-const FIELDS = { rate_limit_per_minute: '--rate-limit', expires_at: '--expires' };
+const FIELDS = { rate_limit_per_minute: '--rate-limit', expires_at: '--expires', budget_tokens_in: '--budget-tokens-in', budget_tokens_out: '--budget-tokens-out', budget_cost: '--budget-cost' };
+
+type BudgetFlags = { budgetTokensIn?: number; budgetTokensOut?: number; budgetCost?: string };
+/** The budget fields of a create/update body (docs/adr/0061). */
+const budgetBody = (o: BudgetFlags) => ({
+  ...(o.budgetTokensIn !== undefined ? { budget_tokens_in: o.budgetTokensIn } : {}),
+  ...(o.budgetTokensOut !== undefined ? { budget_tokens_out: o.budgetTokensOut } : {}),
+  ...(o.budgetCost !== undefined ? { budget_cost: o.budgetCost } : {}),
+});
+const budgetLine = (l: { max: string; used: string; reserved: string; remaining: string } | null) => (l ? `${l.used} used of ${l.max}, ${l.remaining} remaining${l.reserved !== '0' && l.reserved !== '0.000000' ? `, ${l.reserved} in flight` : ''}` : 'none');
+
 
 function printAccess(a: AccessView) {
   printFields({
@@ -17,6 +27,7 @@ function printAccess(a: AccessView) {
     email: a.email,
     status: a.effective_status,
     quota: `${a.quota.used} used of ${a.quota.limit} (${a.quota_period === 'total' ? 'in total' : `in ${a.quota.period}`}), ${a.quota.remaining} remaining${a.quota.reserved ? `, ${a.quota.reserved} in flight` : ''}`,
+    ...(a.budget ? { budget_tokens_in: budgetLine(a.budget.tokens_in), budget_tokens_out: budgetLine(a.budget.tokens_out), budget_cost: budgetLine(a.budget.cost) } : {}),
     rate_limit_per_minute: a.rate_limit_per_minute ?? 'none',
     expires_at: a.expires_at,
     order: a.order_ref,
@@ -42,7 +53,10 @@ export function registerAccess(program: Command): void {
     .addOption(periodOption().default('month'))
     .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
-    .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: 'month' | 'total'; expires?: string; rateLimit?: number }, cmd: Command) => {
+    .option('--budget-tokens-in <n>', 'input tokens allowed per period (budget, exact under concurrency)', intArg)
+    .option('--budget-tokens-out <n>', 'output tokens allowed per period', intArg)
+    .option('--budget-cost <amount>', "cost allowed per period in the prices' currency, e.g. 25.00")
+    .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: 'month' | 'total'; expires?: string; rateLimit?: number } & BudgetFlags, cmd: Command) => {
       const c = new ApiClient(cmd);
       const body = {
         tenant: o.tenant,
@@ -52,6 +66,7 @@ export function registerAccess(program: Command): void {
         period: o.period,
         ...(o.expires ? { expires_at: o.expires } : {}),
         ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}),
+        ...budgetBody(o),
       };
       const res = await c.call(c.api.POST('/admin/api/v1/accesses', { body }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => {
@@ -145,21 +160,25 @@ export function registerAccess(program: Command): void {
       });
   }
   a.command('update <id>')
-    .description("change an access's quota, period, rate limit, expiry or e-mail")
+    .description("change an access's quota, period, rate limit, budgets, expiry or e-mail")
     .option('--quota <n>', 'requests allowed per period', intArg)
     .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
     .option('--expires <iso>', 'expiry time (ISO 8601)', isoArg)
     .option('--email <email>', 'the user this access is for')
-    .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string }, cmd: Command) => {
+    .option('--budget-tokens-in <n>', 'input tokens allowed per period', intArg)
+    .option('--budget-tokens-out <n>', 'output tokens allowed per period', intArg)
+    .option('--budget-cost <amount>', "cost allowed per period in the prices' currency, e.g. 25.00")
+    .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string } & BudgetFlags, cmd: Command) => {
       const body = {
         ...(o.quota !== undefined ? { quota: o.quota } : {}),
         ...(o.period !== undefined ? { period: o.period } : {}),
         ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}),
         ...(o.expires !== undefined ? { expires_at: o.expires } : {}),
         ...(o.email !== undefined ? { email: o.email } : {}),
+        ...budgetBody(o),
       };
-      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --quota, --period, --rate-limit, --expires, --email', { exitCode: EXIT.usage, code: 'usage' });
+      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --quota, --period, --rate-limit, --expires, --email, --budget-*', { exitCode: EXIT.usage, code: 'usage' });
       const c = new ApiClient(cmd);
       const res = await c.call(c.api.PATCH('/admin/api/v1/accesses/{id}', { params: { path: { id } }, body }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => printAccess(res));

@@ -10,9 +10,26 @@ import { isUuid, newId } from '../../lib/ids.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import type { KeyService, NewKeyView } from '../keys/service.ts';
 import type { QuotaService, QuotaState } from '../quota/service.ts';
+import type { BudgetService } from '../budgets/service.ts';
+import { formatMicros, parseMicros } from '../../lib/money.ts';
 import type { TenantService } from '../tenants/service.ts';
 
 const isoFuture = z.iso.datetime({ offset: true });
+// Budgets (docs/adr/0061): per quota period; tokens as integers, cost as an exact decimal in the prices' currency.
+const budgetTokens = z.number().int().min(0).max(1_000_000_000_000);
+const budgetCost = z.string().regex(/^\d{1,12}(\.\d{1,6})?$/, 'a non-negative decimal with at most 6 decimals, e.g. 25.00');
+const budgetFields = {
+  budget_tokens_in: budgetTokens.nullish().describe('input tokens allowed per period (null: no limit)'),
+  budget_tokens_out: budgetTokens.nullish().describe('output tokens allowed per period (null: no limit)'),
+  budget_cost: budgetCost.nullish().describe("cost allowed per period, in the prices' currency (null: no limit)"),
+};
+const budgetLimitView = z.object({ max: z.string(), used: z.string(), reserved: z.string(), remaining: z.string() });
+export const accessBudgetView = z.object({
+  period: z.string(),
+  tokens_in: budgetLimitView.nullable(),
+  tokens_out: budgetLimitView.nullable(),
+  cost: budgetLimitView.nullable(),
+});
 
 export const accessCreate = z.object({
   /** Tenant id, name or external id. */
@@ -30,6 +47,7 @@ export const accessCreate = z.object({
   plan_ref: z.string().max(200).nullish(),
   order_ref: z.string().max(200).nullish(),
   resource_ref: z.string().max(200).nullish(),
+  ...budgetFields,
 });
 export type AccessCreate = z.input<typeof accessCreate>;
 
@@ -45,6 +63,7 @@ export const accessUpdate = z
     extra_instructions: z.string().max(10_000).nullish(),
     /** Agent instance setting: the tenant's own knowledge bases (ids or names) the agent also searches. */
     knowledge_bases: z.array(z.string().min(1).max(200)).max(20).optional(),
+    ...budgetFields,
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
 
@@ -61,6 +80,8 @@ export const accessView = z.object({
   effective_status: z.enum(['active', 'suspended', 'terminated', 'expired']),
   quota_period: z.enum(['month', 'total']),
   quota: quotaView,
+  /** Token and cost budgets with their use in the current period; null when the access has none. */
+  budget: accessBudgetView.nullable(),
   rate_limit_per_minute: z.number().nullable(),
   expires_at: z.string().nullable(),
   project_ref: z.string().nullable(),
@@ -101,10 +122,11 @@ export class AccessService {
   private readonly events: EventBus;
   private readonly keys: KeyService;
   private readonly quota: QuotaService;
+  private readonly budgets: BudgetService;
   private readonly tenants: TenantService;
   private readonly knowledge: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> } | undefined;
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; keys: KeyService; quota: QuotaService; tenants: TenantService; knowledge?: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> } }) {
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events: EventBus; keys: KeyService; quota: QuotaService; budgets: BudgetService; tenants: TenantService; knowledge?: { resolveForTenant(tenantId: string | null, refs: string[], pointer: string, db?: DbOrTx): Promise<string[]> } }) {
     this.knowledge = deps.knowledge;
     this.db = deps.db;
     this.clock = deps.clock;
@@ -112,6 +134,7 @@ export class AccessService {
     this.events = deps.events;
     this.keys = deps.keys;
     this.quota = deps.quota;
+    this.budgets = deps.budgets;
     this.tenants = deps.tenants;
   }
 
@@ -145,6 +168,7 @@ export class AccessService {
           planRef: input.plan_ref ?? null,
           orderRef: input.order_ref ?? null,
           resourceRef: input.resource_ref ?? null,
+          ...budgetColumns(input),
           createdAt: now,
           updatedAt: now,
         })
@@ -154,7 +178,16 @@ export class AccessService {
         targetType: 'access',
         targetId: id,
         tenantId: tenant.id,
-        details: { agent: agent.id, email: input.email, quota: input.quota, period: input.period, order_ref: input.order_ref ?? null },
+        details: {
+          agent: agent.id,
+          email: input.email,
+          quota: input.quota,
+          period: input.period,
+          order_ref: input.order_ref ?? null,
+          ...(input.budget_tokens_in != null ? { budget_tokens_in: input.budget_tokens_in } : {}),
+          ...(input.budget_tokens_out != null ? { budget_tokens_out: input.budget_tokens_out } : {}),
+          ...(input.budget_cost != null ? { budget_cost: input.budget_cost } : {}),
+        },
       });
       const key = await this.keys.create(id, { name: input.key_name ?? 'initial', expiresAt: null }, ctx, t);
       return { access: await this.view(row!, t), api_key: key };
@@ -200,6 +233,7 @@ export class AccessService {
           ...(input.plan_ref !== undefined ? { planRef: input.plan_ref } : {}),
           ...(input.extra_instructions !== undefined ? { extraInstructions: input.extra_instructions?.trim() || null } : {}),
           ...(kbs !== undefined ? { knowledgeBases: kbs } : {}),
+          ...budgetColumns(input),
           updatedAt: this.clock.now(),
         })
         .where(eq(accesses.id, id))
@@ -313,9 +347,26 @@ export class AccessService {
     return row;
   }
 
+  private async budgetView(r: Row, db: DbOrTx): Promise<z.infer<typeof accessBudgetView> | null> {
+    if (r.budgetTokensIn === null && r.budgetTokensOut === null && r.budgetCostMicros === null) return null;
+    const s = await this.budgets.state(r.id, r.quotaPeriod, db);
+    const one = (max: bigint | null, used: bigint, reserved: bigint, fmt: (v: bigint) => string) => {
+      if (max === null) return null;
+      const left = max - used - reserved;
+      return { max: fmt(max), used: fmt(used), reserved: fmt(reserved), remaining: fmt(left > 0n ? left : 0n) };
+    };
+    return {
+      period: s.period,
+      tokens_in: one(r.budgetTokensIn, s.used.inTokens, s.reserved.inTokens, String),
+      tokens_out: one(r.budgetTokensOut, s.used.outTokens, s.reserved.outTokens, String),
+      cost: one(r.budgetCostMicros, s.used.costMicros, s.reserved.costMicros, formatMicros),
+    };
+  }
+
   private async view(r: Row, db: DbOrTx = this.db): Promise<AccessView> {
     const [tenant] = await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, r.tenantId));
     const quota: QuotaState = await this.quota.state(r.id, r.quotaPeriod, r.quotaLimit, db);
+    const budget = await this.budgetView(r, db);
     const now = this.clock.now();
     return {
       id: r.id,
@@ -327,6 +378,7 @@ export class AccessService {
       effective_status: r.status === 'active' && r.expiresAt && r.expiresAt <= now ? 'expired' : r.status,
       quota_period: r.quotaPeriod,
       quota,
+      budget,
       rate_limit_per_minute: r.rateLimitPerMinute,
       expires_at: r.expiresAt?.toISOString() ?? null,
       project_ref: r.projectRef,
@@ -342,6 +394,16 @@ export class AccessService {
       terminated_at: r.terminatedAt?.toISOString() ?? null,
     };
   }
+}
+
+/** The budget columns an input sets (undefined: unchanged, null: no limit). */
+function budgetColumns(input: { budget_tokens_in?: number | null | undefined; budget_tokens_out?: number | null | undefined; budget_cost?: string | null | undefined }) {
+  const big = (v: number | null | undefined) => (v === undefined ? undefined : v === null ? null : BigInt(v));
+  return {
+    ...(input.budget_tokens_in !== undefined ? { budgetTokensIn: big(input.budget_tokens_in) } : {}),
+    ...(input.budget_tokens_out !== undefined ? { budgetTokensOut: big(input.budget_tokens_out) } : {}),
+    ...(input.budget_cost !== undefined ? { budgetCostMicros: input.budget_cost === null ? null : parseMicros(input.budget_cost)! } : {}),
+  };
 }
 
 function fieldError(pointer: string, detail: string): AppError {

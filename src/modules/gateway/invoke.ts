@@ -1,6 +1,8 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService } from '../agents/service.ts';
+import type { MeterTicket, RunMetering } from '../budgets/metering.ts';
+import { formatMicros } from '../../lib/money.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { KeyVerifier } from '../keys/verifier.ts';
 import type { QuotaService, QuotaState, Reservation } from '../quota/service.ts';
@@ -32,6 +34,7 @@ export class Invoker {
   private readonly keys: KeyVerifier;
   private readonly conversations: ConversationService;
   private readonly reservationMarginMs: number;
+  private readonly metering: RunMetering | undefined;
 
   constructor(deps: {
     metrics: Metrics;
@@ -43,6 +46,8 @@ export class Invoker {
     keys: KeyVerifier;
     conversations: ConversationService;
     reservationMarginMs: number;
+    /** Prices and token/cost budgets (docs/adr/0061); absent: runs are neither priced nor budgeted. */
+    metering?: RunMetering;
   }) {
     this.metrics = deps.metrics;
     this.gateway = deps.gateway;
@@ -53,6 +58,7 @@ export class Invoker {
     this.keys = deps.keys;
     this.conversations = deps.conversations;
     this.reservationMarginMs = deps.reservationMarginMs;
+    this.metering = deps.metering;
   }
 
   /** Runs `agentId` for `caller`, metered and within quota; throws a domain error otherwise. */
@@ -80,8 +86,18 @@ export class Invoker {
       }
     };
     let settled: QuotaState | undefined;
+    // --- budgets (docs/adr/0061): the run's worst case is held before the provider call -----------
+    let ticket: MeterTicket | undefined;
+    let cost: { costMicros: bigint; currency: string } | null = null;
+    // --- end budgets ---
     try {
       const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
+      // --- budgets ---
+      ticket = await this.metering?.begin({ accessId: caller.accessId, period: caller.quota.period }, agent, {
+        texts: [agent.instructions, caller.extraInstructions ?? '', ...(input.system ?? []), ...(input.messages ? [JSON.stringify(input.messages)] : [...history.map((m) => m.content), input.message])],
+        maxOutputTokens: options.params?.maxOutputTokens,
+      }, agent.timeoutMs + this.reservationMarginMs);
+      // --- end budgets ---
       const { run, toolCalls, finishReason, citations } = await this.runs.run({
         agentId,
         agent,
@@ -104,6 +120,9 @@ export class Invoker {
         ...(options.runId ? { runId: options.runId } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
         onSucceeded: async (tx, r) => {
+          // Budgets (ADR 0061): the exact cost, priced at the run's start; the budget settled with it.
+          if (ticket) cost = await this.metering!.settle(tx, ticket, r.usage);
+          if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);
           // The usage belongs to the month in which the unit was taken (the run's start).
           await this.usage.record(tx, {
             runId: r.id,
@@ -114,6 +133,7 @@ export class Invoker {
             outputTokens: r.usage.output_tokens,
             at: reservation.at,
             channel: options.channel,
+            ...(cost ? { cost } : {}),
           });
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
           // A cancelled run is metered (ADR 0043) but leaves no half turn in the conversation (ADR 0046).
@@ -122,11 +142,16 @@ export class Invoker {
           settled = await this.quota.settle(tx, reservation);
         },
       });
-      emit({ type: 'run.finished', run, quota: settled!, toolCalls, finishReason, citations });
-      return { run, quota: settled!, rate: caller.rate, toolCalls, finishReason, citations };
+      const c = cost as { costMicros: bigint; currency: string } | null;
+      const costed = c ? { ...run, cost: { amount: formatMicros(c.costMicros), currency: c.currency } } : run;
+      emit({ type: 'run.finished', run: costed, quota: settled!, toolCalls, finishReason, citations });
+      return { run: costed, quota: settled!, rate: caller.rate, toolCalls, finishReason, citations };
     } finally {
-      // Anything but a settled (metered) run gives the unit back.
-      if (!settled) await this.quota.release(reservation);
+      // Anything but a settled (metered) run gives the unit (and its budget's worst case) back.
+      if (!settled) {
+        await this.quota.release(reservation);
+        await this.metering?.release(ticket);
+      }
     }
   }
 }

@@ -300,6 +300,7 @@ function toChat(r: InvokeResult): ChatResponse {
     answer: r.run.output ?? '',
     conversation_id: r.run.conversation_id,
     usage: { requests: 1, input_tokens: r.run.usage.input_tokens, output_tokens: r.run.usage.output_tokens },
+    cost: r.run.cost,
     quota: { period: r.quota.period, limit: r.quota.limit, used: r.quota.used, remaining: r.quota.remaining },
     latency_ms: r.run.latency_ms,
     citations: r.citations,

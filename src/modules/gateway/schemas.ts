@@ -24,6 +24,8 @@ export const chatResponse = z.object({
   answer: z.string(),
   conversation_id: z.string().nullable(),
   usage: z.object({ requests: z.number(), input_tokens: z.number(), output_tokens: z.number() }),
+  /** The run's cost, priced at its start (docs/adr/0061); null when the model has no price. */
+  cost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
   quota: chatQuotaView,
   latency_ms: z.number().nullable(),
   /** Knowledge passages the answer cites as `[n]` (docs/adr/0060); empty when none were searched. */

@@ -10,6 +10,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
 import { withRetries } from '../../lib/retry.ts';
+import { formatMicros } from '../../lib/money.ts';
 import { languageModel, type ProviderConfig } from '../../integrations/llm/index.ts';
 import { isProviderUnavailable, type ProviderBreakers } from '../../integrations/llm/breaker.ts';
 import { countTokens } from '../../integrations/llm/mock.ts';
@@ -43,6 +44,8 @@ export const runView = z.object({
   error: z.string().nullable(),
   /** The run's tokens, including those of the nested runs it delegated to (what its usage record meters). */
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  /** What the run cost, priced at its start (docs/adr/0061); null when not metered or unpriced. */
+  cost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
   attempts: z.number(),
   latency_ms: z.number().nullable(),
   created_at: z.string(),
@@ -542,6 +545,8 @@ export class RunService {
       parentRunId: req.delegation?.parentRunId ?? null,
       input: req.input,
       createdAt: started,
+      costMicros: null,
+      currency: null,
       ...fields,
     });
     const observe = (s: RunStatus) => {
@@ -680,6 +685,13 @@ export class RunService {
     });
   }
 
+  // --- budgets (docs/adr/0061) -------------------------------------------------------------------
+  /** Stores a metered run's cost, inside its success transaction (the invoker's `onSucceeded`). */
+  async recordCost(tx: Tx, id: string, costMicros: bigint, currency: string): Promise<void> {
+    await tx.update(runs).set({ costMicros, currency }).where(eq(runs.id, id));
+  }
+  // --- end budgets ------------------------------------------------------------------------------
+
   async get(id: string, scope: { tenantId?: string; accessId?: string } = {}): Promise<RunDetailView> {
     if (!isUuid(id)) throw new AppError('not_found', `run ${id} does not exist`);
     const conds = [eq(runs.id, id)];
@@ -792,6 +804,7 @@ function toView(r: typeof runs.$inferSelect): RunView {
     output: r.output,
     error: r.error,
     usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+    cost: r.costMicros !== null && r.currency !== null ? { amount: formatMicros(r.costMicros), currency: r.currency } : null,
     attempts: r.attempts,
     latency_ms: r.latencyMs,
     created_at: r.createdAt.toISOString(),

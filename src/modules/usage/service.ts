@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { monthOf } from '../quota/service.ts';
+import { formatMicros } from '../../lib/money.ts';
 
 /**
  * The billing month (`YYYY-MM`) of a moment in a time zone: Waldur bills by months of its own
@@ -27,6 +28,9 @@ export const usagePeriodView = z.object({
   requests: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
+  /** Cost of the period's runs as a decimal (docs/adr/0061), in `currency`; "0.000000" and null currency when nothing was priced. */
+  cost: z.string(),
+  currency: z.string().nullable(),
 });
 export const accessUsageView = z.object({ access_id: z.string(), periods: z.array(usagePeriodView) });
 export type UsagePeriod = z.infer<typeof usagePeriodView>;
@@ -55,7 +59,7 @@ export class UsageService {
     return monthIn(d, this.timeZone);
   }
 
-  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel'] }): Promise<void> {
+  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel']; cost?: { costMicros: bigint; currency: string } }): Promise<void> {
     await tx.insert(usageRecords).values({
       id: newId(),
       runId: r.runId,
@@ -67,6 +71,8 @@ export class UsageService {
       inputTokens: r.inputTokens,
       outputTokens: r.outputTokens,
       ...(r.channel ? { channel: r.channel } : {}),
+      costMicros: r.cost?.costMicros ?? 0n,
+      currency: r.cost?.currency ?? null,
       createdAt: r.at,
     });
     // Counted with the record, inside the run's success transaction: a commit that fails after this
@@ -85,12 +91,14 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cost: sql<string>`sum(${usageRecords.costMicros})::text`,
+        currency: sql<string | null>`max(${usageRecords.currency})`,
       })
       .from(usageRecords)
       .where(and(...conds))
       .groupBy(usageRecords.period)
       .orderBy(desc(usageRecords.period));
-    return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+    return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
   }
 
   /**
@@ -105,12 +113,14 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cost: sql<string>`sum(${usageRecords.costMicros})::text`,
+        currency: sql<string | null>`max(${usageRecords.currency})`,
       })
       .from(usageRecords)
       .where(and(eq(usageRecords.accessId, accessId), gte(usageRecords.createdAt, since)))
       .groupBy(day)
       .orderBy(day);
-    return rows.map((r) => ({ day: r.day, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+    return rows.map((r) => ({ day: r.day, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
   }
 
   /** Totals of every access for one month. */
@@ -121,10 +131,17 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cost: sql<string>`sum(${usageRecords.costMicros})::text`,
+        currency: sql<string | null>`max(${usageRecords.currency})`,
       })
       .from(usageRecords)
       .where(eq(usageRecords.period, period))
       .groupBy(usageRecords.accessId);
-    return rows.map((r) => ({ access_id: r.access_id, period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+    return rows.map((r) => ({ access_id: r.access_id, period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
   }
+}
+
+/** The cost columns of a usage row: micro-units summed in SQL, printed as an exact decimal. */
+function money(r: { cost: string | null; currency: string | null }): { cost: string; currency: string | null } {
+  return { cost: formatMicros(BigInt(r.cost ?? '0')), currency: r.currency };
 }

@@ -1,0 +1,90 @@
+import type { Tx } from '../../db/client.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { costMicros } from '../../lib/money.ts';
+import type { PublishedAgent } from '../agents/service.ts';
+import { countTokens } from '../conversations/tokens.ts';
+import type { QuotaPeriodKind } from '../quota/service.ts';
+import type { PriceService, PriceSnapshot } from '../prices/service.ts';
+import type { BudgetAmount, BudgetReservation, BudgetService } from './service.ts';
+
+/** What the worst case of a run is estimated from. */
+export interface PromptParts {
+  /** Every text the model gets: instructions, system messages, history, the new message (or the JSON of a full message list). */
+  texts: string[];
+  /** The caller's `max_tokens`, if any. */
+  maxOutputTokens?: number | undefined;
+}
+
+/** A run's metering state between its start and its settlement. */
+export interface MeterTicket {
+  price: PriceSnapshot | null;
+  reservation: BudgetReservation | null;
+  at: Date;
+}
+
+/**
+ * The prompt's token estimate used for the worst case: o200k_base tokens of every text plus a
+ * per-message overhead, with a 25 % margin for other tokenizers (ADR 0061). Exported for tests.
+ */
+export function promptEstimate(texts: string[]): number {
+  const raw = texts.reduce((n, t) => n + countTokens(t) + 4, 0);
+  return Math.ceil(raw * 1.25) + 16;
+}
+
+/**
+ * Prices and budgets around one run (docs/adr/0061), for the invoker: `begin` looks up the price
+ * valid at the run's start and reserves the run's worst case against the access's budget (when it
+ * has one); `settle` (in the success transaction) computes the exact cost and settles the budget;
+ * `release` gives the worst case back. Kept out of invoke.ts so the entry stays small.
+ */
+export class RunMetering {
+  private readonly budgets: BudgetService;
+  private readonly prices: PriceService;
+  private readonly clock: Clock;
+  private readonly defaultMaxOutputTokens: number;
+  constructor(deps: { budgets: BudgetService; prices: PriceService; clock: Clock; defaultMaxOutputTokens: number }) {
+    this.budgets = deps.budgets;
+    this.prices = deps.prices;
+    this.clock = deps.clock;
+    this.defaultMaxOutputTokens = deps.defaultMaxOutputTokens;
+  }
+
+  /** The worst case of a run: prompt estimate + max output tokens, per possible model step, capped by the agent's run-token limit. */
+  worstCase(agent: PublishedAgent, prompt: PromptParts, price: PriceSnapshot | null): BudgetAmount {
+    const est = promptEstimate(prompt.texts);
+    const maxOut = [agent.maxOutputTokens, prompt.maxOutputTokens].filter((v): v is number => v != null);
+    const out = maxOut.length > 0 ? Math.min(...maxOut) : this.defaultMaxOutputTokens;
+    // Only server-side tools make a run loop; each step sees the prompt again and may answer in full.
+    const steps = agent.tools.length + agent.mcpTools.length + agent.delegates.length > 0 ? agent.maxSteps : 1;
+    let inT = est * steps;
+    let outT = out * steps;
+    if (agent.maxRunTokens !== null && steps > 1) {
+      // The run stops after the step that reaches max_run_tokens: at most one step beyond it.
+      inT = Math.min(inT, agent.maxRunTokens + est);
+      outT = Math.min(outT, agent.maxRunTokens + out);
+    }
+    const inTokens = BigInt(inT);
+    const outTokens = BigInt(outT);
+    return { inTokens, outTokens, costMicros: price ? costMicros(price, { input: inTokens, output: outTokens }) : 0n };
+  }
+
+  /** Before the provider call: the price valid now, and the worst case held (or `budget_exceeded`). */
+  async begin(access: { accessId: string; period: QuotaPeriodKind }, agent: PublishedAgent, prompt: PromptParts, holdMs: number): Promise<MeterTicket> {
+    const at = this.clock.now();
+    const [price, limits] = await Promise.all([this.prices.at(agent.providerId, agent.model, at), this.budgets.limitsOf(access.accessId)]);
+    if (!limits) return { price, reservation: null, at };
+    const reservation = await this.budgets.reserve(access.accessId, access.period, limits, this.worstCase(agent, prompt, price), holdMs);
+    return { price, reservation, at };
+  }
+
+  /** In the success transaction: the run's exact cost (null when unpriced) and the budget settled. */
+  async settle(tx: Tx, t: MeterTicket, usage: { input_tokens: number; output_tokens: number }): Promise<{ costMicros: bigint; currency: string } | null> {
+    const cost = t.price ? costMicros(t.price, { input: usage.input_tokens, output: usage.output_tokens }) : 0n;
+    if (t.reservation) await this.budgets.settle(tx, t.reservation, { inTokens: BigInt(usage.input_tokens), outTokens: BigInt(usage.output_tokens), costMicros: cost });
+    return t.price ? { costMicros: cost, currency: t.price.currency } : null;
+  }
+
+  async release(t: MeterTicket | undefined): Promise<void> {
+    if (t?.reservation) await this.budgets.release(t.reservation);
+  }
+}
