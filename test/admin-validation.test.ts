@@ -141,7 +141,8 @@ describe('admin API: generated security and validation checks', () => {
         if (s.format === 'date-time') return '2031-01-01T00:00:00Z';
         // Unique, so create routes never collide with what an earlier check created.
         const unique = randomUUID().slice(0, 8);
-        const candidates = [`sample-${unique}`, `s${unique}`, 'a', randomUUID()];
+        // (Slack ids and tokens: T…/C… in upper case, xoxb-….)
+        const candidates = [`sample-${unique}`, `s${unique}`, 'a', randomUUID(), `T${unique.toUpperCase()}`, `C${unique.toUpperCase()}`, `xoxb-${unique}`];
         const min = s.minLength ?? 0;
         const ok = candidates.map((c) => c.padEnd(min, 'x')).find((c) => (!s.pattern || pattern(s.pattern).test(c)) && c.length <= (s.maxLength ?? Infinity));
         assert.ok(ok !== undefined, `${where}: cannot make a sample for pattern ${s.pattern}; teach sample() this pattern`);
