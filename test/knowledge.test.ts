@@ -99,13 +99,33 @@ describe('knowledge bases', () => {
     const agent = await adminPost('/agents', { id: 'kb-helper', provider: 'mock', instructions: 'Answer from the manuals.', tenant_id: tenantA, knowledge_bases: ['manuals'] });
     assert.equal(agent.statusCode, 201, agent.body);
     assert.equal(agent.json().published.knowledge_bases.length, 1);
-    keyA = (await s.accesses.create({ tenant: 'acme', agent: 'kb-helper', email: 'a@acme.example', quota: 10 }, actor)).api_key.key;
+    keyA = (await s.accesses.create({ tenant: 'acme', agent: 'kb-helper', email: 'a@acme.example', quota: 20 }, actor)).api_key.key;
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper/chat', headers: { 'x-api-key': keyA }, payload: { message: 'How long is the blender warranty?' } });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().answer, 'The warranty lasts seven years [1].');
     const citations = res.json().citations as { n: number; source: string; document_title: string }[];
     assert.equal(citations.length, 1);
     assert.deepEqual([citations[0]!.n, citations[0]!.source, citations[0]!.document_title], [1, 'zebra.pdf', 'Zebra blender manual']);
+    const cited = (cs: { n: number; source: string; document_title: string }[]) => cs.map((c) => [c.n, c.source, c.document_title]);
+    const expected = [[1, 'zebra.pdf', 'Zebra blender manual']];
+    const h = { 'x-api-key': keyA };
+    const question = 'How long is the blender warranty?';
+    // Streamed: the last event, run.completed, carries the same citations as the JSON answer.
+    const sse = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper/chat', headers: h, payload: { message: question, stream: true } });
+    const events = sse.body.split('\n\n').filter(Boolean).map((e) => ({ event: /^event: (.*)$/m.exec(e)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) }));
+    assert.equal(events.at(-1)?.event, 'run.completed', sse.body);
+    assert.deepEqual(cited(events.at(-1)!.data.citations), expected);
+    // OpenAI-compatible: `citations` at the top level of the completion and of the finishing chunk.
+    const oa = await t.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: h, payload: { model: 'kb-helper', messages: [{ role: 'user', content: question }] } });
+    assert.equal(oa.statusCode, 200, oa.body);
+    assert.equal(oa.json().choices[0].message.content, 'The warranty lasts seven years [1].');
+    assert.deepEqual(cited(oa.json().citations), expected);
+    const oaStream = await t.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: h, payload: { model: 'kb-helper', stream: true, messages: [{ role: 'user', content: question }] } });
+    const chunks = oaStream.body.split('\n\n').filter(Boolean);
+    assert.equal(chunks.at(-1), 'data: [DONE]');
+    const last = JSON.parse(chunks.at(-2)!.slice('data: '.length));
+    assert.equal(last.choices[0].finish_reason, 'stop');
+    assert.deepEqual(cited(last.citations), expected);
     const run = await t.app.inject({ method: 'GET', url: `/admin/api/v1/runs/${res.json().run_id}`, headers: t.admin });
     const step = (run.json().steps as { kind: string; name: string; result: { results: { n: number; source: string }[] } }[]).find((st) => st.kind === 'tool');
     assert.equal(step?.name, 'knowledge_search');
