@@ -160,6 +160,32 @@ describe('knowledge bases', () => {
     assert.equal(attach.statusCode, 400, attach.body);
   });
 
+  test("a key manages its tenant's knowledge bases only when its access allows it (403 kb_manage_not_allowed)", async () => {
+    const s = t.deps.services;
+    const h = { 'x-api-key': keyB };
+    const accessB = (await s.accesses.list({ tenant: 'globex' }))[0]!;
+    assert.equal(accessB.manage_knowledge, false, 'not granted by default');
+    const kbB = (await s.knowledge.list('admin', { tenant: 'globex' }))[0]!;
+    const writes = [
+      { method: 'POST' as const, url: '/api/v1/knowledge-bases', payload: { name: 'denied' } },
+      { method: 'POST' as const, url: `/api/v1/knowledge-bases/${kbB.id}/documents`, payload: { source: 'x.md', text: '# X\n\nx' } },
+      { method: 'DELETE' as const, url: `/api/v1/knowledge-bases/${kbB.id}/documents/00000000-0000-0000-0000-000000000000` },
+      { method: 'DELETE' as const, url: `/api/v1/knowledge-bases/${kbB.id}` },
+    ];
+    for (const w of writes) {
+      const res = await t.app.inject({ ...w, headers: h });
+      assert.equal(res.statusCode, 403, `${w.method} ${w.url}: ${res.body}`);
+      assert.equal(res.json().code, 'kb_manage_not_allowed');
+    }
+    // Reading and searching need no grant.
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/knowledge-bases', headers: h })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/knowledge-bases/${kbB.id}/search`, headers: h, payload: { query: 'toaster' } })).statusCode, 200);
+    // The operator grants it (the key's cached record follows the change).
+    const grant = await t.app.inject({ method: 'PATCH', url: `/admin/api/v1/accesses/${accessB.id}`, headers: t.admin, payload: { manage_knowledge: true } });
+    assert.equal(grant.statusCode, 200, grant.body);
+    assert.equal(grant.json().manage_knowledge, true);
+  });
+
   test("a customer attaches its own knowledge base to its access's agent", async () => {
     const kb = await t.app.inject({ method: 'POST', url: '/api/v1/knowledge-bases', headers: { 'x-api-key': keyB }, payload: { name: 'own-docs' } });
     assert.equal(kb.statusCode, 201, kb.body);

@@ -2612,6 +2612,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2679,6 +2680,7 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -2746,6 +2748,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2877,6 +2880,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2940,6 +2944,7 @@ export interface paths {
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
                         knowledge_bases?: string[];
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -3006,6 +3011,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3135,6 +3141,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3268,6 +3275,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3401,6 +3409,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -5808,6 +5817,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -12011,6 +12021,7 @@ export interface paths {
                                 order_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -12120,6 +12131,7 @@ export interface paths {
                             order_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;

@@ -3476,6 +3476,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -3585,6 +3586,7 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -3652,6 +3654,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -3825,6 +3828,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3930,6 +3934,7 @@ export interface paths {
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
                         knowledge_bases?: string[];
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -3996,6 +4001,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -4181,6 +4187,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -4370,6 +4377,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -4559,6 +4567,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -8044,6 +8053,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -18013,6 +18023,7 @@ export interface paths {
                                 order_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -18136,6 +18147,7 @@ export interface paths {
                             order_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
