@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chunkText } from '../src/modules/knowledge/chunker.ts';
 import { htmlToText } from '../src/modules/knowledge/extract.ts';
+import { hashEmbedder } from '../src/modules/knowledge/embedding.ts';
+import { KnowledgeService } from '../src/modules/knowledge/service.ts';
+import { jobCatalog } from '../src/jobs/catalog.ts';
 import { makePdf } from './helpers/pdf.ts';
 import { createTestApp, type TestApp } from './helpers/harness.ts';
 
@@ -198,6 +201,33 @@ describe('knowledge bases', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper-b/chat', headers: { 'x-api-key': keyB }, payload: { message: 'How long is the blender warranty?' } });
     assert.equal(res.json().answer, 'The warranty lasts seven years [1].', res.body);
     assert.equal(res.json().citations[0].source, 'blender.md');
+  });
+
+  test('an embedding-model change: search uses only current-model vectors; the knowledge.reembed job re-embeds in batches', async () => {
+    const s = t.deps.services;
+    const before = s.knowledge.embedder.model;
+    // The same platform after its offline embedding model was renamed (a configuration change).
+    const next = new KnowledgeService({ db: t.deps.db, clock: t.deps.clock, audit: s.audit, embedder: hashEmbedder(256, 'hash-256-next'), limits: { maxDocuments: 5, maxBytes: 1e9, maxDocumentBytes: 20_000 } });
+    const kbA = (await s.knowledge.list('admin', { tenant: 'acme' })).map((k) => k.id);
+    const query = 'blender warranty seven years';
+    assert.ok((await s.knowledge.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector')).length > 0);
+    assert.deepEqual(await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector'), [], 'old-model vectors are not compared with new-model queries');
+    assert.ok((await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'fulltext')).length > 0, 'full-text still finds them');
+    const total = ((await t.deps.db.execute(`select count(*)::int as n from kb_chunks`)) as { rows: { n: number }[] }).rows[0]!.n;
+    const def = jobCatalog['knowledge.reembed'];
+    const ctx = { jobId: 'test', signal: new AbortController().signal, retryCount: 0, lastAttempt: false };
+    // Two batches of 2 per run: the first run stops with some left, the next one finishes.
+    const first = await def.handler({ knowledge: next }, def.schema.parse({ batch: 2, max_batches: 2 }), ctx);
+    assert.deepEqual(first, { model: 'hash-256-next', reembedded: 4, remaining: total > 4 });
+    const rest = await def.handler({ knowledge: next }, def.schema.parse({ batch: 2 }), ctx);
+    assert.deepEqual(rest, { model: 'hash-256-next', reembedded: total - 4, remaining: false });
+    const models = ((await t.deps.db.execute(`select embedding_model as m, count(*)::int as n from kb_chunks group by 1`)) as { rows: { m: string; n: number }[] }).rows;
+    assert.deepEqual(models, [{ m: 'hash-256-next', n: total }]);
+    const hits = await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector');
+    assert.equal(hits[0]?.source, 'zebra.pdf');
+    assert.deepEqual(await s.knowledge.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector'), [], `the ${before} service no longer has vectors of its model`);
+    // Back to the original model so the next tests search as before.
+    assert.equal(((await def.handler({ knowledge: s.knowledge }, def.schema.parse({}), ctx)) as { remaining: boolean }).remaining, false);
   });
 
   test('limits and bad input: 413, 409, 400 with codes', async () => {
