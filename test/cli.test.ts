@@ -262,6 +262,21 @@ describe('agentctl against a running embedded platform', () => {
     assert.match(usage.stdout, new RegExp(`\\s1\\s.*${cost.amount.replace('.', '\\.')}\\s+EUR`));
   });
 
+  test('access update --manage-knowledge / --no-manage-knowledge', async () => {
+    const made = await cli(['--json', 'access', 'create', '--tenant', 'demo', '--agent', 'helpdesk', '--email', 'kb@cli.example', '--quota', '1']);
+    ok(made, 'access create');
+    const { access } = JSON.parse(made.stdout) as { access: { id: string; manage_knowledge: boolean } };
+    assert.equal(access.manage_knowledge, false);
+    const on = await cli(['--json', 'access', 'update', access.id, '--manage-knowledge']);
+    ok(on, 'access update --manage-knowledge');
+    assert.equal(JSON.parse(on.stdout).manage_knowledge, true);
+    const show = await cli(['access', 'show', access.id]);
+    assert.match(show.stdout, /manage_knowledge:\s+yes/);
+    const off = await cli(['--json', 'access', 'update', access.id, '--no-manage-knowledge']);
+    ok(off, 'access update --no-manage-knowledge');
+    assert.equal(JSON.parse(off.stdout).manage_knowledge, false);
+  });
+
   test('schedules create (alias add), list, show, pause, resume, delete; a bad cron names --cron (exit 2)', async () => {
     ok(await cli(['tenants', 'create', '--name', 'sched-co']), 'tenants create');
     const acc = await cli(['access', 'create', '--tenant', 'sched-co', '--agent', 'helpdesk', '--email', 'cron@sched.example', '--quota', '5', '--json']);

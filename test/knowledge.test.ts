@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chunkText } from '../src/modules/knowledge/chunker.ts';
 import { htmlToText } from '../src/modules/knowledge/extract.ts';
+import { hashEmbedder } from '../src/modules/knowledge/embedding.ts';
+import { KnowledgeService } from '../src/modules/knowledge/service.ts';
+import { jobCatalog } from '../src/jobs/catalog.ts';
 import { makePdf } from './helpers/pdf.ts';
 import { createTestApp, type TestApp } from './helpers/harness.ts';
 
@@ -99,13 +102,33 @@ describe('knowledge bases', () => {
     const agent = await adminPost('/agents', { id: 'kb-helper', provider: 'mock', instructions: 'Answer from the manuals.', tenant_id: tenantA, knowledge_bases: ['manuals'] });
     assert.equal(agent.statusCode, 201, agent.body);
     assert.equal(agent.json().published.knowledge_bases.length, 1);
-    keyA = (await s.accesses.create({ tenant: 'acme', agent: 'kb-helper', email: 'a@acme.example', quota: 10 }, actor)).api_key.key;
+    keyA = (await s.accesses.create({ tenant: 'acme', agent: 'kb-helper', email: 'a@acme.example', quota: 20 }, actor)).api_key.key;
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper/chat', headers: { 'x-api-key': keyA }, payload: { message: 'How long is the blender warranty?' } });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().answer, 'The warranty lasts seven years [1].');
     const citations = res.json().citations as { n: number; source: string; document_title: string }[];
     assert.equal(citations.length, 1);
     assert.deepEqual([citations[0]!.n, citations[0]!.source, citations[0]!.document_title], [1, 'zebra.pdf', 'Zebra blender manual']);
+    const cited = (cs: { n: number; source: string; document_title: string }[]) => cs.map((c) => [c.n, c.source, c.document_title]);
+    const expected = [[1, 'zebra.pdf', 'Zebra blender manual']];
+    const h = { 'x-api-key': keyA };
+    const question = 'How long is the blender warranty?';
+    // Streamed: the last event, run.completed, carries the same citations as the JSON answer.
+    const sse = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper/chat', headers: h, payload: { message: question, stream: true } });
+    const events = sse.body.split('\n\n').filter(Boolean).map((e) => ({ event: /^event: (.*)$/m.exec(e)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(e)![1]!) }));
+    assert.equal(events.at(-1)?.event, 'run.completed', sse.body);
+    assert.deepEqual(cited(events.at(-1)!.data.citations), expected);
+    // OpenAI-compatible: `citations` at the top level of the completion and of the finishing chunk.
+    const oa = await t.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: h, payload: { model: 'kb-helper', messages: [{ role: 'user', content: question }] } });
+    assert.equal(oa.statusCode, 200, oa.body);
+    assert.equal(oa.json().choices[0].message.content, 'The warranty lasts seven years [1].');
+    assert.deepEqual(cited(oa.json().citations), expected);
+    const oaStream = await t.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: h, payload: { model: 'kb-helper', stream: true, messages: [{ role: 'user', content: question }] } });
+    const chunks = oaStream.body.split('\n\n').filter(Boolean);
+    assert.equal(chunks.at(-1), 'data: [DONE]');
+    const last = JSON.parse(chunks.at(-2)!.slice('data: '.length));
+    assert.equal(last.choices[0].finish_reason, 'stop');
+    assert.deepEqual(cited(last.citations), expected);
     const run = await t.app.inject({ method: 'GET', url: `/admin/api/v1/runs/${res.json().run_id}`, headers: t.admin });
     const step = (run.json().steps as { kind: string; name: string; result: { results: { n: number; source: string }[] } }[]).find((st) => st.kind === 'tool');
     assert.equal(step?.name, 'knowledge_search');
@@ -140,6 +163,32 @@ describe('knowledge bases', () => {
     assert.equal(attach.statusCode, 400, attach.body);
   });
 
+  test("a key manages its tenant's knowledge bases only when its access allows it (403 kb_manage_not_allowed)", async () => {
+    const s = t.deps.services;
+    const h = { 'x-api-key': keyB };
+    const accessB = (await s.accesses.list({ tenant: 'globex' }))[0]!;
+    assert.equal(accessB.manage_knowledge, false, 'not granted by default');
+    const kbB = (await s.knowledge.list('admin', { tenant: 'globex' }))[0]!;
+    const writes = [
+      { method: 'POST' as const, url: '/api/v1/knowledge-bases', payload: { name: 'denied' } },
+      { method: 'POST' as const, url: `/api/v1/knowledge-bases/${kbB.id}/documents`, payload: { source: 'x.md', text: '# X\n\nx' } },
+      { method: 'DELETE' as const, url: `/api/v1/knowledge-bases/${kbB.id}/documents/00000000-0000-0000-0000-000000000000` },
+      { method: 'DELETE' as const, url: `/api/v1/knowledge-bases/${kbB.id}` },
+    ];
+    for (const w of writes) {
+      const res = await t.app.inject({ ...w, headers: h });
+      assert.equal(res.statusCode, 403, `${w.method} ${w.url}: ${res.body}`);
+      assert.equal(res.json().code, 'kb_manage_not_allowed');
+    }
+    // Reading and searching need no grant.
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/knowledge-bases', headers: h })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/knowledge-bases/${kbB.id}/search`, headers: h, payload: { query: 'toaster' } })).statusCode, 200);
+    // The operator grants it (the key's cached record follows the change).
+    const grant = await t.app.inject({ method: 'PATCH', url: `/admin/api/v1/accesses/${accessB.id}`, headers: t.admin, payload: { manage_knowledge: true } });
+    assert.equal(grant.statusCode, 200, grant.body);
+    assert.equal(grant.json().manage_knowledge, true);
+  });
+
   test("a customer attaches its own knowledge base to its access's agent", async () => {
     const kb = await t.app.inject({ method: 'POST', url: '/api/v1/knowledge-bases', headers: { 'x-api-key': keyB }, payload: { name: 'own-docs' } });
     assert.equal(kb.statusCode, 201, kb.body);
@@ -152,6 +201,33 @@ describe('knowledge bases', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/agents/kb-helper-b/chat', headers: { 'x-api-key': keyB }, payload: { message: 'How long is the blender warranty?' } });
     assert.equal(res.json().answer, 'The warranty lasts seven years [1].', res.body);
     assert.equal(res.json().citations[0].source, 'blender.md');
+  });
+
+  test('an embedding-model change: search uses only current-model vectors; the knowledge.reembed job re-embeds in batches', async () => {
+    const s = t.deps.services;
+    const before = s.knowledge.embedder.model;
+    // The same platform after its offline embedding model was renamed (a configuration change).
+    const next = new KnowledgeService({ db: t.deps.db, clock: t.deps.clock, audit: s.audit, embedder: hashEmbedder(256, 'hash-256-next'), limits: { maxDocuments: 5, maxBytes: 1e9, maxDocumentBytes: 20_000 } });
+    const kbA = (await s.knowledge.list('admin', { tenant: 'acme' })).map((k) => k.id);
+    const query = 'blender warranty seven years';
+    assert.ok((await s.knowledge.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector')).length > 0);
+    assert.deepEqual(await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector'), [], 'old-model vectors are not compared with new-model queries');
+    assert.ok((await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'fulltext')).length > 0, 'full-text still finds them');
+    const total = ((await t.deps.db.execute(`select count(*)::int as n from kb_chunks`)) as { rows: { n: number }[] }).rows[0]!.n;
+    const def = jobCatalog['knowledge.reembed'];
+    const ctx = { jobId: 'test', signal: new AbortController().signal, retryCount: 0, lastAttempt: false };
+    // Two batches of 2 per run: the first run stops with some left, the next one finishes.
+    const first = await def.handler({ knowledge: next }, def.schema.parse({ batch: 2, max_batches: 2 }), ctx);
+    assert.deepEqual(first, { model: 'hash-256-next', reembedded: 4, remaining: total > 4 });
+    const rest = await def.handler({ knowledge: next }, def.schema.parse({ batch: 2 }), ctx);
+    assert.deepEqual(rest, { model: 'hash-256-next', reembedded: total - 4, remaining: false });
+    const models = ((await t.deps.db.execute(`select embedding_model as m, count(*)::int as n from kb_chunks group by 1`)) as { rows: { m: string; n: number }[] }).rows;
+    assert.deepEqual(models, [{ m: 'hash-256-next', n: total }]);
+    const hits = await next.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector');
+    assert.equal(hits[0]?.source, 'zebra.pdf');
+    assert.deepEqual(await s.knowledge.searchIn({ tenantId: tenantA }, kbA, query, 5, 'vector'), [], `the ${before} service no longer has vectors of its model`);
+    // Back to the original model so the next tests search as before.
+    assert.equal(((await def.handler({ knowledge: s.knowledge }, def.schema.parse({}), ctx)) as { remaining: boolean }).remaining, false);
   });
 
   test('limits and bad input: 413, 409, 400 with codes', async () => {

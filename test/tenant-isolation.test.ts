@@ -68,7 +68,7 @@ for (const kind of PROVIDER_KINDS) {
       const tenant = await s.tenants.create({ name }, actor);
       const agent = `${name}-private`;
       await s.agents.create({ id: agent, provider: provider.id, instructions: `Only for ${name}.`, tenant_id: tenant.id }, actor);
-      const made = await s.accesses.create({ tenant: tenant.id, agent, email: `ops@${name}.example`, quota: 1000 }, actor);
+      const made = await s.accesses.create({ tenant: tenant.id, agent, email: `ops@${name}.example`, quota: 1000, manage_knowledge: true }, actor);
       const created = await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: { 'x-api-key': made.api_key.key }, payload: { agent_id: agent } });
       assert.equal(created.statusCode, 201, created.body);
       const conversation: string = created.json().id;

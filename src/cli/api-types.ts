@@ -2612,6 +2612,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2679,6 +2680,7 @@ export interface paths {
                         plan_ref?: string | null;
                         order_ref?: string | null;
                         resource_ref?: string | null;
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -2746,6 +2748,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -2877,6 +2880,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -2940,6 +2944,7 @@ export interface paths {
                         plan_ref?: string | null;
                         extra_instructions?: string | null;
                         knowledge_bases?: string[];
+                        manage_knowledge?: boolean;
                         /** @description input tokens allowed per period (null: no limit) */
                         budget_tokens_in?: number | null;
                         /** @description output tokens allowed per period (null: no limit) */
@@ -3006,6 +3011,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3135,6 +3141,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3268,6 +3275,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -3401,6 +3409,7 @@ export interface paths {
                             resource_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;
@@ -5808,6 +5817,7 @@ export interface paths {
                                 resource_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -9926,7 +9936,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to an agent; metered against the quota
-         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
+         * @description With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent's tools, and last `run.completed` with the run, usage, quota and `citations` — the same body as the non-streamed answer — (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.
          */
         post: {
             parameters: {
@@ -10830,7 +10840,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OpenAI chat completions; `model` is the agent id */
+        /**
+         * OpenAI chat completions; `model` is the agent id
+         * @description With `stream: true` the answer comes as `chat.completion.chunk` server-sent events ending with `data: [DONE]`. Extension: `citations` (the knowledge passages the answer cites as `[n]`) is at the top level of the completion and of the last streamed chunk (the one with `finish_reason`); OpenAI SDKs ignore it.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -10944,6 +10957,61 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            object: "chat.completion";
+                            created: number;
+                            model: string;
+                            choices: ({
+                                index: number;
+                                message: {
+                                    /** @enum {string} */
+                                    role: "assistant";
+                                    content: string | null;
+                                    refusal: null;
+                                    tool_calls?: {
+                                        id: string;
+                                        /** @enum {string} */
+                                        type: "function";
+                                        function: {
+                                            name: string;
+                                            arguments: string;
+                                        };
+                                    }[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                logprobs: null;
+                                finish_reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            usage: {
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            };
+                            citations: {
+                                n: number;
+                                document_id: string;
+                                document_title: string;
+                                source: string;
+                                heading_path: string;
+                                position: number;
+                                chunk_id: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -11953,6 +12021,7 @@ export interface paths {
                                 order_ref: string | null;
                                 extra_instructions: string | null;
                                 knowledge_bases: string[];
+                                manage_knowledge: boolean;
                                 created_at: string;
                                 updated_at: string;
                                 terminated_at: string | null;
@@ -12062,6 +12131,7 @@ export interface paths {
                             order_ref: string | null;
                             extra_instructions: string | null;
                             knowledge_bases: string[];
+                            manage_knowledge: boolean;
                             created_at: string;
                             updated_at: string;
                             terminated_at: string | null;

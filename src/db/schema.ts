@@ -174,6 +174,8 @@ export const accesses = pgTable('accesses', {
   extraInstructions: text('extra_instructions'),
   /** Agent instance setting: the tenant's own knowledge bases the agent also searches (docs/adr/0058). */
   knowledgeBases: jsonb('knowledge_bases').$type<string[]>().notNull().default([]),
+  /** Whether the access's keys may create, fill and delete the tenant's knowledge bases (customer API); reading and searching need no grant. */
+  manageKnowledge: boolean('manage_knowledge').notNull().default(false),
   /** Budgets per quota period (docs/adr/0061): input tokens, output tokens, cost in micro-units; null = no limit. */
   budgetTokensIn: bigint('budget_tokens_in', { mode: 'bigint' }),
   budgetTokensOut: bigint('budget_tokens_out', { mode: 'bigint' }),

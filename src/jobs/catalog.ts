@@ -38,6 +38,15 @@ export const jobCatalog = {
     uses: ['quota', 'budgets'],
     handler: async (s) => ({ swept: await s.quota.purgeExpired(), budgets_swept: await s.budgets.purgeExpired() }),
   }),
+  'knowledge.reembed': defineJob({
+    name: 'knowledge.reembed',
+    description: 'Re-embeds knowledge chunks whose vectors came from another embedding model than the configured one (after KNOWLEDGE_EMBEDDING_MODEL or _URL changed), in batches; vector search uses only current-model vectors meanwhile.',
+    schema: z.object({ batch: z.number().int().min(1).max(2048).default(64), max_batches: z.number().int().min(1).max(100_000).default(200) }).default({ batch: 64, max_batches: 200 }),
+    queue: { retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
+    schedule: () => '*/10 * * * *',
+    uses: ['knowledge'],
+    handler: async (s, p, ctx) => s.knowledge.reembedStale({ batch: p.batch, maxBatches: p.max_batches, signal: ctx.signal }),
+  }),
   'orders.process': defineJob({
     name: 'orders.process',
     description: 'Reads a Waldur order and moves it along (approve, create/update/terminate the access, done); hinted by webhooks and the poller.',

@@ -1,4 +1,5 @@
 import type { McpServerService } from '../modules/mcp-servers/service.ts';
+import type { KnowledgeService } from '../modules/knowledge/service.ts';
 import type { Logger } from 'pino';
 import type { QueueOptions } from 'pg-boss';
 import type { z } from 'zod';
@@ -49,6 +50,7 @@ export interface JobServices {
   runWebhooks: RunWebhooks;
   schedules: ScheduleService;
   mcpServers: McpServerService;
+  knowledge: KnowledgeService;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

@@ -43,6 +43,7 @@ export const errorCatalog = {
   api_key_revoked: { status: 401, title: 'API key revoked', description: 'The key was revoked. Create a new one.' },
   api_key_expired: { status: 401, title: 'API key expired', description: 'The key has passed its expiry time. Create a new one.' },
   agent_not_allowed: { status: 403, title: 'Agent not allowed', description: 'This key grants access to a different agent.' },
+  kb_manage_not_allowed: { status: 403, title: 'Knowledge bases not manageable with this key', description: "The access behind this key may read and search its tenant's knowledge bases but not create, change or delete them; the operator grants it (`agentctl access update ID --manage-knowledge`)." },
   access_suspended: { status: 403, title: 'Access suspended', description: 'The access behind this key is suspended, terminated or expired.' },
   quota_exceeded: {
     status: 429,

@@ -29,6 +29,7 @@ function printAccess(a: AccessView) {
     quota: `${a.quota.used} used of ${a.quota.limit} (${a.quota_period === 'total' ? 'in total' : `in ${a.quota.period}`}), ${a.quota.remaining} remaining${a.quota.reserved ? `, ${a.quota.reserved} in flight` : ''}`,
     ...(a.budget ? { budget_tokens_in: budgetLine(a.budget.tokens_in), budget_tokens_out: budgetLine(a.budget.tokens_out), budget_cost: budgetLine(a.budget.cost) } : {}),
     rate_limit_per_minute: a.rate_limit_per_minute ?? 'none',
+    manage_knowledge: a.manage_knowledge ? 'yes' : 'no',
     expires_at: a.expires_at,
     order: a.order_ref,
     resource: a.resource_ref,
@@ -160,7 +161,7 @@ export function registerAccess(program: Command): void {
       });
   }
   a.command('update <id>')
-    .description("change an access's quota, period, rate limit, budgets, expiry or e-mail")
+    .description("change an access's quota, period, rate limit, budgets, expiry, e-mail or knowledge-base management")
     .option('--quota <n>', 'requests allowed per period', intArg)
     .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
@@ -169,7 +170,9 @@ export function registerAccess(program: Command): void {
     .option('--budget-tokens-in <n>', 'input tokens allowed per period', intArg)
     .option('--budget-tokens-out <n>', 'output tokens allowed per period', intArg)
     .option('--budget-cost <amount>', "cost allowed per period in the prices' currency, e.g. 25.00")
-    .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string } & BudgetFlags, cmd: Command) => {
+    .option('--manage-knowledge', "let the access's keys create, fill and delete the tenant's knowledge bases")
+    .option('--no-manage-knowledge', 'take that back (reading and searching stay allowed)')
+    .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string; manageKnowledge?: boolean } & BudgetFlags, cmd: Command) => {
       const body = {
         ...(o.quota !== undefined ? { quota: o.quota } : {}),
         ...(o.period !== undefined ? { period: o.period } : {}),
@@ -177,8 +180,9 @@ export function registerAccess(program: Command): void {
         ...(o.expires !== undefined ? { expires_at: o.expires } : {}),
         ...(o.email !== undefined ? { email: o.email } : {}),
         ...budgetBody(o),
+        ...(o.manageKnowledge !== undefined ? { manage_knowledge: o.manageKnowledge } : {}),
       };
-      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --quota, --period, --rate-limit, --expires, --email, --budget-*', { exitCode: EXIT.usage, code: 'usage' });
+      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --quota, --period, --rate-limit, --expires, --email, --budget-*, --[no-]manage-knowledge', { exitCode: EXIT.usage, code: 'usage' });
       const c = new ApiClient(cmd);
       const res = await c.call(c.api.PATCH('/admin/api/v1/accesses/{id}', { params: { path: { id } }, body }), { fields: FIELDS });
       emit(globals(cmd).json, res, () => printAccess(res));

@@ -47,6 +47,8 @@ export const accessCreate = z.object({
   plan_ref: z.string().max(200).nullish(),
   order_ref: z.string().max(200).nullish(),
   resource_ref: z.string().max(200).nullish(),
+  /** May the access's keys create, fill and delete the tenant's knowledge bases (default false). */
+  manage_knowledge: z.boolean().optional(),
   ...budgetFields,
 });
 export type AccessCreate = z.input<typeof accessCreate>;
@@ -63,6 +65,8 @@ export const accessUpdate = z
     extra_instructions: z.string().max(10_000).nullish(),
     /** Agent instance setting: the tenant's own knowledge bases (ids or names) the agent also searches. */
     knowledge_bases: z.array(z.string().min(1).max(200)).max(20).optional(),
+    /** May the access's keys create, fill and delete the tenant's knowledge bases. */
+    manage_knowledge: z.boolean().optional(),
     ...budgetFields,
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'nothing to update' });
@@ -92,6 +96,8 @@ export const accessView = z.object({
   resource_ref: z.string().nullable(),
   extra_instructions: z.string().nullable(),
   knowledge_bases: z.array(z.string()),
+  /** The access's keys may create, fill and delete the tenant's knowledge bases (customer API). */
+  manage_knowledge: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
   terminated_at: z.string().nullable(),
@@ -168,6 +174,7 @@ export class AccessService {
           planRef: input.plan_ref ?? null,
           orderRef: input.order_ref ?? null,
           resourceRef: input.resource_ref ?? null,
+          manageKnowledge: input.manage_knowledge ?? false,
           ...budgetColumns(input),
           createdAt: now,
           updatedAt: now,
@@ -233,6 +240,7 @@ export class AccessService {
           ...(input.plan_ref !== undefined ? { planRef: input.plan_ref } : {}),
           ...(input.extra_instructions !== undefined ? { extraInstructions: input.extra_instructions?.trim() || null } : {}),
           ...(kbs !== undefined ? { knowledgeBases: kbs } : {}),
+          ...(input.manage_knowledge !== undefined ? { manageKnowledge: input.manage_knowledge } : {}),
           ...budgetColumns(input),
           updatedAt: this.clock.now(),
         })
@@ -389,6 +397,7 @@ export class AccessService {
       resource_ref: r.resourceRef,
       extra_instructions: r.extraInstructions,
       knowledge_bases: r.knowledgeBases,
+      manage_knowledge: r.manageKnowledge,
       created_at: r.createdAt.toISOString(),
       updated_at: r.updatedAt.toISOString(),
       terminated_at: r.terminatedAt?.toISOString() ?? null,

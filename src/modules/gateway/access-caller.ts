@@ -30,6 +30,7 @@ export class AccessCallers {
       quota: { period: a.quota_period, limit: a.quota.limit },
       extraInstructions: a.extra_instructions,
       knowledgeBases: a.knowledge_bases,
+      manageKnowledge: a.manage_knowledge,
     };
   }
 }

@@ -11,7 +11,7 @@ import { runDetailView, type RunService, type RunView } from '../runs/service.ts
 import { conversationRoutes } from '../conversations/routes.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { Caller, InvokeEvent, InvokeResult, Invoker } from './invoke.ts';
-import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, invokeInputOf, invokeOptionsOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
+import { agentIdParam, anyIdParam, chatBody, chatResponse, completionBody, completionResponse, invokeInputOf, invokeOptionsOf, modelList, modelParam, modelView, publicAccess, publicAgentList, type ChatResponse } from './schemas.ts';
 import type { GatewayService } from './service.ts';
 
 declare module 'fastify' {
@@ -76,7 +76,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
         tags: ['customer API'],
         summary: 'Send a message to an agent; metered against the quota',
         description:
-          'With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent\'s tools, and last `run.completed` with the run, usage and quota (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.',
+          'With `stream: true` the answer comes as server-sent events as the model produces it: `run.started`, `text.delta` (`text`), `tool.call` and `tool.result` for the agent\'s tools, and last `run.completed` with the run, usage, quota and `citations` — the same body as the non-streamed answer — (written only after the run and its usage are committed), or an `error` event carrying a problem. The stream starts with the first token; an error before it is a normal problem response.',
         params: agentIdParam,
         body: chatBody,
         response: { 200: chatResponse, ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
@@ -155,8 +155,10 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       schema: {
         tags: ['OpenAI-compatible'],
         summary: 'OpenAI chat completions; `model` is the agent id',
+        description:
+          'With `stream: true` the answer comes as `chat.completion.chunk` server-sent events ending with `data: [DONE]`. Extension: `citations` (the knowledge passages the answer cites as `[n]`) is at the top level of the completion and of the last streamed chunk (the one with `finish_reason`); OpenAI SDKs ignore it.',
         body: completionBody,
-        response: { ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+        response: { 200: completionResponse, ...problems(400, 401, 403, 404, 409, 429, 502, 503, 504) },
       },
     },
     async (req, reply) => {
@@ -183,6 +185,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
               },
             ],
             usage: openaiUsage(result.run),
+            citations: result.citations,
           }) as never,
         );
       }
@@ -191,12 +194,12 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       const created = Math.floor(Date.now() / 1000);
       let first = true;
       let toolIndex = 0;
-      const chunk = (delta: Record<string, unknown>, finish: string | null) => {
+      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => {
         if (first) {
           first = false;
           delta = { role: 'assistant', ...('content' in delta ? {} : { content: null }), ...delta };
         }
-        sse.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
+        sse.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`);
       };
       const onEvent = (e: InvokeEvent) => {
         if (e.type === 'run.started') {
@@ -213,7 +216,8 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
         sse.headers['x-quota-remaining'] = String(result.quota.remaining);
         if (first) chunk({ content: '' }, null);
         // The run, its usage record and the quota settlement are committed by now.
-        chunk({}, openaiFinish(result.finishReason, result.toolCalls.length > 0));
+        // Extension (like the non-streamed answer): the citations travel on the finishing chunk.
+        chunk({}, openaiFinish(result.finishReason, result.toolCalls.length > 0), { citations: result.citations });
         if (body.stream_options?.include_usage) sse.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: openaiUsage(result.run) })}\n\n`);
         sse.write('data: [DONE]\n\n');
       } catch (err) {

@@ -16,6 +16,9 @@ export const chatBody = z.object({
   stream: z.boolean().default(false),
 });
 
+/** A knowledge passage an answer cites as `[n]` (docs/adr/0060). */
+export const citationView = z.object({ n: z.number(), document_id: z.string(), document_title: z.string(), source: z.string(), heading_path: z.string(), position: z.number(), chunk_id: z.string() });
+
 export const chatQuotaView = z.object({ period: z.string(), limit: z.number(), used: z.number(), remaining: z.number() });
 export const chatResponse = z.object({
   run_id: z.string(),
@@ -29,7 +32,7 @@ export const chatResponse = z.object({
   quota: chatQuotaView,
   latency_ms: z.number().nullable(),
   /** Knowledge passages the answer cites as `[n]` (docs/adr/0060); empty when none were searched. */
-  citations: z.array(z.object({ n: z.number(), document_id: z.string(), document_title: z.string(), source: z.string(), heading_path: z.string(), position: z.number(), chunk_id: z.string() })),
+  citations: z.array(citationView),
 });
 export type ChatResponse = z.infer<typeof chatResponse>;
 
@@ -104,6 +107,34 @@ export const completionBody = z.looseObject({
   frequency_penalty: z.number().min(-2).max(2).nullish(),
 });
 export type CompletionBody = z.infer<typeof completionBody>;
+
+/**
+ * The OpenAI chat completion (non-streamed). `citations` is our extension at the top level
+ * (OpenAI SDKs ignore unknown fields): the knowledge passages the answer cites as `[n]`; with
+ * `stream: true` it is on the last chunk (the one with `finish_reason`).
+ */
+export const completionResponse = z.looseObject({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number(),
+  model: z.string(),
+  choices: z.array(
+    z.looseObject({
+      index: z.number(),
+      message: z.looseObject({
+        role: z.literal('assistant'),
+        content: z.string().nullable(),
+        refusal: z.null(),
+        tool_calls: z.array(z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) })).optional(),
+      }),
+      logprobs: z.null(),
+      finish_reason: z.string(),
+    }),
+  ),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }),
+  /** Extension: the knowledge passages the answer cites as `[n]`; empty when none were searched. */
+  citations: z.array(citationView),
+});
 
 export const modelView = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
 export const modelList = z.object({ object: z.literal('list'), data: z.array(modelView) });

@@ -60,6 +60,7 @@ export class GatewayService {
       quota: { period: key.quotaPeriod, limit: key.quotaLimit },
       extraInstructions: key.extraInstructions,
       knowledgeBases: key.knowledgeBases,
+      manageKnowledge: key.manageKnowledge,
       ...(rate ? { rate } : {}),
     };
   }

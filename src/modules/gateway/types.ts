@@ -23,6 +23,8 @@ export interface Caller {
   extraInstructions?: string | null;
   /** The access's own knowledge bases (agent instance settings), searched besides the agent's. */
   knowledgeBases?: string[];
+  /** The access may create, fill and delete its tenant's knowledge bases (customer API). */
+  manageKnowledge?: boolean;
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }

@@ -30,6 +30,8 @@ export interface KeyRecord {
   extraInstructions: string | null;
   /** The access's own knowledge bases (agent instance setting). */
   knowledgeBases: string[];
+  /** The access may manage its tenant's knowledge bases (customer API writes). */
+  manageKnowledge: boolean;
 }
 
 export type VerifyFailure = 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired' | 'access_suspended';
@@ -190,6 +192,7 @@ export class KeyVerifier {
         rateLimitPerMinute: accesses.rateLimitPerMinute,
         extraInstructions: accesses.extraInstructions,
         knowledgeBases: accesses.knowledgeBases,
+        manageKnowledge: accesses.manageKnowledge,
       })
       .from(apiKeys)
       .innerJoin(accesses, eq(accesses.id, apiKeys.accessId))

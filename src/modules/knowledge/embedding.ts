@@ -44,7 +44,7 @@ function hash(s: string): number {
  * const [a, b] = await e.embed(['reset the router', 'how do I reset my router?']);
  * cosine(a, b) // close to 1
  */
-export function hashEmbedder(dimensions = 256): Embedder {
+export function hashEmbedder(dimensions = 256, model = `hash-${dimensions}`): Embedder {
   const one = (text: string): number[] => {
     const v = new Array<number>(dimensions).fill(0);
     for (const t of terms(text)) {
@@ -59,7 +59,7 @@ export function hashEmbedder(dimensions = 256): Embedder {
     const norm = Math.hypot(...v) || 1;
     return v.map((x) => x / norm);
   };
-  return { model: `hash-${dimensions}`, embed: async (texts) => texts.map(one) };
+  return { model, embed: async (texts) => texts.map(one) };
 }
 
 /** An OpenAI-compatible `/embeddings` endpoint (`embedMany` batches and retries nothing: maxRetries 0). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, count, eq, inArray, isNull, or, sql, sum } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, ne, or, sql, sum } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db, type DbOrTx } from '../../db/client.ts';
 import { kbChunks, kbDocuments, knowledgeBases, tenants } from '../../db/schema.ts';
@@ -267,6 +267,36 @@ export class KnowledgeService {
     });
     const [row] = await this.db.select().from(kbDocuments).where(eq(kbDocuments.id, docId));
     return { ...docView(row!), status: existing ? 'updated' : 'created' };
+  }
+
+  /**
+   * Re-embeds chunks whose vectors were made by another embedding model than the current one
+   * (the `knowledge.reembed` job, ADR 0058), `batch` chunks per embedder call, at most
+   * `maxBatches` calls per run (the next run carries on). Until a chunk is re-embedded, vector
+   * search skips it (only vectors of the current model are compared) and full-text still finds it.
+   * A chunk replaced or deleted meanwhile is simply not updated. Safe to run twice at once.
+   */
+  async reembedStale(opts: { batch?: number; maxBatches?: number; signal?: AbortSignal } = {}): Promise<{ model: string; reembedded: number; remaining: boolean }> {
+    const model = this.embedder.model;
+    const batch = opts.batch ?? 64;
+    const stale = or(isNull(kbChunks.embeddingModel), ne(kbChunks.embeddingModel, model));
+    let reembedded = 0;
+    for (let n = 0; n < (opts.maxBatches ?? 200); n++) {
+      opts.signal?.throwIfAborted();
+      const rows = await this.db.select({ id: kbChunks.id, headingPath: kbChunks.headingPath, text: kbChunks.text, was: kbChunks.embeddingModel }).from(kbChunks).where(stale).orderBy(asc(kbChunks.id)).limit(batch);
+      if (rows.length === 0) return { model, reembedded, remaining: false };
+      const vectors = await this.embedder.embed(rows.map((r) => `${r.headingPath}\n${r.text}`), opts.signal);
+      if (vectors.length !== rows.length) throw new Error(`the embedder returned ${vectors.length} vectors for ${rows.length} texts`);
+      await this.db.transaction(async (tx) => {
+        for (const [i, r] of rows.entries()) {
+          const same = r.was === null ? isNull(kbChunks.embeddingModel) : eq(kbChunks.embeddingModel, r.was);
+          await tx.update(kbChunks).set({ embedding: vectors[i]!, embeddingModel: model }).where(and(eq(kbChunks.id, r.id), same));
+        }
+      });
+      reembedded += rows.length;
+    }
+    const [left] = await this.db.select({ id: kbChunks.id }).from(kbChunks).where(stale).limit(1);
+    return { model, reembedded, remaining: left !== undefined };
   }
 
   /** Search one knowledge base the scope can see (API, CLI). */

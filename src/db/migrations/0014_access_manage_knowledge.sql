@@ -1,0 +1,1 @@
+ALTER TABLE "accesses" ADD COLUMN "manage_knowledge" boolean DEFAULT false NOT NULL;
