@@ -295,6 +295,53 @@ describe('portal API', () => {
     assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/first-key/claim`, headers: as(ann) })).json().code, 'key_not_claimable');
   });
 
+  test('an unclaimed first key expires after FIRST_KEY_CLAIM_TTL_DAYS: 410 key_claim_expired, the key revoked, its sealed copy erased (by a claim or by the job)', async () => {
+    const s = t.deps.services;
+    const order = async () => {
+      const ref = waldur.createOrder({ offeringUuid: offering.uuid, planUuid: offering.planUuids[0], customer: { name: 'Gamma' }, attributes: { email: 'gina@gamma.example' } });
+      assert.equal((await s.orders.process(ref)).status, 'done');
+      return (await s.accesses.list({ orderRef: ref.replaceAll('-', '') }))[0]!;
+    };
+    const sealed = async (id: string) => (await t.deps.db.select().from(claimableKeys).where(eq(claimableKeys.accessId, id)))[0]?.keySealed ?? null;
+    const keyStatus = async (id: string) => (await s.keys.list(id)).map((k) => k.status);
+    const created = clock.now();
+    const [claimedLate, sweptByJob] = [await order(), await order()];
+    let gina = await linkSession(t, 'gina@gamma.example');
+    const before = (await t.app.inject({ url: `/portal/api/v1/accesses/${claimedLate.id}`, headers: as(gina) })).json<{ first_key: string; first_key_expires_at: string }>();
+    assert.equal(before.first_key, 'waiting');
+    assert.equal(before.first_key_expires_at, new Date(created.getTime() + 30 * 86_400_000).toISOString(), 'the default TTL is 30 days from the order');
+    assert.equal(await s.claims.expireDue(), 0, 'nothing is due yet');
+
+    clock.advance(30 * 86_400_000 + 60_000);
+    const fresh = await order();
+    gina = await linkSession(t, 'gina@gamma.example');
+    const listed = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(gina) })).json<{ items: { id: string; first_key: string; first_key_expires_at: string | null }[] }>().items;
+    const stateOf = (id: string) => listed.find((a) => a.id === id);
+    assert.deepEqual(stateOf(claimedLate.id), { ...stateOf(claimedLate.id), first_key: 'expired', first_key_expires_at: null });
+    assert.equal(stateOf(fresh.id)?.first_key, 'waiting');
+
+    const late = await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${claimedLate.id}/first-key/claim`, headers: as(gina) });
+    assert.equal(late.statusCode, 410, late.body);
+    assert.equal(late.json().code, 'key_claim_expired');
+    assert.equal(await sealed(claimedLate.id), null, 'the sealed copy is erased');
+    assert.deepEqual(await keyStatus(claimedLate.id), ['revoked']);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${claimedLate.id}/first-key/claim`, headers: as(gina) })).json().code, 'key_claim_expired');
+
+    // The job expires the one nobody tried to claim, and leaves the fresh one alone.
+    assert.ok(await sealed(sweptByJob.id));
+    assert.deepEqual(await keyStatus(sweptByJob.id), ['valid']);
+    assert.ok((await s.claims.expireDue()) >= 1, 'older waiting keys of the suite expire too');
+    assert.equal(await sealed(sweptByJob.id), null);
+    assert.deepEqual(await keyStatus(sweptByJob.id), ['revoked']);
+    assert.ok(await sealed(fresh.id));
+    const audit = await s.audit.list({ action: 'api_key.claim_expired' });
+    const expiredAccesses = new Set(audit.map((e) => e.details.access_id));
+    assert.ok(expiredAccesses.has(claimedLate.id) && expiredAccesses.has(sweptByJob.id) && !expiredAccesses.has(fresh.id));
+    assert.ok(audit.every((e) => e.actor === 'system:key-claims'));
+    // A fresh order's key is still claimed normally.
+    assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${fresh.id}/first-key/claim`, headers: as(gina) })).statusCode, 200);
+  });
+
   test('extra instructions are stored per access and sent with every run of it', async () => {
     const ann = await linkSession(t, 'ann@alpha.example');
     const key = (await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/keys`, headers: as(ann), payload: { name: 'run' } })).json<{ key: string }>().key;
