@@ -34,6 +34,44 @@ async function linkSession(t: TestApp, email: string, role = 'customer'): Promis
   return { cookie, csrf: r.json<{ csrf_token: string }>().csrf_token };
 }
 
+/**
+ * The whole OIDC round trip without a browser: /auth/login, the fake issuer's login form (any
+ * password), back to /auth/callback with the pending cookie. Returns where the callback sent us.
+ */
+async function oidcSignIn(u: TestApp, account: string): Promise<{ location: string; signedIn: boolean }> {
+  const login = await u.app.inject({ url: '/auth/login?return_to=/accesses' });
+  assert.equal(login.statusCode, 302, login.body);
+  const pending = String(([] as string[]).concat(login.headers['set-cookie'] as string | string[])[0]).split(';')[0]!;
+  const jar = new Map<string, string>();
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const keep = (r: Response) => {
+    for (const c of r.headers.getSetCookie()) {
+      const nv = c.split(';')[0]!;
+      jar.set(nv.slice(0, nv.indexOf('=')), nv.slice(nv.indexOf('=') + 1));
+    }
+  };
+  let url = String(login.headers.location);
+  for (let i = 0; i < 12 && !url.startsWith('http://127.0.0.1:8000/auth/callback'); i++) {
+    let r = await fetch(url, { redirect: 'manual', headers: { cookie: cookie() } });
+    keep(r);
+    if (r.status === 200) {
+      // The issuer's login (or consent) form: submit it.
+      const html = await r.text();
+      const action = new URL(/action="([^"]+)"/.exec(html)![1]!, url).href;
+      const prompt = /name="prompt" value="([^"]+)"/.exec(html)![1]!;
+      const form = new URLSearchParams(prompt === 'login' ? { prompt, login: account, password: 'any' } : { prompt });
+      r = await fetch(action, { method: 'POST', redirect: 'manual', headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      keep(r);
+    }
+    assert.ok(r.status >= 300 && r.status < 400, `issuer answered ${r.status} at ${url}`);
+    url = new URL(r.headers.get('location')!, url).href;
+  }
+  const cb = await u.app.inject({ url: url.replace('http://127.0.0.1:8000', ''), headers: { cookie: pending } });
+  assert.equal(cb.statusCode, 302, cb.body);
+  const cookies = ([] as string[]).concat((cb.headers['set-cookie'] as string | string[] | undefined) ?? []);
+  return { location: String(cb.headers.location), signedIn: cookies.some((c) => /^[^=]+=[^;]+;/.test(c) && !c.includes('Max-Age=0')) };
+}
+
 const as = (s: Session, extra: Record<string, string> = {}) => ({ cookie: s.cookie, 'x-csrf-token': s.csrf, ...extra });
 
 describe('portal: pure rules', () => {
@@ -392,6 +430,31 @@ describe('portal API', () => {
       await u.close();
       await oidc.close();
     }
+  });
+
+  test('OIDC clock skew: an ID token issued a little in the future (within OIDC_CLOCK_TOLERANCE_SECONDS) signs in; far outside it is refused, saying why', async () => {
+    const oidc = await startFakeOidc({ redirectUri: 'http://127.0.0.1:8000/auth/callback', postLogoutRedirectUri: 'http://127.0.0.1:8000/', accounts: { olga: { email: 'olga@example.com' } } });
+    const u = await createTestApp({ env: { PUBLIC_URL: 'http://127.0.0.1:8000', OIDC_ISSUER: oidc.issuer, OIDC_CLIENT_ID: oidc.clientId, OIDC_CLIENT_SECRET: oidc.clientSecret, OIDC_CLOCK_TOLERANCE_SECONDS: '60' } });
+    try {
+      for (const skew of [0, 45, -45]) {
+        oidc.clockSkewSeconds = skew;
+        const r = await oidcSignIn(u, 'olga');
+        assert.deepEqual(r, { location: '/accesses', signedIn: true }, `issuer clock ${skew} s off`);
+      }
+      oidc.clockSkewSeconds = 600;
+      const far = await oidcSignIn(u, 'olga');
+      assert.equal(far.signedIn, false);
+      const to = new URL(far.location, 'http://x');
+      assert.equal(to.pathname, '/login');
+      assert.equal(to.searchParams.get('error'), 'oidc_callback_failed');
+      assert.match(to.searchParams.get('detail')!, /^the ID token was issued (599|600|601) s in the future \(iat\): the identity provider's clock is ahead of ours by more than OIDC_CLOCK_TOLERANCE_SECONDS \(60\)/);
+    } finally {
+      await u.close();
+      await oidc.close();
+    }
+  });
+
+  test('OIDC discovery: a wrong issuer says what to check', async () => {
     // A wrong issuer: discovery fails and says what to check.
     const w = await createTestApp({ env: { OIDC_ISSUER: 'http://127.0.0.1:9/realms/nope', OIDC_CLIENT_ID: 'x' } });
     try {
