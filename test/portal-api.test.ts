@@ -68,7 +68,7 @@ async function oidcSignIn(u: TestApp, account: string): Promise<{ location: stri
   }
   const cb = await u.app.inject({ url: url.replace('http://127.0.0.1:8000', ''), headers: { cookie: pending } });
   assert.equal(cb.statusCode, 302, cb.body);
-  const cookies = ([] as string[]).concat((cb.headers['set-cookie']) ?? []);
+  const cookies = ([] as string[]).concat(cb.headers['set-cookie'] ?? []);
   return { location: String(cb.headers.location), signedIn: cookies.some((c) => /^[^=]+=[^;]+;/.test(c) && !c.includes('Max-Age=0')) };
 }
 

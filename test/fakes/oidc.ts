@@ -108,7 +108,7 @@ export async function startFakeOidc(opts: { redirectUri: string; postLogoutRedir
 function skewJwt(jwt: string, seconds: number, key: KeyObject): string {
   const [header, payload] = jwt.split('.') as [string, string];
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  for (const c of ['iat', 'exp', 'auth_time', 'nbf']) if (typeof claims[c] === 'number') claims[c] = (claims[c]) + seconds;
+  for (const c of ['iat', 'exp', 'auth_time', 'nbf']) if (typeof claims[c] === 'number') claims[c] = claims[c] + seconds;
   const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
 }
