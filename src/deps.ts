@@ -282,7 +282,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   };
   const offerings = new OfferingService({ db, clock, audit });
   const usageSync = new UsageSync({ db, clock, logger, metrics, waldur: requireWaldur, usage });
-  const claims = new KeyClaims({ db, clock, audit, sealKey: deriveKey(master, 'claimable-keys') });
+  const claims = new KeyClaims({ db, clock, audit, keys, sealKey: deriveKey(master, 'claimable-keys'), ttlDays: config.FIRST_KEY_CLAIM_TTL_DAYS });
   const provisioning = new Provisioning({ db, clock, offerings, accesses, tenants, quota, claims, finalUsage: (id) => usageSync.syncAccess(id) });
   const orders = new OrderProcessor({ db, clock, logger, metrics, waldur: requireWaldur, offerings, provisioning });
   const reconciler = new Reconciler({ waldur: requireWaldur, offerings, orders, provisioning, accesses });
@@ -346,7 +346,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     events,
     jobs,
     services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, prices, ...portal },
-    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge },
+    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -341,7 +341,7 @@ describe('agentctl against a running embedded platform', () => {
     assert.equal(lines(created.stdout).length, 1, 'only the token on stdout');
     const token = created.stdout.trim();
     assert.match(token, /^apt_[A-Za-z0-9_-]{43}$/);
-    assert.match(created.stderr, /admin token "x" created \(id [0-9a-f-]{36}\); it is shown only this once/);
+    assert.match(created.stderr, /admin token "x" \(scope admin\) created \(id [0-9a-f-]{36}\); it is shown only this once/);
     // It was created by the running server (audited as the local CLI's token), not by a second process on PGlite.
     const audit = await platform.deps.services.audit.list({ action: 'admin_token.create' });
     assert.ok(audit.some((e) => e.actor === 'admin:local-cli' && e.details.name === 'x'));
@@ -352,13 +352,47 @@ describe('agentctl against a running embedded platform', () => {
       cli(['agents', 'list'], { AGENT_PLATFORM_TOKEN: token, DATA_DIR: join(dataDir, 'elsewhere') }),
     ]);
     ok(list, 'admin token list');
-    assert.deepEqual(lines(list.stdout).slice(1).map((l) => l.split(/\s+/)[1]), ['local-cli', 'x']);
+    assert.deepEqual(
+      lines(list.stdout)
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(1, 3)),
+      [
+        ['local-cli', 'admin'],
+        ['x', 'admin'],
+      ],
+    );
     assert.ok(!list.stdout.includes(token), 'admin token list printed a token');
     ok(withFlag, '--token');
     ok(withEnv, 'AGENT_PLATFORM_TOKEN');
     const wrong = await cli(['agents', 'list'], { AGENT_PLATFORM_TOKEN: `apt_${'x'.repeat(43)}` });
     assert.equal(wrong.code, 6);
     assert.match(wrong.stderr, /\[admin_token_invalid\]/);
+  });
+
+  test('admin token create --scope: a read token can look but not write; operate cannot manage tokens; a bad scope is a usage error', async () => {
+    const [read, operate, bad] = await Promise.all([
+      cli(['admin', 'token', 'create', '--name', 'dash', '--scope', 'read']),
+      cli(['--json', 'admin', 'token', 'create', '--name', 'ops-bot', '--scope', 'operate']),
+      cli(['admin', 'token', 'create', '--name', 'nope', '--scope', 'root']),
+    ]);
+    ok(read, 'admin token create --scope read');
+    assert.match(read.stderr, /admin token "dash" \(scope read\) created/);
+    assert.equal(JSON.parse(operate.stdout).scope, 'operate');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--scope <scope>' argument 'root' is invalid\. Allowed choices are read, operate, admin/);
+    const readToken = read.stdout.trim();
+    const operateToken = JSON.parse(operate.stdout).token as string;
+    const [looks, writes, manages, list] = await Promise.all([
+      cli(['--token', readToken, 'agents', 'list']),
+      cli(['--token', readToken, 'tenants', 'create', '--name', 'scoped']),
+      cli(['--token', operateToken, 'admin', 'token', 'create', '--name', 'escalate']),
+      cli(['--json', 'admin', 'token', 'list']),
+    ]);
+    ok(looks, 'read token: agents list');
+    assert.equal(writes.code, 6, writes.stderr);
+    assert.equal(manages.code, 6, manages.stderr);
+    const scopes = Object.fromEntries((JSON.parse(list.stdout).items as { name: string; scope: string }[]).map((t) => [t.name, t.scope]));
+    assert.deepEqual([scopes.dash, scopes['ops-bot'], scopes.escalate], ['read', 'operate', undefined]);
   });
 
   test('migrate and db check refuse (exit 3) while the embedded server holds the data dir', async () => {
@@ -388,6 +422,10 @@ describe('agentctl against a running embedded platform', () => {
     const token = await cli(['admin', 'token', 'create', '--name', 'offline']);
     ok(token, 'admin token create (direct)');
     assert.match(token.stdout, /^apt_[A-Za-z0-9_-]{43}\n$/);
+    assert.match(token.stderr, /\(scope admin\)/);
+    const scoped = await cli(['--json', 'admin', 'token', 'create', '--name', 'offline-read', '--scope', 'read']);
+    ok(scoped, 'admin token create --scope read (direct)');
+    assert.equal(JSON.parse(scoped.stdout).scope, 'read');
     const health = await cli(['health']);
     assert.equal(health.code, 4);
     assert.match(health.stderr, /cannot reach the platform/);

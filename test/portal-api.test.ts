@@ -34,6 +34,44 @@ async function linkSession(t: TestApp, email: string, role = 'customer'): Promis
   return { cookie, csrf: r.json<{ csrf_token: string }>().csrf_token };
 }
 
+/**
+ * The whole OIDC round trip without a browser: /auth/login, the fake issuer's login form (any
+ * password), back to /auth/callback with the pending cookie. Returns where the callback sent us.
+ */
+async function oidcSignIn(u: TestApp, account: string): Promise<{ location: string; signedIn: boolean }> {
+  const login = await u.app.inject({ url: '/auth/login?return_to=/accesses' });
+  assert.equal(login.statusCode, 302, login.body);
+  const pending = String(([] as string[]).concat(login.headers['set-cookie'] as string | string[])[0]).split(';')[0]!;
+  const jar = new Map<string, string>();
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const keep = (r: Response) => {
+    for (const c of r.headers.getSetCookie()) {
+      const nv = c.split(';')[0]!;
+      jar.set(nv.slice(0, nv.indexOf('=')), nv.slice(nv.indexOf('=') + 1));
+    }
+  };
+  let url = String(login.headers.location);
+  for (let i = 0; i < 12 && !url.startsWith('http://127.0.0.1:8000/auth/callback'); i++) {
+    let r = await fetch(url, { redirect: 'manual', headers: { cookie: cookie() } });
+    keep(r);
+    if (r.status === 200) {
+      // The issuer's login (or consent) form: submit it.
+      const html = await r.text();
+      const action = new URL(/action="([^"]+)"/.exec(html)![1]!, url).href;
+      const prompt = /name="prompt" value="([^"]+)"/.exec(html)![1]!;
+      const form = new URLSearchParams(prompt === 'login' ? { prompt, login: account, password: 'any' } : { prompt });
+      r = await fetch(action, { method: 'POST', redirect: 'manual', headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      keep(r);
+    }
+    assert.ok(r.status >= 300 && r.status < 400, `issuer answered ${r.status} at ${url}`);
+    url = new URL(r.headers.get('location')!, url).href;
+  }
+  const cb = await u.app.inject({ url: url.replace('http://127.0.0.1:8000', ''), headers: { cookie: pending } });
+  assert.equal(cb.statusCode, 302, cb.body);
+  const cookies = ([] as string[]).concat(cb.headers['set-cookie'] ?? []);
+  return { location: String(cb.headers.location), signedIn: cookies.some((c) => /^[^=]+=[^;]+;/.test(c) && !c.includes('Max-Age=0')) };
+}
+
 const as = (s: Session, extra: Record<string, string> = {}) => ({ cookie: s.cookie, 'x-csrf-token': s.csrf, ...extra });
 
 describe('portal: pure rules', () => {
@@ -295,6 +333,53 @@ describe('portal API', () => {
     assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/first-key/claim`, headers: as(ann) })).json().code, 'key_not_claimable');
   });
 
+  test('an unclaimed first key expires after FIRST_KEY_CLAIM_TTL_DAYS: 410 key_claim_expired, the key revoked, its sealed copy erased (by a claim or by the job)', async () => {
+    const s = t.deps.services;
+    const order = async () => {
+      const ref = waldur.createOrder({ offeringUuid: offering.uuid, planUuid: offering.planUuids[0], customer: { name: 'Gamma' }, attributes: { email: 'gina@gamma.example' } });
+      assert.equal((await s.orders.process(ref)).status, 'done');
+      return (await s.accesses.list({ orderRef: ref.replaceAll('-', '') }))[0]!;
+    };
+    const sealed = async (id: string) => (await t.deps.db.select().from(claimableKeys).where(eq(claimableKeys.accessId, id)))[0]?.keySealed ?? null;
+    const keyStatus = async (id: string) => (await s.keys.list(id)).map((k) => k.status);
+    const created = clock.now();
+    const [claimedLate, sweptByJob] = [await order(), await order()];
+    let gina = await linkSession(t, 'gina@gamma.example');
+    const before = (await t.app.inject({ url: `/portal/api/v1/accesses/${claimedLate.id}`, headers: as(gina) })).json<{ first_key: string; first_key_expires_at: string }>();
+    assert.equal(before.first_key, 'waiting');
+    assert.equal(before.first_key_expires_at, new Date(created.getTime() + 30 * 86_400_000).toISOString(), 'the default TTL is 30 days from the order');
+    assert.equal(await s.claims.expireDue(), 0, 'nothing is due yet');
+
+    clock.advance(30 * 86_400_000 + 60_000);
+    const fresh = await order();
+    gina = await linkSession(t, 'gina@gamma.example');
+    const listed = (await t.app.inject({ url: '/portal/api/v1/accesses', headers: as(gina) })).json<{ items: { id: string; first_key: string; first_key_expires_at: string | null }[] }>().items;
+    const stateOf = (id: string) => listed.find((a) => a.id === id);
+    assert.deepEqual(stateOf(claimedLate.id), { ...stateOf(claimedLate.id), first_key: 'expired', first_key_expires_at: null });
+    assert.equal(stateOf(fresh.id)?.first_key, 'waiting');
+
+    const late = await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${claimedLate.id}/first-key/claim`, headers: as(gina) });
+    assert.equal(late.statusCode, 410, late.body);
+    assert.equal(late.json().code, 'key_claim_expired');
+    assert.equal(await sealed(claimedLate.id), null, 'the sealed copy is erased');
+    assert.deepEqual(await keyStatus(claimedLate.id), ['revoked']);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${claimedLate.id}/first-key/claim`, headers: as(gina) })).json().code, 'key_claim_expired');
+
+    // The job expires the one nobody tried to claim, and leaves the fresh one alone.
+    assert.ok(await sealed(sweptByJob.id));
+    assert.deepEqual(await keyStatus(sweptByJob.id), ['valid']);
+    assert.ok((await s.claims.expireDue()) >= 1, 'older waiting keys of the suite expire too');
+    assert.equal(await sealed(sweptByJob.id), null);
+    assert.deepEqual(await keyStatus(sweptByJob.id), ['revoked']);
+    assert.ok(await sealed(fresh.id));
+    const audit = await s.audit.list({ action: 'api_key.claim_expired' });
+    const expiredAccesses = new Set(audit.map((e) => e.details.access_id));
+    assert.ok(expiredAccesses.has(claimedLate.id) && expiredAccesses.has(sweptByJob.id) && !expiredAccesses.has(fresh.id));
+    assert.ok(audit.every((e) => e.actor === 'system:key-claims'));
+    // A fresh order's key is still claimed normally.
+    assert.equal((await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${fresh.id}/first-key/claim`, headers: as(gina) })).statusCode, 200);
+  });
+
   test('extra instructions are stored per access and sent with every run of it', async () => {
     const ann = await linkSession(t, 'ann@alpha.example');
     const key = (await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${a1}/keys`, headers: as(ann), payload: { name: 'run' } })).json<{ key: string }>().key;
@@ -345,6 +430,31 @@ describe('portal API', () => {
       await u.close();
       await oidc.close();
     }
+  });
+
+  test('OIDC clock skew: an ID token issued a little in the future (within OIDC_CLOCK_TOLERANCE_SECONDS) signs in; far outside it is refused, saying why', async () => {
+    const oidc = await startFakeOidc({ redirectUri: 'http://127.0.0.1:8000/auth/callback', postLogoutRedirectUri: 'http://127.0.0.1:8000/', accounts: { olga: { email: 'olga@example.com' } } });
+    const u = await createTestApp({ env: { PUBLIC_URL: 'http://127.0.0.1:8000', OIDC_ISSUER: oidc.issuer, OIDC_CLIENT_ID: oidc.clientId, OIDC_CLIENT_SECRET: oidc.clientSecret, OIDC_CLOCK_TOLERANCE_SECONDS: '60' } });
+    try {
+      for (const skew of [0, 45, -45]) {
+        oidc.clockSkewSeconds = skew;
+        const r = await oidcSignIn(u, 'olga');
+        assert.deepEqual(r, { location: '/accesses', signedIn: true }, `issuer clock ${skew} s off`);
+      }
+      oidc.clockSkewSeconds = 600;
+      const far = await oidcSignIn(u, 'olga');
+      assert.equal(far.signedIn, false);
+      const to = new URL(far.location, 'http://x');
+      assert.equal(to.pathname, '/login');
+      assert.equal(to.searchParams.get('error'), 'oidc_callback_failed');
+      assert.match(to.searchParams.get('detail')!, /^the ID token was issued (599|600|601) s in the future \(iat\): the identity provider's clock is ahead of ours by more than OIDC_CLOCK_TOLERANCE_SECONDS \(60\)/);
+    } finally {
+      await u.close();
+      await oidc.close();
+    }
+  });
+
+  test('OIDC discovery: a wrong issuer says what to check', async () => {
     // A wrong issuer: discovery fails and says what to check.
     const w = await createTestApp({ env: { OIDC_ISSUER: 'http://127.0.0.1:9/realms/nope', OIDC_CLIENT_ID: 'x' } });
     try {

@@ -167,6 +167,8 @@ export const configSchema = z
     SESSION_TTL_HOURS: int(1, 24 * 90).default(12),
     /** How long a login link from `agentctl portal login-link` stays usable. */
     LOGIN_LINK_TTL_MINUTES: int(1, 24 * 60).default(15),
+    /** How long the first key of a marketplace order may be claimed in the portal; then it is revoked. */
+    FIRST_KEY_CLAIM_TTL_DAYS: int(1, 3650).default(30),
   })
   .superRefine(
     (c, ctx) => {

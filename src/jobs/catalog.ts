@@ -76,6 +76,15 @@ export const jobCatalog = {
       deleted: await s.webhooks.prune(new Date(s.clock.now().getTime() - s.config.WEBHOOK_RETENTION_DAYS * 86_400_000)),
     }),
   }),
+  'keys.expireClaims': defineJob({
+    name: 'keys.expireClaims',
+    description: 'Revokes the first keys of marketplace orders left unclaimed for FIRST_KEY_CLAIM_TTL_DAYS and erases their sealed copies (ADR 0039).',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 600 },
+    schedule: () => '17 * * * *',
+    uses: ['claims'],
+    handler: async (s) => ({ expired: await s.claims.expireDue() }),
+  }),
   'usage.sync': defineJob({
     name: 'usage.sync',
     description: "Reports each access's month-to-date usage to Waldur (set semantics), and the previous month's final totals early in the next month.",

@@ -14,6 +14,7 @@ import type { WebhookService } from '../modules/marketplace/webhooks.ts';
 import type { BackupService } from '../modules/ops/backups.ts';
 import type { QuotaService } from '../modules/quota/service.ts';
 import type { BudgetService } from '../modules/budgets/service.ts';
+import type { KeyClaims } from '../modules/keys/claims.ts';
 import type { RunService } from '../modules/runs/service.ts';
 import type { ScheduleService } from '../modules/schedules/service.ts';
 import type { UsageService } from '../modules/usage/service.ts';
@@ -51,6 +52,7 @@ export interface JobServices {
   schedules: ScheduleService;
   mcpServers: McpServerService;
   knowledge: KnowledgeService;
+  claims: KeyClaims;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

@@ -35,6 +35,7 @@ export const errorCatalog = {
   oidc_unavailable: { status: 503, title: 'Identity provider unreachable', description: 'The OIDC issuer\'s discovery document could not be read; `/auth/diagnose` shows why.' },
   oidc_callback_failed: { status: 400, title: 'Sign-in failed', description: 'The identity provider\'s answer could not be verified (state, nonce, code, token signature or clock). `/auth/diagnose` and the server log say why.' },
   key_already_claimed: { status: 409, title: 'Key already claimed', description: 'The first key of this order was already shown once; it is never shown again. Create a new key instead.' },
+  key_claim_expired: { status: 410, title: 'Key claim expired', description: 'The first key of this order was not claimed within FIRST_KEY_CLAIM_TTL_DAYS; it was revoked and is never shown. Create a new key instead.' },
   key_not_claimable: { status: 404, title: 'No key to claim', description: 'This access has no first key waiting to be claimed (it was not created by a marketplace order, or its key was revoked).' },
   portal_not_built: { status: 503, title: 'Portal not built', description: 'The portal\'s files are missing: run `npm run build:portal` (npm start does it when needed).' },
   // customer authentication and authorisation (gateway)

@@ -1,3 +1,4 @@
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -20,6 +21,11 @@ export interface FakeOidc {
   clientId: string;
   clientSecret: string;
   accounts: Map<string, FakeAccount>;
+  /**
+   * How far ahead (positive) or behind this issuer's clock is: ID tokens it issues carry iat, exp
+   * (and auth_time) moved by this many seconds, signed with its real key. 0 by default.
+   */
+  clockSkewSeconds: number;
   close(): Promise<void>;
 }
 
@@ -34,7 +40,11 @@ export async function startFakeOidc(opts: { redirectUri: string; postLogoutRedir
   const accounts = new Map(Object.entries(opts.accounts ?? {}));
   const clientId = 'agent-platform-portal';
   const clientSecret = 'test-client-secret-0123456789abcdef';
+  // Our own signing key (not the quick-start one), so ID tokens can be re-signed with a skewed clock.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = 'fake-oidc-rs256';
   const provider = new Provider(issuer, {
+    jwks: { keys: [{ ...(privateKey.export({ format: 'jwk' }) as Record<string, string>), kid, alg: 'RS256', use: 'sig' }] },
     clients: [
       {
         client_id: clientId,
@@ -67,15 +77,38 @@ export async function startFakeOidc(opts: { redirectUri: string; postLogoutRedir
   });
   // Quiet: the development interactions warn on every start.
   provider.on('server_error', (_ctx, err) => console.error('fake oidc server_error', err));
+  const fake = { clockSkewSeconds: 0 };
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { id_token?: unknown } | undefined;
+    if (fake.clockSkewSeconds !== 0 && ctx.path === '/token' && body && typeof body.id_token === 'string') {
+      body.id_token = skewJwt(body.id_token, fake.clockSkewSeconds, privateKey);
+    }
+  });
   server.on('request', provider.callback());
   return {
     issuer,
     clientId,
     clientSecret,
     accounts,
+    get clockSkewSeconds() {
+      return fake.clockSkewSeconds;
+    },
+    set clockSkewSeconds(v: number) {
+      fake.clockSkewSeconds = v;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Re-signs a JWT with its time claims moved by `seconds`, as an issuer whose clock is off would sign it. */
+function skewJwt(jwt: string, seconds: number, key: KeyObject): string {
+  const [header, payload] = jwt.split('.') as [string, string];
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  for (const c of ['iat', 'exp', 'auth_time', 'nbf']) if (typeof claims[c] === 'number') claims[c] = claims[c] + seconds;
+  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
 }

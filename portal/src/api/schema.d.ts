@@ -18036,10 +18036,12 @@ export interface paths {
                                 /** @description why you see this access: a member of its tenant, and/or its e-mail is yours */
                                 visible_because: ("tenant_member" | "email_match")[];
                                 /**
-                                 * @description the marketplace order's first key: waiting to be claimed once, claimed, or none
+                                 * @description the marketplace order's first key: waiting to be claimed once (until first_key_expires_at), claimed, expired (not claimed in time; revoked), or none
                                  * @enum {string}
                                  */
-                                first_key: "waiting" | "claimed" | "none";
+                                first_key: "waiting" | "claimed" | "expired" | "none";
+                                /** @description while the first key waits: when it can no longer be claimed */
+                                first_key_expires_at: string | null;
                             }[];
                         };
                     };
@@ -18160,10 +18162,12 @@ export interface paths {
                             /** @description why you see this access: a member of its tenant, and/or its e-mail is yours */
                             visible_because: ("tenant_member" | "email_match")[];
                             /**
-                             * @description the marketplace order's first key: waiting to be claimed once, claimed, or none
+                             * @description the marketplace order's first key: waiting to be claimed once (until first_key_expires_at), claimed, expired (not claimed in time; revoked), or none
                              * @enum {string}
                              */
-                            first_key: "waiting" | "claimed" | "none";
+                            first_key: "waiting" | "claimed" | "expired" | "none";
+                            /** @description while the first key waits: when it can no longer be claimed */
+                            first_key_expires_at: string | null;
                         };
                     };
                 };
@@ -18675,7 +18679,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Claim the first key of a marketplace order: shown once, refused afterwards (key_already_claimed) */
+        /** Claim the first key of a marketplace order: shown once, refused afterwards (key_already_claimed) or after FIRST_KEY_CLAIM_TTL_DAYS (410 key_claim_expired) */
         post: {
             parameters: {
                 query?: never;
@@ -18803,6 +18807,29 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                410: {
                     headers: {
                         [name: string]: unknown;
                     };

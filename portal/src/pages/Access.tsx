@@ -57,7 +57,7 @@ export function AccessPage({ id }: { id: string }) {
           <Tabs.Tab value="settings">Settings</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="keys" pt="md">
-          <KeysPanel id={id} firstKey={a.first_key} terminated={a.status === 'terminated'} />
+          <KeysPanel id={id} firstKey={a.first_key} firstKeyExpiresAt={a.first_key_expires_at} terminated={a.status === 'terminated'} />
         </Tabs.Panel>
         <Tabs.Panel value="usage" pt="md">
           <UsagePanel id={id} />
@@ -70,7 +70,7 @@ export function AccessPage({ id }: { id: string }) {
   );
 }
 
-function KeysPanel({ id, firstKey, terminated }: { id: string; firstKey: string; terminated: boolean }) {
+function KeysPanel({ id, firstKey, firstKeyExpiresAt, terminated }: { id: string; firstKey: string; firstKeyExpiresAt: string | null; terminated: boolean }) {
   const client = useQueryClient();
   const keys = useQuery({ queryKey: ['keys', id], queryFn: () => ok(api.GET('/portal/api/v1/accesses/{id}/keys', { params: { path: { id } } })) });
   const [name, setName] = useState('');
@@ -107,11 +107,19 @@ function KeysPanel({ id, firstKey, terminated }: { id: string; firstKey: string;
       {firstKey === 'waiting' ? (
         <Alert color="yellow" variant="light" title="The first key of your order is waiting">
           <Stack gap="xs" align="flex-start">
-            <Text size="sm">The marketplace order created this access with a key. You can see it once; after that it is never shown again.</Text>
+            <Text size="sm">
+              The marketplace order created this access with a key. You can see it once; after that it is never shown again.
+              {firstKeyExpiresAt ? ` Claim it before ${new Date(firstKeyExpiresAt).toLocaleString()}; after that it is revoked.` : null}
+            </Text>
             <Button onClick={() => claim.mutate()} loading={claim.isPending}>
               Show my first key
             </Button>
           </Stack>
+        </Alert>
+      ) : null}
+      {firstKey === 'expired' ? (
+        <Alert color="gray" variant="light" title="The first key of your order has expired">
+          <Text size="sm">It was not claimed in time, so it was revoked and can no longer be shown. Create a new key below.</Text>
         </Alert>
       ) : null}
       {firstKey === 'claimed' ? <Text size="sm">The order's first key was already claimed; create a new key if you no longer have it.</Text> : null}

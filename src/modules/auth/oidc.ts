@@ -127,6 +127,16 @@ export class OidcService {
     }
     const claims = tokens.claims();
     if (!claims) throw new AppError('oidc_callback_failed', 'the identity provider sent no ID token');
+    // openid-client checks exp and nbf with the tolerance but accepts any iat in the future: an ID
+    // token "issued" later than now plus the tolerance comes from an issuer whose clock is off.
+    const ahead = claims.iat - Math.floor(this.clock.now().getTime() / 1000);
+    if (ahead > this.settings.clockToleranceSeconds) {
+      this.logger.warn({ ahead_seconds: ahead, tolerance_seconds: this.settings.clockToleranceSeconds }, 'OIDC ID token issued in the future');
+      throw new AppError(
+        'oidc_callback_failed',
+        `the ID token was issued ${ahead} s in the future (iat): the identity provider's clock is ahead of ours by more than OIDC_CLOCK_TOLERANCE_SECONDS (${this.settings.clockToleranceSeconds}); sync both clocks with NTP, or raise the tolerance`,
+      );
+    }
     let all: Record<string, unknown> = { ...claims };
     // Keycloak and others put e-mail and groups in the ID token when mappers say so; otherwise ask userinfo.
     if ((claims.email === undefined || all[this.groupsProbe] === undefined) && config.serverMetadata().userinfo_endpoint) {

@@ -23,7 +23,10 @@ export const portalAccessView = accessView
   .extend({
     agent: z.object({ id: z.string(), name: z.string(), description: z.string(), published_version: z.number().nullable() }),
     visible_because: z.array(visibilityReason).describe('why you see this access: a member of its tenant, and/or its e-mail is yours'),
-    first_key: z.enum(['waiting', 'claimed', 'none']).describe('the marketplace order\'s first key: waiting to be claimed once, claimed, or none'),
+    first_key: z
+      .enum(['waiting', 'claimed', 'expired', 'none'])
+      .describe('the marketplace order\'s first key: waiting to be claimed once (until first_key_expires_at), claimed, expired (not claimed in time; revoked), or none'),
+    first_key_expires_at: z.string().nullable().describe('while the first key waits: when it can no longer be claimed'),
   });
 export type PortalAccessView = z.infer<typeof portalAccessView>;
 
@@ -209,6 +212,7 @@ export class PortalService {
       agent: { id: agent.id, name: agent.name, description: agent.description, published_version: agent.published_version },
       visible_because: reasons,
       first_key: claim.state,
+      first_key_expires_at: claim.state === 'waiting' ? claim.expires_at : null,
     };
   }
 }

@@ -101,9 +101,9 @@ export async function portalApiRoutes(app: ZodApp, d: { portal: PortalService; m
     {
       schema: {
         tags,
-        summary: 'Claim the first key of a marketplace order: shown once, refused afterwards (key_already_claimed)',
+        summary: 'Claim the first key of a marketplace order: shown once, refused afterwards (key_already_claimed) or after FIRST_KEY_CLAIM_TTL_DAYS (410 key_claim_expired)',
         params: uuidParam,
-        response: { 200: newKeyView, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: newKeyView, ...problems(400, 401, 403, 404, 409, 410) },
       },
     },
     async (req) => portal.claimFirstKey(viewerOf(req), req.params.id, ctxOf(req)),
