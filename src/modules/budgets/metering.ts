@@ -5,7 +5,7 @@ import type { PublishedAgent } from '../agents/service.ts';
 import { countTokens } from '../conversations/tokens.ts';
 import type { QuotaPeriodKind } from '../quota/service.ts';
 import type { PriceService, PriceSnapshot } from '../prices/service.ts';
-import type { BudgetAmount, BudgetReservation, BudgetService } from './service.ts';
+import type { BudgetAmount, BudgetLimits, BudgetReservation, BudgetService } from './service.ts';
 
 /** What the worst case of a run is estimated from. */
 export interface PromptParts {
@@ -69,9 +69,10 @@ export class RunMetering {
   }
 
   /** Before the provider call: the price valid now, and the worst case held (or `budget_exceeded`). */
-  async begin(access: { accessId: string; period: QuotaPeriodKind }, agent: PublishedAgent, prompt: PromptParts, holdMs: number): Promise<MeterTicket> {
+  async begin(access: { accessId: string; period: QuotaPeriodKind; budget?: BudgetLimits | null }, agent: PublishedAgent, prompt: PromptParts, holdMs: number): Promise<MeterTicket> {
     const at = this.clock.now();
-    const [price, limits] = await Promise.all([this.prices.at(agent.providerId, agent.model, at), this.budgets.limitsOf(access.accessId)]);
+    // A verified key carries its access's limits (cached with the key); other doors look them up.
+    const [price, limits] = await Promise.all([this.prices.at(agent.providerId, agent.model, at), access.budget !== undefined ? access.budget : this.budgets.limitsOf(access.accessId)]);
     if (!limits) return { price, reservation: null, at };
     const reservation = await this.budgets.reserve(access.accessId, access.period, limits, this.worstCase(agent, prompt, price), holdMs);
     return { price, reservation, at };

@@ -40,6 +40,8 @@ export interface BudgetState {
 export type BudgetLimitName = 'tokens_in' | 'tokens_out' | 'cost';
 
 const hasAny = (l: BudgetLimits) => l.tokensIn !== null || l.tokensOut !== null || l.costMicros !== null;
+/** An access's budget columns as limits, or null when it has none (then nothing is reserved). */
+export const budgetLimits = (l: BudgetLimits): BudgetLimits | null => (hasAny(l) ? { tokensIn: l.tokensIn, tokensOut: l.tokensOut, costMicros: l.costMicros } : null);
 const n = (v: bigint | null) => (v === null ? null : v.toString());
 
 /**
@@ -66,7 +68,7 @@ export class BudgetService {
       .select({ tokensIn: accesses.budgetTokensIn, tokensOut: accesses.budgetTokensOut, costMicros: accesses.budgetCostMicros })
       .from(accesses)
       .where(eq(accesses.id, accessId));
-    return r && hasAny(r) ? r : null;
+    return r ? budgetLimits(r) : null;
   }
 
   /**

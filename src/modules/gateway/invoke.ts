@@ -93,7 +93,7 @@ export class Invoker {
     try {
       const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
       // --- budgets ---
-      ticket = await this.metering?.begin({ accessId: caller.accessId, period: caller.quota.period }, agent, {
+      ticket = await this.metering?.begin({ accessId: caller.accessId, period: caller.quota.period, ...(caller.budget !== undefined ? { budget: caller.budget } : {}) }, agent, {
         texts: [agent.instructions, caller.extraInstructions ?? '', ...(input.system ?? []), ...(input.messages ? [JSON.stringify(input.messages)] : [...history.map((m) => m.content), input.message])],
         maxOutputTokens: options.params?.maxOutputTokens,
       }, agent.timeoutMs + this.reservationMarginMs);

@@ -1,3 +1,4 @@
+import { budgetLimits } from '../budgets/service.ts';
 import { AppError, type ErrorCode } from '../../lib/errors.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { AgentService } from '../agents/service.ts';
@@ -61,6 +62,7 @@ export class GatewayService {
       extraInstructions: key.extraInstructions,
       knowledgeBases: key.knowledgeBases,
       manageKnowledge: key.manageKnowledge,
+      budget: budgetLimits({ tokensIn: key.budgetTokensIn, tokensOut: key.budgetTokensOut, costMicros: key.budgetCostMicros }),
       ...(rate ? { rate } : {}),
     };
   }

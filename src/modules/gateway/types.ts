@@ -2,6 +2,7 @@ import type { RateState } from '../../lib/errors.ts';
 import type { QuotaPeriodKind, QuotaState, Reservation } from '../quota/service.ts';
 import type { ModelMessage } from 'ai';
 import type { Citation } from '../knowledge/tool.ts';
+import type { BudgetLimits } from '../budgets/service.ts';
 import type { ClientTool, ClientToolCall, HistoryMessage, ModelParams, RunChannel, RunEvent, RunView, ToolChoiceInput } from '../runs/service.ts';
 
 /** The values of the channel-neutral entry (invoke.ts), shared by every door. */
@@ -25,6 +26,8 @@ export interface Caller {
   knowledgeBases?: string[];
   /** The access may create, fill and delete its tenant's knowledge bases (customer API). */
   manageKnowledge?: boolean;
+  /** The access's budget limits when the door already has them (a verified key); undefined: looked up per run. */
+  budget?: BudgetLimits | null;
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }

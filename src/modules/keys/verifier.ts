@@ -32,6 +32,10 @@ export interface KeyRecord {
   knowledgeBases: string[];
   /** The access may manage its tenant's knowledge bases (customer API writes). */
   manageKnowledge: boolean;
+  /** The access's budget columns (docs/adr/0061), cached with the key so a run need not read them. */
+  budgetTokensIn: bigint | null;
+  budgetTokensOut: bigint | null;
+  budgetCostMicros: bigint | null;
 }
 
 export type VerifyFailure = 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired' | 'access_suspended';
@@ -193,6 +197,9 @@ export class KeyVerifier {
         extraInstructions: accesses.extraInstructions,
         knowledgeBases: accesses.knowledgeBases,
         manageKnowledge: accesses.manageKnowledge,
+        budgetTokensIn: accesses.budgetTokensIn,
+        budgetTokensOut: accesses.budgetTokensOut,
+        budgetCostMicros: accesses.budgetCostMicros,
       })
       .from(apiKeys)
       .innerJoin(accesses, eq(accesses.id, apiKeys.accessId))
