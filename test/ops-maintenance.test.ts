@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { desc, like } from 'drizzle-orm';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { and, inArray, like } from 'drizzle-orm';
 import { auditEvents } from '../src/db/schema.ts';
 import { MaintenanceService } from '../src/modules/ops/maintenance.ts';
 import { SETTING_KEYS, writeSetting } from '../src/modules/ops/settings.ts';
@@ -39,6 +39,13 @@ describe('maintenance mode (in-process)', () => {
     key = (await t.deps.services.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: 'a@example.com', quota: 100 }, { actor: 'test' })).api_key.key;
   });
   after(() => t?.close());
+
+  // Every test starts with maintenance off, written without an event or audit row, so none
+  // depends on the switch an earlier test left.
+  beforeEach(async () => {
+    await t.deps.db.transaction((tx) => writeSetting(tx, SETTING_KEYS.maintenance, { on: false }));
+    await t.deps.services.ops.maintenance.refresh();
+  });
 
   const put = (body: unknown, headers = t.admin) => t.app.inject({ method: 'PUT', url: '/admin/api/v1/maintenance', headers, payload: body as Record<string, unknown> });
   const chat = () => t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hi' } });
@@ -89,7 +96,9 @@ describe('maintenance mode (in-process)', () => {
   });
 
   test('switching on again keeps the original start time; off opens the API again', async () => {
+    assert.equal((await put({ on: true, message: 'Upgrading the database', retry_after: 120 })).statusCode, 200);
     const first = (await t.app.inject({ method: 'GET', url: '/admin/api/v1/maintenance', headers: t.admin })).json();
+    assert.ok(first.since, 'the start time is recorded');
     const again = await put({ on: true, message: 'Still upgrading' });
     assert.equal(again.json().since, first.since);
     assert.equal(again.json().retry_after, 300, 'the default Retry-After');
@@ -103,7 +112,14 @@ describe('maintenance mode (in-process)', () => {
   });
 
   test('every switch is audited with who, from where and what', async () => {
-    const rows = await t.deps.db.select().from(auditEvents).where(like(auditEvents.action, 'maintenance.%')).orderBy(desc(auditEvents.at));
+    const ids = ['a', 'b', 'c'].map((n) => `audit-${n}-${randomBytes(4).toString('hex')}`);
+    const as = (i: number) => ({ ...t.admin, 'x-request-id': ids[i]! });
+    assert.equal((await put({ on: true, message: 'Upgrading the database', retry_after: 120 }, as(0))).statusCode, 200);
+    assert.equal((await put({ on: true, message: 'Still upgrading' }, as(1))).statusCode, 200);
+    assert.equal((await put({ on: false }, as(2))).statusCode, 200);
+    const rows = await t.deps.db.select().from(auditEvents).where(and(like(auditEvents.action, 'maintenance.%'), inArray(auditEvents.requestId, ids)));
+    // Newest first, by the order the switches were made (timestamps may tie within a millisecond).
+    rows.sort((x, y) => ids.indexOf(y.requestId!) - ids.indexOf(x.requestId!));
     assert.deepEqual(
       rows.map((r) => r.action),
       ['maintenance.off', 'maintenance.on', 'maintenance.on'],

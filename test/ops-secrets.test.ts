@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { eq, inArray, like } from 'drizzle-orm';
 import { accesses, apiKeys, auditEvents, managedSecrets, sessions, settings } from '../src/db/schema.ts';
 import { manualClock } from '../src/lib/clock.ts';
@@ -33,13 +33,15 @@ async function verifies(env: TestEnv, proof: { token?: string; signature?: strin
   return accepted.some((s) => (proof.token !== undefined ? safeEqual(proof.token, s) : safeEqual(proof.signature!, hmacHex(s, BODY))));
 }
 
+// Each test starts from its own environment and clock: none depends on what an earlier one left.
 describe('webhook secret rotation with an overlap window (manual clock)', () => {
-  const clock = manualClock(new Date('2026-03-01T10:00:00Z'));
+  let clock: ReturnType<typeof manualClock>;
   let env: TestEnv;
-  before(async () => {
+  beforeEach(async () => {
+    clock = manualClock(new Date('2026-03-01T10:00:00Z'));
     env = await createTestEnv({ clock, env: { WALDUR_WEBHOOK_SECRET: OLD } });
   });
-  after(() => env?.close());
+  afterEach(() => env?.close());
 
   test('before: only the configured secret verifies', async () => {
     const s = await env.deps.services.secrets.get('webhook');
@@ -86,6 +88,12 @@ describe('webhook secret rotation with an overlap window (manual clock)', () => 
   });
 
   test('history never carries values; rotations and retirements are audited without them', async () => {
+    await env.deps.services.ops.secretAdmin.rotate('webhook', DAY, actor);
+    clock.advance(DAY);
+    await env.deps.services.ops.secretAdmin.rotate('webhook', 2 * DAY, actor);
+    clock.advance(DAY);
+    await env.deps.services.ops.secretAdmin.rotate('webhook', 2 * DAY, actor);
+    await env.deps.services.ops.secretAdmin.retirePrevious('webhook', false, actor);
     const h = await env.deps.services.secrets.history('webhook');
     assert.deepEqual(
       h.map((v) => v.state),
@@ -104,12 +112,13 @@ describe('the admin API and the API-key pepper', () => {
   let t: TestApp;
   const chat = (key: string) => t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hi' } });
   const pepperOf = async (prefix: string) => (await t.deps.db.select({ v: apiKeys.pepperVersion }).from(apiKeys).where(eq(apiKeys.keyPrefix, prefix)))[0]!.v;
-  before(async () => {
+  // A fresh app per test: pepper versions, audit rows and keys never carry over between tests.
+  beforeEach(async () => {
     t = await createTestApp();
     await seedAgent(t.deps);
     await t.deps.services.tenants.create({ name: 'acme' }, actor);
   });
-  after(() => t?.close());
+  afterEach(() => t?.close());
 
   test('status lists every managed secret with versions and sources, never values', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/admin/api/v1/secrets', headers: t.admin });
@@ -205,10 +214,14 @@ describe('the admin API and the API-key pepper', () => {
 
   test('a key still on a retired pepper stops working (it was not used during the overlap)', async () => {
     const stale = (await t.deps.services.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: 'stale@example.com', quota: 100 }, actor)).api_key;
-    await t.app.inject({ method: 'POST', url: '/admin/api/v1/secrets/pepper/rotate', headers: t.admin, payload: { overlap: '1h' } });
+    const other = (await t.deps.services.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: 'other@example.com', quota: 100 }, actor)).api_key;
+    const rot = await t.app.inject({ method: 'POST', url: '/admin/api/v1/secrets/pepper/rotate', headers: t.admin, payload: { overlap: '1h' } });
+    assert.equal(rot.statusCode, 200, rot.body);
+    assert.equal((await chat(other.key)).statusCode, 200, 'used during the overlap: re-hashed with the new pepper');
     const forced = await t.app.inject({ method: 'POST', url: '/admin/api/v1/secrets/pepper/retire-previous', headers: t.admin, payload: { force: true } });
-    assert.equal(forced.json().keys_broken, 4, 'every key of this app is still on version 2: used, idle, fresh and stale');
+    assert.equal(forced.json().keys_broken, 1, 'only the key never used during the overlap is still on the retired version');
     t.deps.services.verifier.flush();
+    assert.equal((await chat(other.key)).statusCode, 200, 'the re-hashed key keeps working');
     const res = await chat(stale.key);
     assert.equal(res.statusCode, 401);
     assert.equal(res.json().code, 'api_key_invalid');

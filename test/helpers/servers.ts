@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,16 +14,47 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A TCP port nothing listens on right now (the OS picks it; the window before reuse is tiny). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for servers a test starts and restarts on a fixed port (throwaway PostgreSQL and Redis, a
+ * platform started with PORT=…) come from below the kernel's ephemeral range (32768–60999 by
+ * default, /proc/sys/net/ipv4/ip_local_port_range): the kernel never hands these out for an
+ * outgoing connection or a port-0 listener, so between our check and the server's bind — or while
+ * a server is down between a stop and a restart — nothing else on the machine takes the port by
+ * chance. Only another test picking the same random port could, and a server start that finds the
+ * port taken retries on a new one (`withFreshPort`).
+ */
+const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A TCP port of 127.0.0.1 nothing listens on right now, outside the ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}-${PORT_RANGE.to} after 200 tries`);
+}
+
+/**
+ * Starts a server on a fresh port, and again on another one if the first start failed because
+ * the port was taken meanwhile (another test picked the same one); other failures are thrown.
+ */
+async function withFreshPort<T>(startOn: (port: number) => Promise<T>, inUse: (err: unknown) => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOn(port);
+    } catch (err) {
+      if (attempt >= 5 || !inUse(err)) throw err;
+    }
+  }
 }
 
 /** Where PostgreSQL's server binaries are (Debian's versioned directory, else pg_config's), if installed. */
@@ -63,7 +94,7 @@ export interface ThrowawayRedis {
 export async function startRedis(): Promise<ThrowawayRedis> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed');
-  const port = await freePort();
+  let port = 0;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
@@ -94,7 +125,13 @@ export async function startRedis(): Promise<ThrowawayRedis> {
       await exited;
     }
   };
-  await start();
+  await withFreshPort(
+    async (p) => {
+      port = p;
+      await start();
+    },
+    (err) => /Address already in use/i.test(String(err)),
+  );
   return { port, url: `redis://127.0.0.1:${port}`, start, kill, close: kill };
 }
 
@@ -125,17 +162,24 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   }
   const pg = (tool: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { timeout: 60_000 }) : run(join(bin, tool), args, { timeout: 60_000 }));
   const data = join(dir, 'data');
-  const port = await freePort();
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   // The socket goes to the temporary directory too, away from the machine's own server.
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  let port = 0;
+  const opts = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const log = join(dir, 'server.log');
   const start = async () => {
-    await pg('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    await pg('pg_ctl', ['-D', data, '-l', log, '-o', opts(), '-w', '-t', '60', 'start']);
   };
   const stop = async () => {
     await pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   };
-  await start();
+  await withFreshPort(
+    async (p) => {
+      port = p;
+      await start();
+    },
+    () => existsSync(log) && /Address already in use|could not create any TCP\/IP sockets/i.test(readFileSync(log, 'utf8')),
+  );
   return {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
