@@ -5,17 +5,26 @@ import { queryRows } from '../src/db/client.ts';
 import { manualClock } from '../src/lib/clock.ts';
 import { onPostgres, TEST_REDIS_URL } from './helpers/env.ts';
 import { createTestApp, createTestEnv, type TestEnv } from './helpers/harness.ts';
+import { PROVIDER_KINDS, seedProvider, type ProviderKind } from './helpers/providers.ts';
 import { startReplica, type Replica } from './helpers/replica.ts';
 
 const actor = { actor: 'test' };
 
-/** Seeds a slow-ish mock agent (so requests overlap) and one access with `quota`. */
-async function seed(env: TestEnv, quota: number, opts: { delayMs?: number; timeoutMs?: number } = {}) {
+/**
+ * Seeds a provider of `kind` (the offline mock, or the fake OpenAI server over HTTP) answering after
+ * a short delay (so requests overlap), an agent, a tenant and one access with `quota`. Names carry
+ * `name` and the kind, so one database can hold several seeds and no test relies on another's.
+ */
+async function seed(env: TestEnv, quota: number, opts: { delayMs?: number; timeoutMs?: number; kind?: ProviderKind; name?: string } = {}) {
+  const kind = opts.kind ?? 'mock';
+  const name = `${opts.name ?? 'acme'}-${kind}`;
   const s = env.deps.services;
-  await s.providers.create({ id: 'mock', kind: 'mock', default_model: 'mock-1', settings: { script: [{ delayMs: opts.delayMs ?? 10 }] } }, actor);
-  await s.agents.create({ id: 'helpdesk', provider: 'mock', instructions: 'Triage.', ...(opts.timeoutMs ? { timeout_ms: opts.timeoutMs } : {}) }, actor);
-  await s.tenants.create({ name: 'acme' }, actor);
-  return s.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: 'ops@acme.example', quota }, actor);
+  const provider = await seedProvider(env.deps, kind, { id: `p-${name}`, delayMs: opts.delayMs ?? 10 });
+  const agent = `helpdesk-${name}`;
+  await s.agents.create({ id: agent, provider: provider.id, instructions: 'Triage.', ...(opts.timeoutMs ? { timeout_ms: opts.timeoutMs } : {}) }, actor);
+  await s.tenants.create({ name }, actor);
+  const created = await s.accesses.create({ tenant: name, agent, email: `ops@${name}.example`, quota }, actor);
+  return { ...created, agent, tenant: name, provider };
 }
 
 async function countLedger(env: TestEnv, accessId: string) {
@@ -39,38 +48,42 @@ async function eventually(fn: () => Promise<boolean>, ms: number): Promise<numbe
   }
 }
 
-const chatOn = (url: string, key: string, message = 'printer on fire') =>
-  fetch(`${url}/api/v1/agents/helpdesk/chat`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
+const chatOn = (url: string, key: string, agent: string, message = 'printer on fire') =>
+  fetch(`${url}/api/v1/agents/${agent}/chat`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
 
 describe('quota is exact under concurrency', () => {
-  test('embedded (one process): quota 50, 200 concurrent requests → exactly 50 succeed', { skip: onPostgres }, async () => {
-    const t = await createTestApp();
-    try {
-      const { access, api_key } = await seed(t, 50);
-      const results = await Promise.all(
-        Array.from({ length: 200 }, () => t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } })),
-      );
-      const codes = results.map((r) => (r.statusCode === 200 ? 'ok' : (r.json().code as string)));
-      assert.equal(codes.filter((c) => c === 'ok').length, 50);
-      assert.equal(codes.filter((c) => c === 'quota_exceeded').length, 150);
-      assert.deepEqual(await countLedger(t, access.id), { records: 50, ok_runs: 50, used: 50, reserved: 0 });
-    } finally {
-      await t.close();
-    }
-  });
+  for (const kind of PROVIDER_KINDS) {
+    test(`embedded (one process): quota 50, 200 concurrent requests → exactly 50 succeed (${kind} provider)`, { skip: onPostgres }, async () => {
+      const t = await createTestApp();
+      const { access, api_key, agent, provider } = await seed(t, 50, { kind });
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 200 }, () => t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/chat`, headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } })),
+        );
+        const codes = results.map((r) => (r.statusCode === 200 ? 'ok' : (r.json().code as string)));
+        assert.equal(codes.filter((c) => c === 'ok').length, 50);
+        assert.equal(codes.filter((c) => c === 'quota_exceeded').length, 150);
+        assert.deepEqual(await countLedger(t, access.id), { records: 50, ok_runs: 50, used: 50, reserved: 0 });
+        if (kind === 'openai') assert.equal(provider.prompts().length, 50, 'exactly the admitted requests reached the provider');
+      } finally {
+        await provider.close();
+        await t.close();
+      }
+    });
+  }
 
   test('a reservation left by a crashed process stops counting when it expires', { skip: onPostgres }, async () => {
     const clock = manualClock(new Date());
     const t = await createTestApp({ clock, env: { QUOTA_RESERVATION_MARGIN_MS: '1000' } });
     try {
-      const { access, api_key } = await seed(t, 1, { timeoutMs: 2000 });
+      const { access, api_key, agent } = await seed(t, 1, { timeoutMs: 2000 });
       // A replica reserved the only unit and died before settling or releasing it.
       await t.deps.services.quota.reserve(access.id, 'month', 1, 3000);
-      const held = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } });
+      const held = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/chat`, headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } });
       assert.equal(held.json().code, 'quota_exceeded');
       assert.equal(held.json().quota.reserved, 1);
       clock.advance(3001);
-      const back = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } });
+      const back = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/chat`, headers: { 'x-api-key': api_key.key }, payload: { message: 'hi' } });
       assert.equal(back.statusCode, 200, back.body);
       assert.equal((await countLedger(t, access.id)).used, 1);
     } finally {
@@ -127,39 +140,46 @@ describe('replicas on PostgreSQL and Redis', { skip: !onPostgres }, () => {
     await env?.close();
   });
 
-  test('quota 50, 200 concurrent requests spread over two processes → exactly 50 succeed, 150 quota_exceeded', async () => {
-    const { access, api_key } = await seed(env, 50);
-    const results = await Promise.all(
-      Array.from({ length: 200 }, async (_, i) => {
-        const res = await chatOn(i % 2 === 0 ? a.url : b.url, api_key.key);
-        const body = (await res.json()) as { code?: string };
-        return res.status === 200 ? 'ok' : body.code;
-      }),
-    );
-    assert.equal(results.filter((c) => c === 'ok').length, 50, JSON.stringify(results.filter((c) => c !== 'ok' && c !== 'quota_exceeded')));
-    assert.equal(results.filter((c) => c === 'quota_exceeded').length, 150);
-    assert.deepEqual(await countLedger(env, access.id), { records: 50, ok_runs: 50, used: 50, reserved: 0 });
-  });
+  for (const kind of PROVIDER_KINDS) {
+    test(`quota 50, 200 concurrent requests spread over two processes → exactly 50 succeed, 150 quota_exceeded (${kind} provider)`, async () => {
+      const { access, api_key, agent, provider } = await seed(env, 50, { kind, name: 'quota' });
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 200 }, async (_, i) => {
+            const res = await chatOn(i % 2 === 0 ? a.url : b.url, api_key.key, agent);
+            const body = (await res.json()) as { code?: string };
+            return res.status === 200 ? 'ok' : body.code;
+          }),
+        );
+        assert.equal(results.filter((c) => c === 'ok').length, 50, JSON.stringify(results.filter((c) => c !== 'ok' && c !== 'quota_exceeded')));
+        assert.equal(results.filter((c) => c === 'quota_exceeded').length, 150);
+        assert.deepEqual(await countLedger(env, access.id), { records: 50, ok_runs: 50, used: 50, reserved: 0 });
+        if (kind === 'openai') assert.equal(provider.prompts().length, 50, 'exactly the admitted requests reached the provider');
+      } finally {
+        await provider.close();
+      }
+    });
+  }
 
   test('a key revoked through replica A is refused by replica B within one second', async () => {
-    const { access, api_key } = await env.deps.services.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: 'r@acme.example', quota: 1000 }, actor);
+    const { access, api_key, agent } = await seed(env, 1000, { name: 'revoke' });
     // B has verified (and cached) the key.
-    assert.equal((await chatOn(b.url, api_key.key)).status, 200);
+    assert.equal((await chatOn(b.url, api_key.key, agent)).status, 200);
     const { token } = await env.deps.services.adminTokens.create('replica-test', actor);
     const revoke = await fetch(`${a.url}/admin/api/v1/keys/${api_key.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(revoke.status, 200);
     const ms = await eventually(async () => {
-      const res = await chatOn(b.url, api_key.key);
+      const res = await chatOn(b.url, api_key.key, agent);
       return res.status === 401 && ((await res.json()) as { code: string }).code === 'api_key_revoked';
     }, 1000);
     assert.ok(ms >= 0, 'replica B still accepted the revoked key after one second');
 
     // Terminating the access revokes its other keys on every replica too.
     const second = await env.deps.services.keys.create(access.id, {}, actor);
-    assert.equal((await chatOn(b.url, second.key)).status, 200);
+    assert.equal((await chatOn(b.url, second.key, agent)).status, 200);
     const term = await fetch(`${a.url}/admin/api/v1/accesses/${access.id}/terminate`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(term.status, 200);
-    const ms2 = await eventually(async () => (await chatOn(b.url, second.key)).status === 401, 1000);
+    const ms2 = await eventually(async () => (await chatOn(b.url, second.key, agent)).status === 401, 1000);
     assert.ok(ms2 >= 0, 'replica B still accepted a key of a terminated access after one second');
   });
 
@@ -167,7 +187,8 @@ describe('replicas on PostgreSQL and Redis', { skip: !onPostgres }, () => {
     const s = env.deps.services;
     await s.providers.create({ id: 'slow', kind: 'mock', default_model: 'mock-1', settings: { script: [{ delayMs: 5000 }] } }, actor);
     await s.agents.create({ id: 'slowpoke', provider: 'slow', instructions: 'Slow.', timeout_ms: 1000 }, actor);
-    const { access, api_key } = await s.accesses.create({ tenant: 'acme', agent: 'slowpoke', email: 'k@acme.example', quota: 1 }, actor);
+    await s.tenants.create({ name: 'slow-tenant' }, actor);
+    const { access, api_key } = await s.accesses.create({ tenant: 'slow-tenant', agent: 'slowpoke', email: 'k@acme.example', quota: 1 }, actor);
     const c = await startReplica(replicaEnv);
     const inflight = fetch(`${c.url}/api/v1/agents/slowpoke/chat`, { method: 'POST', headers: { 'x-api-key': api_key.key, 'content-type': 'application/json' }, body: '{"message":"hi"}' }).catch(() => null);
     assert.ok((await eventually(async () => (await countLedger(env, access.id)).reserved === 1, 5000)) >= 0, 'the request reserved its unit');
