@@ -322,7 +322,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     maxQueueMs: config.BACKGROUND_RUN_MAX_QUEUE_MS,
     marginMs: config.QUOTA_RESERVATION_MARGIN_MS,
   });
-  const mcpDoor = new McpDoor({ invoker, agents, metrics, version: config.version });
+  const mcpDoor = new McpDoor({ invoker, agents, metrics, version: config.version, events: { bus: events, db } });
   const schedules = new ScheduleService({ db, clock, logger, audit, accesses, callers, invoker });
 
   // Caches depend on these events for correctness (revocations), so they start with the graph.
@@ -333,6 +333,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   await events.start();
   await ops.start();
   await ipBlocks.start();
+  mcpDoor.start();
 
   let closed = false;
   const deps: Deps = {
@@ -357,6 +358,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         ['job queue', () => jobs.stop(config.SHUTDOWN_TIMEOUT_MS)],
         ['operations', () => ops.stop()],
         ['ip deny list', () => ipBlocks.stop()],
+        ['mcp cancellations', () => mcpDoor.stop()],
         ['events', () => events.close()],
         ['redis', () => redis?.close()],
         ['database', () => database.close()],

@@ -10,8 +10,10 @@ import { and, eq } from 'drizzle-orm';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runs, usageRecords } from '../src/db/schema.ts';
-import { createTestApp, type TestApp } from './helpers/harness.ts';
+import { onPostgres, TEST_REDIS_URL } from './helpers/env.ts';
+import { createTestApp, createTestEnv, type TestApp, type TestEnv } from './helpers/harness.ts';
 import { eventually } from './helpers/poll.ts';
+import { startReplica, type Replica } from './helpers/replica.ts';
 
 const actor = { actor: 'test' };
 
@@ -158,5 +160,58 @@ describe('MCP door: the agents as MCP tools, on the same key, quota and ledger',
     assert.equal((await t.deps.db.select().from(usageRecords).where(eq(usageRecords.runId, run!.id))).length, 0);
     const afterUsed = (await t.app.inject({ method: 'GET', url: '/api/v1/access', headers: { 'x-api-key': keyBig } })).json().quota.used;
     assert.equal(afterUsed, before);
+  });
+});
+
+// Stateless Streamable HTTP has no session affinity: behind a load balancer the client's
+// `notifications/cancelled` may reach another replica than the one running the call.
+describe('MCP cancellation across replicas (PostgreSQL)', { skip: onPostgres ? false : 'needs PostgreSQL (npm run test:pg)' }, () => {
+  let env: TestEnv;
+  let a: Replica;
+  let b: Replica;
+  let key: string;
+  let accessId: string;
+  before(async () => {
+    env = await createTestEnv();
+    const s = env.deps.services;
+    await s.providers.create({ id: 'mock', kind: 'mock', default_model: 'mock-1', settings: { script: [{ match: '^slow', delayMs: 600_000 }] } }, actor);
+    await s.agents.create({ id: 'helpdesk', provider: 'mock', instructions: 'Triage tickets.', timeout_ms: 600_000 }, actor);
+    await s.tenants.create({ name: 'mcp-x' }, actor);
+    const created = await s.accesses.create({ tenant: 'mcp-x', agent: 'helpdesk', email: 'x@mcp.example', quota: 10 }, actor);
+    key = created.api_key.key;
+    accessId = created.access.id;
+    const replicaEnv = { DATABASE_URL: env.databaseUrl!, SECRETS_KEY: env.config.SECRETS_KEY!, ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: env.config.REDIS_KEY_PREFIX } : {}) };
+    [a, b] = await Promise.all([startReplica(replicaEnv), startReplica(replicaEnv)]);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await env?.close();
+  });
+
+  const post = (url: string, body: unknown) =>
+    fetch(`${url}/mcp`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(body) });
+
+  test('a cancellation sent to replica B aborts the call running on replica A: no usage record, the unit comes back', async () => {
+    const call = post(a.url, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'ask_agent', arguments: { agent_id: 'helpdesk', message: 'slow across replicas' } } }).then((r) => r.text());
+    const running = await eventually(
+      async () => (await env.deps.db.select().from(runs).where(and(eq(runs.accessId, accessId), eq(runs.input, 'slow across replicas'))))[0],
+      (r) => r !== undefined,
+      'the call started on replica A',
+    );
+    assert.equal(running!.status, 'running');
+    const cancel = await post(b.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user pressed stop' } });
+    assert.equal(cancel.status, 202, await cancel.text());
+    const run = await eventually(
+      async () => (await env.deps.db.select().from(runs).where(eq(runs.id, running!.id)))[0],
+      (r) => r !== undefined && r.status !== 'running' && r.status !== 'queued',
+      'the run on replica A ended after the cancellation reached replica B',
+      { timeoutMs: 10_000 },
+    );
+    assert.match(run!.status, /cancelled|failed/);
+    assert.match(await call, /cancel/i, 'the call answered that it was cancelled');
+    assert.equal((await env.deps.db.select().from(usageRecords).where(eq(usageRecords.runId, run!.id))).length, 0);
+    const quota = await env.deps.services.accesses.get(accessId);
+    assert.equal(quota.quota.used, 0);
+    assert.equal(quota.quota.reserved, 0);
   });
 });

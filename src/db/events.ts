@@ -16,7 +16,13 @@ export type PlatformEvent =
   | { type: 'providers.changed'; providerId: string }
   | { type: 'secrets.changed'; name: string }
   /** The IP deny list changed: every replica re-reads it (it is small). */
-  | { type: 'ipblocks.changed' };
+  | { type: 'ipblocks.changed' }
+  /**
+   * An MCP client cancelled a tool call (`notifications/cancelled`) on a replica that does not run
+   * it (stateless transport, no session affinity): the replica that does aborts it. `slot` names
+   * the call by key and JSON-RPC request id, never by secret.
+   */
+  | { type: 'mcp.cancel'; slot: string; reason?: string };
 
 type Handler = (event: PlatformEvent) => void;
 

@@ -27,7 +27,7 @@ export async function mcpRoutes(app: FastifyInstance, s: McpRouteDeps) {
     for (const m of Array.isArray(body) ? body : [body]) {
       const msg = m as { method?: unknown; params?: { requestId?: unknown; reason?: unknown } } | null;
       if (msg?.method === 'notifications/cancelled' && (typeof msg.params?.requestId === 'string' || typeof msg.params?.requestId === 'number')) {
-        s.mcp.cancel(caller, msg.params.requestId, typeof msg.params.reason === 'string' ? msg.params.reason : undefined);
+        await s.mcp.cancel(caller, msg.params.requestId, typeof msg.params.reason === 'string' ? msg.params.reason : undefined);
       }
     }
     const server = await s.mcp.server(caller);

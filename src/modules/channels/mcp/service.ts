@@ -2,6 +2,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError, errorCatalog } from '../../../lib/errors.ts';
+import type { DbOrTx } from '../../../db/client.ts';
+import type { EventBus } from '../../../db/events.ts';
 import type { Metrics } from '../../../metrics/index.ts';
 import type { AgentService } from '../../agents/service.ts';
 import type { Caller, InvokeEvent, Invoker } from '../../gateway/invoke.ts';
@@ -12,6 +14,8 @@ export interface McpDoorDeps {
   agents: Pick<AgentService, 'show'>;
   metrics: Metrics;
   version: string;
+  /** Cross-replica cancellation (optional: without it a cancellation reaches this replica only). */
+  events?: { bus: Pick<EventBus, 'on' | 'publish'>; db: DbOrTx };
 }
 
 export interface McpDoorStats {
@@ -46,14 +50,38 @@ export class McpDoor {
   private readonly deps: McpDoorDeps;
   private readonly inflight = new Map<string, AbortController>();
   private readonly calls = { success: 0, client_error: 0, server_error: 0 };
+  private unsubscribe: (() => void) | undefined;
 
   constructor(deps: McpDoorDeps) {
     this.deps = deps;
   }
 
-  /** Aborts the caller's in-flight tool call `requestId` (an MCP `notifications/cancelled`). */
-  cancel(caller: Pick<Caller, 'keyId' | 'accessId'>, requestId: string | number, reason?: string): boolean {
-    const ac = this.inflight.get(this.slot(caller, requestId));
+  /**
+   * Aborts the caller's in-flight tool call `requestId` (an MCP `notifications/cancelled`). A call
+   * this replica does not run may run on another one (no session affinity): the cancellation is
+   * then published to every replica, and the one that runs it aborts it (`start` subscribes).
+   */
+  async cancel(caller: Pick<Caller, 'keyId' | 'accessId'>, requestId: string | number, reason?: string): Promise<boolean> {
+    const slot = this.slot(caller, requestId);
+    if (this.abortLocal(slot, reason)) return true;
+    if (this.deps.events) await this.deps.events.bus.publish(this.deps.events.db, { type: 'mcp.cancel', slot, ...(reason !== undefined ? { reason } : {}) });
+    return false;
+  }
+
+  /** Hears cancellations published by other replicas. */
+  start(): void {
+    this.unsubscribe ??= this.deps.events?.bus.on((e) => {
+      if (e.type === 'mcp.cancel') this.abortLocal(e.slot, e.reason);
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private abortLocal(slot: string, reason: string | undefined): boolean {
+    const ac = this.inflight.get(slot);
     if (!ac) return false;
     ac.abort(new Error(reason ?? 'the MCP client cancelled the call'));
     return true;
