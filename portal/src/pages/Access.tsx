@@ -384,7 +384,7 @@ function KnowledgeSettings({ id, attached, available }: { id: string; attached: 
                     value={k.id}
                     label={
                       <span>
-                        {k.name} <Text span size="xs">· {k.documents} documents{k.platform_wide ? ' · platform-wide' : ''}</Text>
+                        {k.name} <Text span size="xs">· {k.documents} {k.documents === 1 ? 'document' : 'documents'}{k.platform_wide ? ' · platform-wide' : ''}</Text>
                       </span>
                     }
                     description={k.description || undefined}

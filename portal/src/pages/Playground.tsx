@@ -213,8 +213,8 @@ function Citations({ items }: { items: ChatResult['citations'] }) {
         {items.map((c) => (
           <li key={c.n} value={c.n}>
             <Text size="sm" span>
-              {c.document_title}
-              {c.heading_path ? ` — ${c.heading_path}` : ''} <Badge variant="outline" color="dark" size="sm">{c.source}</Badge>
+              {/* The heading path usually starts with the document's title: show it once. */}
+              {c.heading_path.startsWith(c.document_title) ? c.heading_path : [c.document_title, c.heading_path].filter(Boolean).join(' — ')} <Badge variant="outline" color="dark" size="sm">{c.source}</Badge>
             </Text>
           </li>
         ))}
@@ -260,7 +260,7 @@ export function ConversationsPanel({ id, onContinue }: { id: string; onContinue:
                 <Table.Td>{fmtDate(c.updated_at)}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="light" onClick={() => setOpen(open === c.id ? null : c.id)} aria-expanded={open === c.id} aria-controls={`turns-${c.id}`}>
+                    <Button size="xs" variant="default" onClick={() => setOpen(open === c.id ? null : c.id)} aria-expanded={open === c.id} aria-controls={`turns-${c.id}`}>
                       {open === c.id ? 'Hide turns' : 'Show turns'}
                     </Button>
                     <Button size="xs" onClick={() => onContinue(c.id)}>
