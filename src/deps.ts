@@ -289,7 +289,6 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const webhooks = new WebhookService({ db, clock, logger, metrics, secrets, audit });
   const marketplace = new MarketplaceJobs({ orders, reconciler, webhooks, metrics, logger });
   const backups = new BackupService({ config, database, master, audit, clock });
-  const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
 
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
@@ -305,6 +304,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     sealKey: deriveKey(master, 'slack-bot-tokens'),
     signingSecret: config.SLACK_SIGNING_SECRET,
   });
+  // The portal reads conversations, knowledge bases and Slack bindings through their services.
+  const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, conversations, knowledge, slack, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
   const background = new BackgroundRuns({
     db,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { claimableKeys } from '../src/db/schema.ts';
+import { claimableKeys, usageRecords } from '../src/db/schema.ts';
 import { manualClock } from '../src/lib/clock.ts';
 import { requiredScope, scopeAllows } from '../src/modules/admin-tokens/scopes.ts';
 import { groupsOf, roleFromGroups } from '../src/modules/auth/service.ts';
@@ -71,6 +71,13 @@ async function oidcSignIn(u: TestApp, account: string): Promise<{ location: stri
   const cookies = ([] as string[]).concat(cb.headers['set-cookie'] ?? []);
   return { location: String(cb.headers.location), signedIn: cookies.some((c) => /^[^=]+=[^;]+;/.test(c) && !c.includes('Max-Age=0')) };
 }
+
+/** The server-sent events of a streamed answer, in order. */
+const events = (body: string) =>
+  body
+    .split('\n\n')
+    .filter((b) => b.trim() !== '')
+    .map((b) => ({ event: /^event: (.+)$/m.exec(b)![1]!, data: JSON.parse(/^data: (.+)$/m.exec(b)![1]!) as Record<string, unknown> & { text?: string } }));
 
 const as = (s: Session, extra: Record<string, string> = {}) => ({ cookie: s.cookie, 'x-csrf-token': s.csrf, ...extra });
 
@@ -264,17 +271,19 @@ describe('portal API', () => {
     const bob = await linkSession(t, 'bob@beta.example');
     const doc = (await t.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
     const routes = Object.entries(doc.paths).filter(([p]) => p.startsWith('/portal/api/v1/') && p.includes('{id}'));
-    assert.ok(routes.length >= 6, `found ${routes.length} routes`);
+    assert.ok(routes.length >= 9, `found ${routes.length} routes`);
+    // A conversation of Alpha's access, for the routes that take one.
+    const a1Conversation = (await t.deps.services.conversations.create({ accessId: a1, tenantId: (await t.deps.services.accesses.get(a1)).tenant_id }, { agent_id: 'helpdesk' })).id;
     let checked = 0;
     for (const [path, methods] of routes) {
       for (const method of Object.keys(methods)) {
         for (const [id, keyId, what] of [
           [a1, a1Key, "another tenant's access"],
-          [a2, a1Key, "another access's key under one's own access"],
+          [a2, a1Key, "another access's key or conversation under one's own access"],
         ] as const) {
-          if (!path.includes('{keyId}') && id === a2) continue;
-          const url = path.replace('{id}', id).replace('{keyId}', keyId);
-          const body = method === 'put' ? { extra_instructions: 'leak?' } : method === 'post' ? {} : undefined;
+          if (!path.includes('{keyId}') && !path.includes('{conversationId}') && id === a2) continue;
+          const url = path.replace('{id}', id).replace('{keyId}', keyId).replace('{conversationId}', a1Conversation);
+          const body = method === 'put' ? { extra_instructions: 'leak?' } : path.endsWith('/chat') ? { message: 'leak?' } : method === 'post' ? {} : undefined;
           const r = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: as(bob), ...(body ? { payload: body } : {}) });
           assert.equal(r.statusCode, 404, `${method.toUpperCase()} ${path} (${what}): ${r.body}`);
           assert.equal(r.json().code, 'not_found');
@@ -283,9 +292,11 @@ describe('portal API', () => {
         }
       }
     }
-    assert.ok(checked >= 8);
-    // Nothing was changed by those attempts.
+    assert.ok(checked >= 14, `checked ${checked}`);
+    // Nothing was changed or run by those attempts.
     assert.equal((await t.deps.services.accesses.get(a1)).extra_instructions, null);
+    assert.equal((await t.deps.services.conversations.list({ accessId: a1 }, { limit: 100 })).items.length, 1, 'no conversation was started on Alpha’s access');
+    assert.ok(!openai.completions.some((c) => JSON.stringify(c.body).includes('leak?')), 'no run was started with the foreign access');
     assert.equal((await t.deps.services.keys.list(a1)).find((k) => k.id === a1Key)?.status, 'valid');
   });
 
@@ -388,7 +399,7 @@ describe('portal API', () => {
     assert.ok(!JSON.stringify(openai.completions.at(-1)!.body).includes('Estonian'));
     const put = await t.app.inject({ method: 'PUT', url: `/portal/api/v1/accesses/${a1}/settings`, headers: as(ann), payload: { extra_instructions: 'Always answer in Estonian.' } });
     assert.equal(put.statusCode, 200, put.body);
-    assert.deepEqual(put.json().supported, ['extra_instructions']);
+    assert.deepEqual(put.json().supported, ['extra_instructions', 'knowledge_bases', 'slack_bindings']);
     const r = await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'printer on fire' } });
     assert.equal(r.statusCode, 200, r.body);
     const sent = openai.completions.at(-1)!.body as { messages: { role: string; content: string }[] };
@@ -404,6 +415,128 @@ describe('portal API', () => {
     const days = usage.json<{ days: { day: string; requests: number }[] }>().days;
     assert.equal(days.length, 7);
     assert.ok(days.at(-1)!.requests >= 1);
+  });
+
+  test('playground: the answer of a visible access streams, is quota-checked and metered with channel portal; CSRF and visibility hold; quota_exceeded is a problem', async () => {
+    const s = t.deps.services;
+    const ann = await linkSession(t, 'ann@alpha.example');
+    const url = `/portal/api/v1/accesses/${a1}/chat`;
+    const used = (await s.accesses.get(a1)).quota.used;
+    const r = await t.app.inject({ method: 'POST', url, headers: as(ann), payload: { message: 'printer on fire' } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.match(String(r.headers['content-type']), /^text\/event-stream/);
+    const ev = events(r.body);
+    assert.deepEqual([ev[0]!.event, ev.at(-1)!.event], ['run.started', 'run.completed']);
+    const deltas = ev.filter((e) => e.event === 'text.delta');
+    assert.ok(deltas.length >= 1, 'the answer arrives as text deltas');
+    const done = ev.at(-1)!.data as { run_id: string; answer: string; quota: { used: number; remaining: number; limit: number }; citations: unknown[] };
+    assert.equal(deltas.map((e) => e.data.text).join(''), done.answer);
+    assert.ok(done.answer.length > 0);
+    assert.equal(done.quota.used, used + 1, 'one quota unit, like any call');
+    assert.deepEqual(done.citations, []);
+    assert.equal((await s.accesses.get(a1)).quota.used, used + 1);
+    const [record] = await t.deps.db.select().from(usageRecords).where(eq(usageRecords.runId, done.run_id));
+    assert.equal(record?.channel, 'portal', 'metered as a portal run');
+    assert.equal(record?.accessId, a1);
+    assert.equal((await s.runs.get(done.run_id, { accessId: a1 })).channel, 'portal');
+
+    const calls = openai.completions.length;
+    const noCsrf = await t.app.inject({ method: 'POST', url, headers: { cookie: ann.cookie }, payload: { message: 'x' } });
+    assert.equal(noCsrf.statusCode, 403);
+    assert.equal(noCsrf.json().code, 'csrf_failed');
+    const bob = await linkSession(t, 'bob@beta.example');
+    const foreign = await t.app.inject({ method: 'POST', url, headers: as(bob), payload: { message: 'run it on their quota' } });
+    assert.equal(foreign.statusCode, 404);
+    assert.equal(foreign.json().code, 'not_found');
+    assert.equal(openai.completions.length, calls, 'neither ran the agent');
+
+    // The quota is spent: a problem response before any event, and nothing runs.
+    await s.accesses.update(a1, { quota: used + 1 }, ctx);
+    try {
+      const over = await t.app.inject({ method: 'POST', url, headers: as(ann), payload: { message: 'one more' } });
+      assert.equal(over.statusCode, 429, over.body);
+      assert.equal(over.json().code, 'quota_exceeded');
+      assert.equal(openai.completions.length, calls);
+    } finally {
+      await s.accesses.update(a1, { quota: 100 }, ctx);
+    }
+  });
+
+  test('conversations in the portal: start one, continue it from the playground, read its turns; tenants never see each other’s (A→B and B→A)', async () => {
+    const ann = await linkSession(t, 'ann@alpha.example');
+    const bob = await linkSession(t, 'bob@beta.example');
+    const start = async (who: Session, access: string) => {
+      const r = await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${access}/conversations`, headers: as(who), payload: { title: 'Printer' } });
+      assert.equal(r.statusCode, 201, r.body);
+      return r.json<{ id: string }>().id;
+    };
+    const say = (who: Session, access: string, message: string, conversation_id: string) =>
+      t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${access}/chat`, headers: as(who), payload: { message, conversation_id } });
+    const annConv = await start(ann, a1);
+    for (const m of ['my printer is on fire', 'it is still burning']) {
+      const r = await say(ann, a1, m, annConv);
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(events(r.body).at(-1)!.data.conversation_id, annConv);
+    }
+    const sent = JSON.stringify(openai.completions.at(-1)!.body);
+    assert.ok(sent.includes('my printer is on fire'), 'the second turn was sent with the first as history');
+    const list = (await t.app.inject({ url: `/portal/api/v1/accesses/${a1}/conversations`, headers: as(ann) })).json<{ items: { id: string; message_count: number }[] }>();
+    assert.equal(list.items.find((c) => c.id === annConv)?.message_count, 4);
+    const turns = (await t.app.inject({ url: `/portal/api/v1/accesses/${a1}/conversations/${annConv}/messages`, headers: as(ann) })).json<{ items: { role: string; content: string }[] }>();
+    assert.deepEqual(turns.items.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.equal(turns.items[0]!.content, 'my printer is on fire');
+
+    const bobConv = await start(bob, a2);
+    const calls = openai.completions.length;
+    for (const [who, own, other, otherConv, dir] of [
+      [ann, a1, a2, bobConv, 'A→B'],
+      [bob, a2, a1, annConv, 'B→A'],
+    ] as const) {
+      for (const url of [`/portal/api/v1/accesses/${other}/conversations`, `/portal/api/v1/accesses/${other}/conversations/${otherConv}/messages`, `/portal/api/v1/accesses/${own}/conversations/${otherConv}/messages`]) {
+        const r = await t.app.inject({ url, headers: as(who) });
+        assert.equal(r.statusCode, 404, `${dir} ${url}: ${r.body}`);
+        assert.equal(r.json().code, 'not_found');
+      }
+      const own_ = (await t.app.inject({ url: `/portal/api/v1/accesses/${own}/conversations`, headers: as(who) })).json<{ items: { id: string }[] }>();
+      assert.ok(!own_.items.some((c) => c.id === otherConv), `${dir}: the other's conversation is not listed`);
+      const cont = await say(who, own, 'continue theirs', otherConv);
+      assert.equal(cont.statusCode, 404, `${dir}: continuing the other's conversation`);
+      assert.equal(cont.json().code, 'not_found');
+      const start_ = await t.app.inject({ method: 'POST', url: `/portal/api/v1/accesses/${other}/conversations`, headers: as(who), payload: {} });
+      assert.equal(start_.statusCode, 404, `${dir}: starting one on the other's access`);
+    }
+    assert.equal(openai.completions.length, calls, 'nothing ran');
+  });
+
+  test('instance settings: the tenant’s knowledge bases attach and detach (applied to runs); another tenant’s cannot; Slack bindings are listed read-only', async () => {
+    const s = t.deps.services;
+    const ann = await linkSession(t, 'ann@alpha.example');
+    const alphaKb = await s.knowledge.create({ name: 'alpha-manuals', tenant: 'Alpha' }, ctx);
+    const betaKb = await s.knowledge.create({ name: 'beta-secrets', tenant: 'Beta' }, ctx);
+    const url = `/portal/api/v1/accesses/${a1}/settings`;
+    const before = (await t.app.inject({ url, headers: as(ann) })).json<{ available_knowledge_bases: { id: string; name: string }[]; knowledge_bases: string[]; slack_bindings: unknown[] }>();
+    assert.deepEqual(before.available_knowledge_bases.map((k) => k.name), ['alpha-manuals'], 'only the own tenant’s (and platform-wide) knowledge bases are offered');
+    assert.deepEqual(before.knowledge_bases, []);
+    const put = await t.app.inject({ method: 'PUT', url, headers: as(ann), payload: { knowledge_bases: [alphaKb.id] } });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(put.json().knowledge_bases, [alphaKb.id]);
+    assert.deepEqual((await s.accesses.get(a1)).knowledge_bases, [alphaKb.id]);
+    assert.equal((await s.accesses.get(a1)).extra_instructions, 'Always answer in Estonian.', 'a knowledge-base change leaves the instructions alone');
+    const foreign = await t.app.inject({ method: 'PUT', url, headers: as(ann), payload: { knowledge_bases: [betaKb.id] } });
+    assert.equal(foreign.statusCode, 400, foreign.body);
+    assert.equal(foreign.json().code, 'validation_failed');
+    assert.deepEqual((await s.accesses.get(a1)).knowledge_bases, [alphaKb.id]);
+    const empty = await t.app.inject({ method: 'PUT', url, headers: as(ann), payload: {} });
+    assert.equal(empty.statusCode, 400);
+    const detach = await t.app.inject({ method: 'PUT', url, headers: as(ann), payload: { knowledge_bases: [] } });
+    assert.deepEqual(detach.json().knowledge_bases, []);
+    // Slack: an operator's binding shows up on this access only, without its bot token.
+    await s.slack.bind({ team_id: 'T0ALPHA', channel_id: 'C0HELP', access_id: a1, bot_token: 'xoxb-secret-token-1234' }, ctx);
+    const shown = await t.app.inject({ url, headers: as(ann) });
+    assert.deepEqual(shown.json().slack_bindings.map((b: { team_id: string; channel_id: string }) => [b.team_id, b.channel_id]), [['T0ALPHA', 'C0HELP']]);
+    assert.ok(!shown.body.includes('xoxb'), 'no bot token, not even masked');
+    const bob = await linkSession(t, 'bob@beta.example');
+    assert.deepEqual((await t.app.inject({ url: `/portal/api/v1/accesses/${a2}/settings`, headers: as(bob) })).json().slack_bindings, []);
   });
 
   test('/auth/diagnose reads the issuer and names the redirect URI', async () => {

@@ -249,7 +249,7 @@ describe('portal in a browser', { skip }, () => {
     const page = await signInOidc(context, 'bob');
     await page.getByRole('heading', { name: 'Helpdesk triage' }).waitFor();
     await page.getByRole('link', { name: 'Helpdesk triage' }).click();
-    for (const tab of ['Usage', 'Settings', 'API keys']) await page.getByRole('tab', { name: tab }).click();
+    for (const tab of ['Playground', 'Conversations', 'Usage', 'Settings', 'API keys']) await page.getByRole('tab', { name: tab }).click();
     await page.getByRole('link', { name: "Can't find an access?" }).click();
     await page.waitForLoadState('networkidle');
     // Ann's access by its id: the view says not found, like an id that does not exist.
@@ -265,8 +265,12 @@ describe('portal in a browser', { skip }, () => {
       ['POST', '/keys'],
       ['PUT', '/settings'],
       ['POST', '/first-key/claim'],
+      ['POST', '/chat'],
+      ['GET', '/conversations'],
+      ['POST', '/conversations'],
     ] as const) {
-      const r = await page.request.fetch(`${base}/portal/api/v1/accesses/${annAccessId}${path}`, { method, headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' }, data: method === 'PUT' ? { extra_instructions: 'x' } : {} });
+      const data = method === 'PUT' ? { extra_instructions: 'x' } : path === '/chat' ? { message: 'run it on their quota' } : {};
+      const r = await page.request.fetch(`${base}/portal/api/v1/accesses/${annAccessId}${path}`, { method, headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' }, data });
       assert.equal(r.status(), 404, `${method} ${path} of another tenant's access`);
       seen.push(await r.text());
     }

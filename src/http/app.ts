@@ -24,6 +24,7 @@ import { webhookRoutes } from '../modules/marketplace/routes.ts';
 import { authRoutes } from '../modules/auth/routes/index.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { portalApiRoutes } from '../modules/portal/routes/api.ts';
+import { AccessCallers } from '../modules/gateway/access-caller.ts';
 import { portalStaticRoutes } from '../modules/portal/routes/static.ts';
 
 export type App = FastifyInstance;
@@ -168,7 +169,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     const policy = portalCookiePolicy(deps.config);
     await z.register(async (scope) => opsRootRoutes(scope.withTypeProvider<ZodTypeProvider>(), { auth: adminAuth({ adminTokens: s.adminTokens, sessions: s.auth.sessions, policy }), ops: s.ops }));
     await z.register(async (scope) => authRoutes(scope.withTypeProvider<ZodTypeProvider>(), { auth: s.auth, adminTokens: s.adminTokens, policy, publicUrl: deps.config.publicUrl }));
-    await z.register(async (scope) => portalApiRoutes(scope.withTypeProvider<ZodTypeProvider>(), { portal: s.portal, members: s.members, sessions: s.auth.sessions, policy }), { prefix: '/portal/api/v1' });
+    await z.register(async (scope) => portalApiRoutes(scope.withTypeProvider<ZodTypeProvider>(), { portal: s.portal, members: s.members, sessions: s.auth.sessions, policy, invoker: s.invoker, callers: new AccessCallers({ accesses: s.accesses }) }), { prefix: '/portal/api/v1' });
     await app.register(async (scope) => portalStaticRoutes(scope));
   }
   return app;

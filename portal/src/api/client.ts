@@ -11,6 +11,8 @@ let csrfToken: string | null = null;
 export const setCsrfToken = (t: string | null) => {
   csrfToken = t;
 };
+/** The session's CSRF token, for requests made without the typed client (the playground's stream). */
+export const getCsrfToken = () => csrfToken;
 
 export class Problem extends Error {
   readonly code: string;

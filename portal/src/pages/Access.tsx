@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Modal, SegmentedControl, Stack, Table, Tabs, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, Group, Modal, SegmentedControl, Stack, Table, Tabs, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -7,9 +7,12 @@ import { api, ok } from '../api/client.ts';
 import { KeyReveal } from '../components/KeyReveal.tsx';
 import { Empty, fmtDate, Loading, PageHeader, ProblemAlert, QuotaBar, StatusBadge } from '../components/ui.tsx';
 import { REASON_LABEL } from './Home.tsx';
+import { ConversationsPanel, PlaygroundPanel } from './Playground.tsx';
 
 /** One access: its keys (create, show once, revoke, claim the order's first key), usage and settings. */
 export function AccessPage({ id }: { id: string }) {
+  const [tab, setTab] = useState<string | null>('keys');
+  const [conversation, setConversation] = useState('');
   const access = useQuery({ queryKey: ['access', id], queryFn: () => ok(api.GET('/portal/api/v1/accesses/{id}', { params: { path: { id } } })) });
   if (access.isLoading) return <Loading />;
   if (access.error || !access.data) {
@@ -50,14 +53,28 @@ export function AccessPage({ id }: { id: string }) {
           <code>{a.agent.id}</code>.
         </Text>
       </Stack>
-      <Tabs defaultValue="keys" keepMounted={false}>
+      <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="keys">API keys</Tabs.Tab>
+          <Tabs.Tab value="playground">Playground</Tabs.Tab>
+          <Tabs.Tab value="conversations">Conversations</Tabs.Tab>
           <Tabs.Tab value="usage">Usage</Tabs.Tab>
           <Tabs.Tab value="settings">Settings</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="keys" pt="md">
           <KeysPanel id={id} firstKey={a.first_key} firstKeyExpiresAt={a.first_key_expires_at} terminated={a.status === 'terminated'} />
+        </Tabs.Panel>
+        <Tabs.Panel value="playground" pt="md">
+          <PlaygroundPanel id={id} conversation={conversation} onConversation={setConversation} disabled={a.effective_status === 'active' ? null : `This access is ${a.effective_status}: it cannot run the agent.`} />
+        </Tabs.Panel>
+        <Tabs.Panel value="conversations" pt="md">
+          <ConversationsPanel
+            id={id}
+            onContinue={(c) => {
+              setConversation(c);
+              setTab('playground');
+            }}
+          />
         </Tabs.Panel>
         <Tabs.Panel value="usage" pt="md">
           <UsagePanel id={id} />
@@ -94,6 +111,8 @@ function KeysPanel({ id, firstKey, firstKeyExpiresAt, terminated }: { id: string
       setRevealed({ key: k.key, title: `Your first key ${k.prefix}` });
       await refresh();
     },
+    // Expired (410 key_claim_expired) or gone meanwhile: the access now says so.
+    onError: () => refresh(),
   });
   const revoke = useMutation({
     mutationFn: (keyId: string) => ok(api.POST('/portal/api/v1/accesses/{id}/keys/{keyId}/revoke', { params: { path: { id, keyId } } })),
@@ -278,7 +297,7 @@ function UsagePanel({ id }: { id: string }) {
 
 function SettingsPanel({ id }: { id: string }) {
   const client = useQueryClient();
-  const settings = useQuery({ queryKey: ['settings', id], queryFn: () => ok(api.GET('/portal/api/v1/accesses/{id}/settings', { params: { path: { id } } })) });
+  const settings = useQuery({ queryKey: ['settings', id], queryFn: () => loadSettings(id) });
   const [draft, setDraft] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (text: string) => ok(api.PUT('/portal/api/v1/accesses/{id}/settings', { params: { path: { id } }, body: { extra_instructions: text.trim() ? text : null } })),
@@ -291,34 +310,140 @@ function SettingsPanel({ id }: { id: string }) {
   if (settings.error || !settings.data) return <ProblemAlert error={settings.error} />;
   const value = draft ?? settings.data.extra_instructions ?? '';
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate(value);
-      }}
-    >
-      <Stack maw={760}>
-        <Textarea
-          label="Extra instructions"
-          description="Added after the agent's own instructions on every run of this access (all keys, all channels)."
-          autosize
-          minRows={4}
-          maxLength={10_000}
-          value={value}
-          onChange={(e) => setDraft(e.currentTarget.value)}
-        />
-        <Group>
-          <Button type="submit" loading={save.isPending} disabled={draft === null}>
-            Save settings
-          </Button>
-          {save.isSuccess ? (
-            <Text size="sm" role="status">
-              Saved.
-            </Text>
-          ) : null}
-        </Group>
-        <ProblemAlert error={save.error} title="The settings were not saved" />
-      </Stack>
-    </form>
+    <Stack gap="xl" maw={760}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate(value);
+        }}
+      >
+        <Stack>
+          <Textarea
+            label="Extra instructions"
+            description="Added after the agent's own instructions on every run of this access (all keys, all channels)."
+            autosize
+            minRows={4}
+            maxLength={10_000}
+            value={value}
+            onChange={(e) => setDraft(e.currentTarget.value)}
+          />
+          <Group>
+            <Button type="submit" loading={save.isPending} disabled={draft === null}>
+              Save settings
+            </Button>
+            {save.isSuccess ? (
+              <Text size="sm" role="status">
+                Saved.
+              </Text>
+            ) : null}
+          </Group>
+          <ProblemAlert error={save.error} title="The settings were not saved" />
+        </Stack>
+      </form>
+      {settings.data.supported.includes('knowledge_bases') ? <KnowledgeSettings id={id} attached={settings.data.knowledge_bases} available={settings.data.available_knowledge_bases} /> : null}
+      {settings.data.supported.includes('slack_bindings') ? <SlackSettings bindings={settings.data.slack_bindings} /> : null}
+    </Stack>
+  );
+}
+
+type Settings = Awaited<ReturnType<typeof loadSettings>>;
+const loadSettings = (id: string) => ok(api.GET('/portal/api/v1/accesses/{id}/settings', { params: { path: { id } } }));
+
+/** Attach or detach the tenant's knowledge bases: the agent also searches them on every run of this access. */
+function KnowledgeSettings({ id, attached, available }: { id: string; attached: string[]; available: Settings['available_knowledge_bases'] }) {
+  const client = useQueryClient();
+  const [draft, setDraft] = useState<string[] | null>(null);
+  const save = useMutation({
+    mutationFn: (ids: string[]) => ok(api.PUT('/portal/api/v1/accesses/{id}/settings', { params: { path: { id } }, body: { knowledge_bases: ids } })),
+    onSuccess: async () => {
+      setDraft(null);
+      await client.invalidateQueries({ queryKey: ['settings', id] });
+    },
+  });
+  const value = draft ?? attached;
+  return (
+    <section aria-labelledby="kb-title">
+      <Title order={2} size="h4" id="kb-title" mb="xs">
+        Knowledge bases
+      </Title>
+      {available.length === 0 ? (
+        <Empty title="Your tenant has no knowledge bases yet">Your operator creates them (or allows this access to manage knowledge, then <code>POST /api/v1/knowledge-bases</code> with its key); they can then be attached here.</Empty>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate(value);
+          }}
+        >
+          <Stack gap="sm">
+            <Checkbox.Group label="Attached to this access" description="The agent searches these besides its own and cites what it uses." value={value} onChange={setDraft}>
+              <Stack gap="xs" mt="xs">
+                {available.map((k) => (
+                  <Checkbox
+                    key={k.id}
+                    value={k.id}
+                    label={
+                      <span>
+                        {k.name} <Text span size="xs">· {k.documents} {k.documents === 1 ? 'document' : 'documents'}{k.platform_wide ? ' · platform-wide' : ''}</Text>
+                      </span>
+                    }
+                    description={k.description || undefined}
+                  />
+                ))}
+              </Stack>
+            </Checkbox.Group>
+            <Group>
+              <Button type="submit" loading={save.isPending} disabled={draft === null}>
+                Save knowledge bases
+              </Button>
+              {save.isSuccess ? (
+                <Text size="sm" role="status">
+                  Attached knowledge bases updated.
+                </Text>
+              ) : null}
+            </Group>
+            <ProblemAlert error={save.error} title="The knowledge bases were not changed" />
+          </Stack>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** The Slack workspaces and channels whose messages this access answers (operators bind them). */
+function SlackSettings({ bindings }: { bindings: Settings['slack_bindings'] }) {
+  return (
+    <section aria-labelledby="slack-title">
+      <Title order={2} size="h4" id="slack-title" mb="xs">
+        Slack
+      </Title>
+      {bindings.length === 0 ? (
+        <Empty title="Not connected to Slack">No Slack workspace or channel is bound to this access. Your operator binds one (agentctl slack bind); the agent then answers mentions and direct messages there, metered to this access.</Empty>
+      ) : (
+        <div className="table-scroll">
+          <Table aria-label="Slack bindings">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Workspace (team)</Table.Th>
+                <Table.Th>Channel</Table.Th>
+                <Table.Th>Bound</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {bindings.map((b) => (
+                <Table.Tr key={`${b.team_id}/${b.channel_id ?? ''}`}>
+                  <Table.Td className="mono">{b.team_id}</Table.Td>
+                  <Table.Td className="mono">{b.channel_id ?? 'the whole workspace'}</Table.Td>
+                  <Table.Td>{fmtDate(b.created_at)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="xs" mt="xs">
+            Read-only here: ask your operator to change a binding.
+          </Text>
+        </div>
+      )}
+    </section>
   );
 }

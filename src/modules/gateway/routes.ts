@@ -236,7 +236,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
  * leave together (flushed at once, no content-length, no buffering), so errors before any output
  * are still ordinary problem responses. Writes after the client went away are dropped.
  */
-class EventStream {
+export class EventStream {
   started = false;
   private ended = false;
   /** Headers sent with the stream (set them before the first write). */
@@ -269,7 +269,7 @@ class EventStream {
 }
 
 /** A problem body for an error that happened after a stream started (sent as its last event). */
-function problemOf(req: FastifyRequest, err: unknown): ReturnType<typeof problemBody> {
+export function problemOf(req: FastifyRequest, err: unknown): ReturnType<typeof problemBody> {
   if (err instanceof AppError) return problemBody(req, err.code, err.message, err.extra);
   req.log.error({ err }, 'stream failed');
   return problemBody(req, 'internal_error', 'an unexpected error; it is logged with the request id');
@@ -288,7 +288,7 @@ function openaiUsage(run: RunView) {
  * Aborts when the client disconnects before the answer is sent: the provider call stops, the run
  * is stored as failed and the quota unit goes back (nobody received the answer).
  */
-function clientGone(reply: FastifyReply): AbortSignal {
+export function clientGone(reply: FastifyReply): AbortSignal {
   const ac = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) ac.abort(new Error('the client closed the connection'));
@@ -296,7 +296,7 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return ac.signal;
 }
 
-function toChat(r: InvokeResult): ChatResponse {
+export function toChat(r: InvokeResult): ChatResponse {
   return {
     run_id: r.run.id,
     agent_id: r.run.agent_id,

@@ -10,12 +10,14 @@ import { OidcService } from '../auth/oidc.ts';
 import { AuthService } from '../auth/service.ts';
 import type { KeyClaims } from '../keys/claims.ts';
 import type { KeyService } from '../keys/service.ts';
+import type { ConversationService } from '../conversations/service.ts';
+import type { KnowledgeService } from '../knowledge/service.ts';
 import type { SecretStore } from '../secrets/store.ts';
 import { SessionStore } from '../sessions/store.ts';
 import type { TenantService } from '../tenants/service.ts';
 import type { UsageService } from '../usage/service.ts';
 import { MembershipService } from './members.ts';
-import { PortalService } from './service.ts';
+import { PortalService, type SlackBindingSource } from './service.ts';
 
 export interface PortalServices {
   auth: AuthService;
@@ -37,6 +39,10 @@ export function createPortalServices(d: {
   keys: KeyService;
   claims: KeyClaims;
   usage: UsageService;
+  conversations?: ConversationService;
+  knowledge?: KnowledgeService;
+  /** The Slack door's bindings (read-only in the portal). */
+  slack?: SlackBindingSource;
   /** Override fetch for calls to the identity provider (tests). */
   oidcFetch?: typeof fetch;
 }): PortalServices {
@@ -67,6 +73,6 @@ export function createPortalServices(d: {
     logger: d.logger,
   });
   const members = new MembershipService({ db: d.db, clock: d.clock, audit: d.audit, tenants: d.tenants });
-  const portal = new PortalService({ accesses: d.accesses, agents: d.agents, keys: d.keys, claims: d.claims, usage: d.usage, members, now: () => d.clock.now() });
+  const portal = new PortalService({ accesses: d.accesses, agents: d.agents, keys: d.keys, claims: d.claims, usage: d.usage, members, now: () => d.clock.now(), ...(d.conversations ? { conversations: d.conversations } : {}), ...(d.knowledge ? { knowledge: d.knowledge } : {}), ...(d.slack ? { slack: d.slack } : {}) });
   return { auth, members, portal };
 }

@@ -4,6 +4,9 @@ import { isUuid } from '../../lib/ids.ts';
 import { accessView, type AccessService, type AccessView } from '../accesses/service.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { ActorContext } from '../audit/service.ts';
+import type { ConversationService, Page } from '../conversations/service.ts';
+import type { ConversationView, MessageView, PageQuery } from '../conversations/schemas.ts';
+import type { KnowledgeService } from '../knowledge/service.ts';
 import type { KeyClaims } from '../keys/claims.ts';
 import { keyView, newKeyView, type KeyService, type KeyView, type NewKeyView } from '../keys/service.ts';
 import type { UsageService } from '../usage/service.ts';
@@ -46,10 +49,24 @@ export const explainView = z.object({
 export const instanceSettingsView = z.object({
   access_id: z.string(),
   extra_instructions: z.string().nullable(),
+  /** Ids of the knowledge bases attached to this access (searched besides the agent's own). */
+  knowledge_bases: z.array(z.string()),
+  /** The knowledge bases this access may attach: its tenant's and the platform-wide ones. */
+  available_knowledge_bases: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), documents: z.number(), platform_wide: z.boolean() })),
+  /** Slack workspaces/channels bound to this access (read-only here; operators bind with `agentctl slack bind`). */
+  slack_bindings: z.array(z.object({ team_id: z.string(), channel_id: z.string().nullable().describe('null: the whole workspace'), created_at: z.string() })),
   /** What the agent instance can hold today; features that have not landed are not listed. */
   supported: z.array(z.string()),
 });
-export const instanceSettingsInput = z.object({ extra_instructions: z.string().max(10_000).nullable() });
+export const instanceSettingsInput = z.object({
+  extra_instructions: z.string().max(10_000).nullable().optional(),
+  knowledge_bases: z.array(z.uuid()).max(20).optional().describe('the complete list of attached knowledge base ids (replaces the current one)'),
+});
+
+/** A Slack binding as the portal reads it (from the Slack door's list; its bot token never leaves). */
+export interface SlackBindingSource {
+  list(): Promise<{ team_id: string; channel_id: string | null; access_id: string; created_at: string }[]>;
+}
 
 export { keyView, newKeyView };
 
@@ -68,15 +85,32 @@ export class PortalService {
   private readonly claims: KeyClaims;
   private readonly usage: UsageService;
   private readonly members: MembershipService;
+  private readonly conversations: ConversationService | undefined;
+  private readonly knowledge: KnowledgeService | undefined;
+  private readonly slack: SlackBindingSource | undefined;
   private readonly now: () => Date;
 
-  constructor(deps: { accesses: AccessService; agents: AgentService; keys: KeyService; claims: KeyClaims; usage: UsageService; members: MembershipService; now: () => Date }) {
+  constructor(deps: {
+    accesses: AccessService;
+    agents: AgentService;
+    keys: KeyService;
+    claims: KeyClaims;
+    usage: UsageService;
+    members: MembershipService;
+    conversations?: ConversationService;
+    knowledge?: KnowledgeService;
+    slack?: SlackBindingSource;
+    now: () => Date;
+  }) {
     this.accesses = deps.accesses;
     this.agents = deps.agents;
     this.keys = deps.keys;
     this.claims = deps.claims;
     this.usage = deps.usage;
     this.members = deps.members;
+    this.conversations = deps.conversations;
+    this.knowledge = deps.knowledge;
+    this.slack = deps.slack;
     this.now = deps.now;
   }
 
@@ -151,13 +185,59 @@ export class PortalService {
 
   async settings(viewer: Viewer, accessId: string): Promise<z.infer<typeof instanceSettingsView>> {
     const { access } = await this.visible(viewer, accessId);
-    return { access_id: accessId, extra_instructions: access.extra_instructions, supported: ['extra_instructions'] };
+    return this.settingsOf(access);
   }
 
   async updateSettings(viewer: Viewer, accessId: string, input: z.infer<typeof instanceSettingsInput>, ctx: ActorContext): Promise<z.infer<typeof instanceSettingsView>> {
     await this.visible(viewer, accessId);
-    const updated = await this.accesses.update(accessId, { extra_instructions: input.extra_instructions }, ctx, undefined, 'access.instance_settings');
-    return { access_id: accessId, extra_instructions: updated.extra_instructions, supported: ['extra_instructions'] };
+    const change: { extra_instructions?: string | null; knowledge_bases?: string[] } = {};
+    if (input.extra_instructions !== undefined) change.extra_instructions = input.extra_instructions;
+    if (input.knowledge_bases !== undefined) {
+      if (!this.knowledge) throw new AppError('validation_failed', 'knowledge bases are not available', { extra: { errors: [{ pointer: '/body/knowledge_bases', detail: 'knowledge bases are not available' }] } });
+      change.knowledge_bases = input.knowledge_bases;
+    }
+    if (Object.keys(change).length === 0) throw new AppError('validation_failed', 'nothing to update: send extra_instructions and/or knowledge_bases', { extra: { errors: [{ pointer: '/body', detail: 'nothing to update' }] } });
+    // The access service resolves the ids within the access's tenant (another tenant's is a 400).
+    const updated = await this.accesses.update(accessId, change, ctx, undefined, 'access.instance_settings');
+    return this.settingsOf(updated);
+  }
+
+  private async settingsOf(access: AccessView): Promise<z.infer<typeof instanceSettingsView>> {
+    const kbs = this.knowledge ? await this.knowledge.list({ tenantId: access.tenant_id }) : [];
+    const slack = this.slack ? (await this.slack.list()).filter((b) => b.access_id === access.id) : [];
+    return {
+      access_id: access.id,
+      extra_instructions: access.extra_instructions,
+      knowledge_bases: access.knowledge_bases,
+      available_knowledge_bases: kbs.map((k) => ({ id: k.id, name: k.name, description: k.description, documents: k.documents, platform_wide: k.tenant_id === null })),
+      slack_bindings: slack.map((b) => ({ team_id: b.team_id, channel_id: b.channel_id, created_at: b.created_at })),
+      supported: ['extra_instructions', ...(this.knowledge ? ['knowledge_bases'] : []), ...(this.slack ? ['slack_bindings'] : [])],
+    };
+  }
+
+  // --- conversations (ADR 0046): always scoped to an access the viewer may see -----------------
+
+  async listConversations(viewer: Viewer, accessId: string, page: PageQuery): Promise<Page<ConversationView>> {
+    await this.visible(viewer, accessId);
+    const found = await this.requireConversations().list({ accessId }, page);
+    return { items: found.items.map(({ tenant_id: _t, ...rest }) => rest), next_cursor: found.next_cursor };
+  }
+
+  async createConversation(viewer: Viewer, accessId: string, title: string | null): Promise<ConversationView> {
+    const { access } = await this.visible(viewer, accessId);
+    return this.requireConversations().create({ accessId, tenantId: access.tenant_id }, { agent_id: access.agent_id, title });
+  }
+
+  async conversationMessages(viewer: Viewer, accessId: string, conversationId: string, page: PageQuery): Promise<Page<MessageView>> {
+    await this.visible(viewer, accessId);
+    if (!isUuid(conversationId)) throw new AppError('not_found', `conversation ${conversationId} does not exist`);
+    // Scoped by the access in the query itself: another access's conversation is not found.
+    return this.requireConversations().messages(conversationId, { accessId }, page);
+  }
+
+  private requireConversations(): ConversationService {
+    if (!this.conversations) throw new AppError('not_found', 'conversations are not available');
+    return this.conversations;
   }
 
   /**
@@ -193,7 +273,8 @@ export class PortalService {
     return { visible: reasons.length > 0, access_id: access.id, reasons: lines };
   }
 
-  private async visible(viewer: Viewer, id: string): Promise<{ access: AccessView; reasons: VisibilityReason[] }> {
+  /** The access `id` when `viewer` may see it; `not_found` otherwise (also used by the playground route). */
+  async visible(viewer: Viewer, id: string): Promise<{ access: AccessView; reasons: VisibilityReason[] }> {
     if (!isUuid(id)) throw new AppError('not_found', `access ${id} does not exist`);
     const access = await this.accesses.get(id).catch(() => undefined);
     if (!access) throw new AppError('not_found', `access ${id} does not exist`);

@@ -7,7 +7,10 @@ import type { ActorContext } from '../../audit/service.ts';
 import { actorOf } from '../../auth/service.ts';
 import { requireSession, type CookiePolicy } from '../../auth/routes/session.ts';
 import type { SessionStore } from '../../sessions/store.ts';
+import type { AccessCallers } from '../../gateway/access-caller.ts';
+import type { Invoker } from '../../gateway/invoke.ts';
 import type { MembershipService } from '../members.ts';
+import { portalPlaygroundRoutes } from './playground.ts';
 import { dailyUsageView, explainView, instanceSettingsInput, instanceSettingsView, keyView, newKeyView, portalAccessView, type PortalService, type Viewer } from '../service.ts';
 
 const keyParams = z.object({ id: z.uuid(), keyId: z.uuid() });
@@ -24,7 +27,10 @@ function ctxOf(req: FastifyRequest): ActorContext {
  * The customer API of the portal, under /portal/api/v1 (cookie session + CSRF token). Every route
  * works on what the signed-in user may see (PortalService); anything else is 404.
  */
-export async function portalApiRoutes(app: ZodApp, d: { portal: PortalService; members: MembershipService; sessions: SessionStore; policy: CookiePolicy }) {
+export async function portalApiRoutes(
+  app: ZodApp,
+  d: { portal: PortalService; members: MembershipService; sessions: SessionStore; policy: CookiePolicy; /** The playground (ADR 0070) runs agents through these. */ invoker?: Invoker; callers?: AccessCallers },
+) {
   const { portal } = d;
   const tags = ['portal'];
   app.addHook('onRoute', (route) => {
@@ -126,9 +132,11 @@ export async function portalApiRoutes(app: ZodApp, d: { portal: PortalService; m
   );
   app.put(
     '/accesses/:id/settings',
-    { schema: { tags, summary: 'Change the agent instance settings (extra instructions apply to every run of this access)', params: uuidParam, body: instanceSettingsInput, response: { 200: instanceSettingsView, ...problems(400, 401, 403, 404, 409) } } },
+    { schema: { tags, summary: 'Change the agent instance settings: extra instructions and attached knowledge bases apply to every run of this access', params: uuidParam, body: instanceSettingsInput, response: { 200: instanceSettingsView, ...problems(400, 401, 403, 404, 409) } } },
     async (req) => portal.updateSettings(viewerOf(req), req.params.id, req.body, ctxOf(req)),
   );
+  // The playground and conversations (docs/adr/0070): same session, CSRF and visibility rules.
+  if (d.invoker && d.callers) await portalPlaygroundRoutes(app, { portal, invoker: d.invoker, callers: d.callers });
   app.get(
     '/explain',
     {
