@@ -75,7 +75,7 @@ export function registerBackup(program: Command): void {
   const b = program.command('backup').description('backups with checksums: create, list, verify (trial restore), restore');
 
   b.command('create')
-    .description('back up the database into BACKUP_DIR (embedded: through the running server, or directly; cluster: pg_dump), check it, apply BACKUP_RETENTION')
+    .description('back up the database into BACKUP_DIR (embedded: through the running server, or directly; cluster: pg_dump), check it, apply retention (BACKUP_RETENTION, BACKUP_KEEP_*)')
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('backup');
@@ -103,6 +103,32 @@ export function registerBackup(program: Command): void {
         console.log(out.path);
         console.error(`backup ${out.file}: ${mb(out.bytes)}, ${out.tables} tables, ${out.rows} rows, sha256 ${out.sha256.slice(0, 16)}…, checksum verified, ${out.ms} ms`);
         if (out.removed.length > 0) console.error(`retention removed ${out.removed.length} older backup(s): ${out.removed.join(', ')}`);
+      });
+    });
+
+  b.command('prune')
+    .description('apply retention now: keep the newest BACKUP_RETENTION and the newest backup of each of the last BACKUP_KEEP_HOURLY hours, _DAILY days, _WEEKLY ISO weeks, _MONTHLY months; delete the rest (audited)')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .action(async (o: { dryRun?: boolean }, cmd: Command) => {
+      const config = cliConfig();
+      type Pruned = { policy: string; dry_run: boolean; at: string; kept: { file: string; tiers: string[] }[]; removed: string[] };
+      let out: Pruned;
+      if (serverHolds(config)) {
+        out = await new ApiClient(globals(cmd)).post<Pruned>('/backups/prune', { dry_run: o.dryRun ?? false });
+      } else {
+        assertEmbeddedDatabase(config);
+        const { readMasterKey } = await backupModule();
+        const { database, backups } = await openBackups(config, masterKey(config, readMasterKey));
+        try {
+          out = await backups.prune(cliActor(), { dryRun: o.dryRun ?? false });
+        } finally {
+          await database.close();
+        }
+      }
+      emit(globals(cmd).json, out, () => {
+        console.error(`retention ${out.policy} at ${out.at}${out.dry_run ? ' (dry run: nothing deleted)' : ''}`);
+        printTable(out.kept.map((k) => ({ file: k.file, kept_for: k.tiers.join(',') })), ['file', 'kept_for']);
+        console.log(`${out.dry_run ? 'would delete' : 'deleted'} ${out.removed.length} backup(s)${out.removed.length ? `: ${out.removed.join(', ')}` : ''}; kept ${out.kept.length}`);
       });
     });
 

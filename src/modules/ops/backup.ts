@@ -12,6 +12,7 @@ import { shippedMigrations } from '../../db/migrate.ts';
 import { deriveKey, parseSecretsKey, sha256Hex } from '../../lib/crypto.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { libpqTarget, pgTool, redactDbUrl, runTool } from './pgtools.ts';
+import { planRetention, type RetentionPolicy, type Tier } from './retention.ts';
 import { readSetting, SETTING_KEYS, writeSetting, type LastVerified } from './settings.ts';
 
 export { lastVerifiedSeconds, type LastVerified } from './settings.ts';
@@ -27,7 +28,7 @@ import { appliedMigrationHashes, compareStats, databaseStats, type RawQuery, typ
  *
  * Beside each dump: `<file>.manifest.json` (version, shape, migrations, per-table row count and
  * content hash, SECRETS_KEY fingerprint) and `<file>.sha256` (`sha256sum -c` format, covering the
- * dump and the manifest). File names sort by time; the newest BACKUP_RETENTION are kept.
+ * dump and the manifest). File names sort by time; retention.ts decides which are kept.
  */
 
 export type Shape = 'embedded' | 'cluster';
@@ -129,14 +130,12 @@ export interface CreateResult {
   file: string;
   path: string;
   manifest: BackupManifest;
-  /** Backups removed by retention. */
-  removed: string[];
   ms: number;
 }
 
 /**
- * Writes a backup of `database` into BACKUP_DIR, checks the written file against its checksum, and
- * applies retention. Embedded: `database` is the running PGlite (its query lock makes the dump
+ * Writes a backup of `database` into BACKUP_DIR and checks the written file against its checksum
+ * (retention runs after it: BackupService.prune). Embedded: `database` is the running PGlite (its query lock makes the dump
  * consistent). Cluster: pg_dump reads the snapshot the manifest's counts were taken in.
  */
 export async function createBackup(o: CreateOptions): Promise<CreateResult> {
@@ -193,9 +192,7 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
     progress('checking the written backup against its checksum');
     const check = await verifyChecksum(path);
     if (!check.ok) throw new Error(`the backup just written does not match its checksum: ${check.problems.join('; ')}`);
-    const removed = applyRetention(dir, o.config.BACKUP_RETENTION);
-    for (const r of removed) progress(`retention (BACKUP_RETENTION=${o.config.BACKUP_RETENTION}): removed ${r}`);
-    return { file, path, manifest, removed, ms: Math.round(performance.now() - t0) };
+    return { file, path, manifest, ms: Math.round(performance.now() - t0) };
   } catch (err) {
     for (const p of [partial, path, `${path}.manifest.json`, `${path}.sha256`]) rmSync(p, { force: true });
     throw err;
@@ -229,12 +226,19 @@ async function pgDumpFromSnapshot(url: string, out: string, progress: Progress):
   }
 }
 
-/** Keeps the newest `keep` backups (by name, i.e. by time) in `dir`; returns the removed ones. */
-export function applyRetention(dir: string, keep: number): string[] {
+/**
+ * Applies tiered retention (retention.ts, ADR 0068) to the complete backups in `dir`: deletes what
+ * the plan does not keep (the dump with its .sha256 and manifest) unless `dryRun`.
+ */
+export function applyRetention(dir: string, policy: RetentionPolicy, now: Date, opts: { protect?: string[]; dryRun?: boolean } = {}): { kept: { file: string; tiers: Tier[] }[]; removed: string[] } {
   const all = listBackups(dir).filter((b) => b.complete);
-  const excess = all.slice(0, Math.max(0, all.length - keep));
-  for (const b of excess) for (const s of ['', '.manifest.json', '.sha256']) rmSync(`${b.path}${s}`, { force: true });
-  return excess.map((b) => b.file);
+  const plan = planRetention(all, policy, now, opts.protect ?? []);
+  if (!opts.dryRun) for (const f of plan.remove) for (const s of ['', '.manifest.json', '.sha256']) rmSync(join(dir, `${f}${s}`), { force: true });
+  const kept = all
+    .filter((b) => plan.keep.has(b.file))
+    .reverse()
+    .map((b) => ({ file: b.file, tiers: plan.keep.get(b.file)! }));
+  return { kept, removed: plan.remove };
 }
 
 /** Backups in `dir`, oldest first. */

@@ -46,3 +46,11 @@ export const backupVerifiedView = z.object({
   ms: z.number(),
 });
 export const backupListView = z.object({ dir: z.string(), items: z.array(z.object({ file: z.string(), shape: z.string(), created_at: z.string(), bytes: z.number(), complete: z.boolean() })) });
+export const backupPruneBody = z.object({ dry_run: z.boolean().default(false).describe('list what would be deleted, delete nothing') });
+export const backupPrunedView = z.object({
+  policy: z.string(),
+  dry_run: z.boolean(),
+  at: z.string(),
+  kept: z.array(z.object({ file: z.string(), tiers: z.array(z.string()) })),
+  removed: z.array(z.string()),
+});
