@@ -4590,6 +4590,7 @@ export interface paths {
                                 created_at: string;
                                 bytes: number;
                                 complete: boolean;
+                                encrypted: boolean;
                             }[];
                         };
                     };
@@ -4656,6 +4657,11 @@ export interface paths {
                                 key_fingerprint: string | null;
                                 bytes: number;
                                 sha256: string;
+                                encryption?: {
+                                    /** @enum {string} */
+                                    format: "age";
+                                    recipients: string[];
+                                };
                             };
                         };
                     };

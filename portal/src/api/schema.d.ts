@@ -6322,6 +6322,7 @@ export interface paths {
                                 created_at: string;
                                 bytes: number;
                                 complete: boolean;
+                                encrypted: boolean;
                             }[];
                         };
                     };
@@ -6402,6 +6403,11 @@ export interface paths {
                                 key_fingerprint: string | null;
                                 bytes: number;
                                 sha256: string;
+                                encryption?: {
+                                    /** @enum {string} */
+                                    format: "age";
+                                    recipients: string[];
+                                };
                             };
                         };
                     };

@@ -152,7 +152,8 @@ export function registerBackup(program: Command): void {
   b.command('verify <file>')
     .description('check a backup against its .sha256, restore it into a scratch database and compare every table with the manifest; records a success')
     .option('--scratch-url <url>', 'cluster backups: a PostgreSQL server where a scratch database may be created (default DATABASE_URL)')
-    .action(async (file: string, o: { scratchUrl?: string }, cmd: Command) => {
+    .option('--identity <file>', 'encrypted (.age) backups: the age identity file with the private key (default BACKUP_IDENTITY_FILE)')
+    .action(async (file: string, o: { scratchUrl?: string; identity?: string }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('verify');
       const { backupDir, keyFingerprint, readMasterKey, resolveBackup, verifyBackup } = await backupModule();
@@ -164,12 +165,14 @@ export function registerBackup(program: Command): void {
       }
       type Out = Awaited<ReturnType<typeof verifyBackup>> & { recorded: boolean; note?: string };
       let out: Out;
-      if (serverHolds(config) && dirname(path) === backupDir(config)) {
+      const identityFile = o.identity ?? config.BACKUP_IDENTITY_FILE;
+      // An encrypted backup with a key given here is decrypted here: the key never goes to the server.
+      if (serverHolds(config) && dirname(path) === backupDir(config) && !(path.endsWith('.age') && identityFile)) {
         progress('the embedded server holds the database: it verifies the backup and records the result');
         const r = await new ApiClient(globals(cmd)).post<Out>('/backups/verify', { file: basename(path) });
         out = { ...r, manifest: undefined };
       } else {
-        const v = await verifyBackup(path, { progress, ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) });
+        const v = await verifyBackup(path, { progress, ...(identityFile ? { identityFile } : {}), ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) }).catch(keyError);
         out = { ...v, recorded: false };
         if (v.ok && v.manifest) {
           const master = readMasterKey(config);
@@ -206,7 +209,8 @@ export function registerBackup(program: Command): void {
   b.command('restore <file>')
     .description('replace the database with a backup (checksum first; shows what it replaces; embedded: the server must be stopped)')
     .option('--yes', 'do not ask for confirmation')
-    .action(async (file: string, o: { yes?: boolean }, cmd: Command) => {
+    .option('--identity <file>', 'encrypted (.age) backups: the age identity file with the private key (default BACKUP_IDENTITY_FILE)')
+    .action(async (file: string, o: { yes?: boolean; identity?: string }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('restore');
       const m = await backupModule();
@@ -231,6 +235,14 @@ export function registerBackup(program: Command): void {
           { exitCode: 2 },
         );
       }
+      // Encrypted: decrypted into a private temporary directory first; a missing or wrong key stops
+      // here, before anything is looked at or replaced.
+      const { withPlaintext } = await import('../../modules/ops/backup-crypto.ts');
+      const identityFile = o.identity ?? config.BACKUP_IDENTITY_FILE;
+      if (path.endsWith('.age')) progress(`decrypting ${basename(path)} with ${identityFile ?? '(no identity)'}`);
+      await withPlaintext(path, identityFile, manifest.encryption?.recipients ?? [], (plain) => restoreFrom(plain)).catch(keyError);
+
+      async function restoreFrom(plain: string): Promise<void> {
       let current: Record<string, number> = {};
       let target: string;
       if (config.mode === 'embedded') {
@@ -265,9 +277,9 @@ export function registerBackup(program: Command): void {
       await confirm(o.yes, `this replaces every table of the ${target} with the backup`, 'restore');
       let previous: string | null = null;
       if (config.mode === 'embedded') {
-        ({ previous } = await m.restoreEmbedded(path, config.dataDir, manifest, progress));
+        ({ previous } = await m.restoreEmbedded(plain, config.dataDir, manifest, progress));
       } else {
-        const r = await m.restoreCluster(path, config.DATABASE_URL!, manifest, progress);
+        const r = await m.restoreCluster(plain, config.DATABASE_URL!, manifest, progress);
         if (r.differences.length > 0) throw new CliError(`the restored database does not match the manifest: ${r.differences.map((d) => d.table).join(', ')}`);
       }
       const { database, backups } = await openBackups(config, master);
@@ -282,7 +294,14 @@ export function registerBackup(program: Command): void {
         if (previous) console.error(`the replaced database is kept in ${previous}; delete it once you are satisfied`);
         if (config.mode === 'cluster') console.error('restart the api and worker replicas so no process keeps state from before the restore');
       });
+      }
     });
+}
+
+/** A missing or wrong key for an encrypted backup: a usage error (exit 2) naming the key. */
+function keyError(err: unknown): never {
+  if (err instanceof Error && err.name === 'BackupKeyError') throw new CliError(`${err.message}; nothing was changed`, { exitCode: 2 });
+  throw err;
 }
 
 function printTableTo(rows: Record<string, unknown>[], columns: string[]): void {

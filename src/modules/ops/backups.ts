@@ -5,6 +5,7 @@ import type { Database } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
+import { BackupKeyError } from './backup-crypto.ts';
 import { describePolicy, retentionPolicy, type Tier } from './retention.ts';
 import { readSetting, SETTING_KEYS, type LastVerified } from './settings.ts';
 import { applyRetention, backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
@@ -61,9 +62,9 @@ export class BackupService {
   }
 
   /** The backups in BACKUP_DIR, newest first. */
-  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean }[] } {
+  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] } {
     const dir = this.dir();
-    return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete }) => ({ file, shape, created_at, bytes, complete })) };
+    return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete, encrypted }) => ({ file, shape, created_at, bytes, complete, encrypted })) };
   }
 
   /**
@@ -111,7 +112,14 @@ export class BackupService {
   async verify(file: string, ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<VerifyResult & { recorded: boolean }> {
     const path = join(this.dir(), file);
     if (!existsSync(path)) throw new AppError('not_found', `no backup ${file} in the server's BACKUP_DIR`);
-    const v = await verifyBackup(path, { ...(this.database.url ? { scratchUrl: this.database.url } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+    const v = await verifyBackup(path, {
+      ...(this.database.url ? { scratchUrl: this.database.url } : {}),
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(this.config.BACKUP_IDENTITY_FILE ? { identityFile: this.config.BACKUP_IDENTITY_FILE } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof BackupKeyError) throw new AppError(err.code, err.message);
+      throw err;
+    });
     const recorded = v.ok && v.manifest ? await this.recordVerified(v, ctx) : false;
     return { ...v, recorded };
   }
