@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -130,6 +130,19 @@ export function registerBackup(program: Command): void {
         printTable(out.kept.map((k) => ({ file: k.file, kept_for: k.tiers.join(',') })), ['file', 'kept_for']);
         console.log(`${out.dry_run ? 'would delete' : 'deleted'} ${out.removed.length} backup(s)${out.removed.length ? `: ${out.removed.join(', ')}` : ''}; kept ${out.kept.length}`);
       });
+    });
+
+  b.command('keygen')
+    .description('create an age key pair for encrypted backups (like age-keygen): the private key goes to --output (mode 0600, keep it off this machine), the public key (for BACKUP_ENCRYPT_RECIPIENTS) to stdout')
+    .requiredOption('--output <file>', 'where to write the private key (refuses to overwrite)')
+    .action(async (o: { output: string }) => {
+      const { generateIdentity, identityToRecipient } = await import('age-encryption');
+      if (existsSync(o.output)) throw new CliError(`${o.output} exists; not overwriting a key`, { exitCode: 2 });
+      const identity = await generateIdentity();
+      const recipient = await identityToRecipient(identity);
+      writeFileSync(o.output, `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`, { mode: 0o600, flag: 'wx' });
+      console.log(recipient);
+      console.error(`wrote the private key to ${o.output}: verify and restore need it (--identity or BACKUP_IDENTITY_FILE); set BACKUP_ENCRYPT_RECIPIENTS=${recipient} where backups are taken`);
     });
 
   b.command('list')
