@@ -23,8 +23,6 @@ export const SECRET_KEYS = [
   'SESSION_SECRET_PREVIOUS',
   'OIDC_CLIENT_SECRET',
   'SLACK_SIGNING_SECRET',
-  'BACKUP_S3_ACCESS_KEY_ID',
-  'BACKUP_S3_SECRET_ACCESS_KEY',
 ] as const;
 
 const bool = z
@@ -150,15 +148,6 @@ export const configSchema = z
       .refine((list) => list.every((r) => /^age1[0-9a-z]{20,}$/.test(r)), 'must be age recipients (age1…), separated by commas or spaces'),
     /** The age identity file (`AGE-SECRET-KEY-1…`) that verify and restore decrypt `.age` backups with (or --identity). */
     BACKUP_IDENTITY_FILE: z.string().min(1).optional(),
-    /** Off-machine copy (ADR 0069): every new backup is uploaded to this S3-compatible endpoint and bucket. */
-    BACKUP_S3_ENDPOINT: z.url().optional(),
-    BACKUP_S3_BUCKET: z.string().min(3).max(63).optional(),
-    BACKUP_S3_PREFIX: z.string().max(500).default(''),
-    BACKUP_S3_REGION: z.string().min(1).default('us-east-1'),
-    /** Path-style addressing (`endpoint/bucket/key`), which MinIO, Ceph and most self-hosted stores need. */
-    BACKUP_S3_FORCE_PATH_STYLE: bool.default(true),
-    BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-    BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
     /**
@@ -199,9 +188,6 @@ export const configSchema = z
     (c, ctx) => {
       if (c.OIDC_ISSUER && !c.OIDC_CLIENT_ID) {
         ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set (the client id registered at the identity provider)' });
-      }
-      if (c.BACKUP_S3_ENDPOINT && !c.BACKUP_S3_BUCKET) {
-        ctx.addIssue({ code: 'custom', path: ['BACKUP_S3_BUCKET'], message: 'required when BACKUP_S3_ENDPOINT is set (the bucket backups are copied to)' });
       }
       if (c.DATABASE_URL && !c.SECRETS_KEY) {
         ctx.addIssue({
