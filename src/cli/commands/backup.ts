@@ -156,8 +156,8 @@ export function registerBackup(program: Command): void {
       emit(globals(cmd).json, { dir, items }, () => {
         console.error(`backups in ${dir}`);
         printTable(
-          items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING' })),
-          ['file', 'shape', 'created_at', 'size', 'checksum'],
+          items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING', encrypted: i.encrypted ? 'age' : 'no' })),
+          ['file', 'shape', 'created_at', 'size', 'checksum', 'encrypted'],
         );
       });
     });
