@@ -4590,6 +4590,7 @@ export interface paths {
                                 created_at: string;
                                 bytes: number;
                                 complete: boolean;
+                                encrypted: boolean;
                             }[];
                         };
                     };
@@ -4656,8 +4657,86 @@ export interface paths {
                                 key_fingerprint: string | null;
                                 bytes: number;
                                 sha256: string;
+                                encryption?: {
+                                    /** @enum {string} */
+                                    format: "age";
+                                    recipients: string[];
+                                };
                             };
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/v1/backups/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply backup retention now (BACKUP_RETENTION and the BACKUP_KEEP_* tiers; audited), or list what it would delete */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description list what would be deleted, delete nothing
+                         * @default false
+                         */
+                        dry_run?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policy: string;
+                            dry_run: boolean;
+                            at: string;
+                            kept: {
+                                file: string;
+                                tiers: string[];
+                            }[];
+                            removed: string[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description application/problem+json */

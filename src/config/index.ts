@@ -133,7 +133,21 @@ export const configSchema = z
     USAGE_SYNC_INTERVAL_MINUTES: int(1, 1440).default(15),
     BACKUP_DIR: z.string().min(1).optional(),
     BACKUP_SCHEDULE: z.string().optional(),
-    BACKUP_RETENTION: int(1, 10_000).default(14),
+    /** The newest N backups are kept whatever their age (0: only the tiers below and the newest backup). */
+    BACKUP_RETENTION: int(0, 10_000).default(14),
+    /** Tiered retention (ADR 0068): the newest backup of each of the last N hours / days / ISO weeks / months (UTC) is kept too; 0 = tier off. */
+    BACKUP_KEEP_HOURLY: int(0, 10_000).default(0),
+    BACKUP_KEEP_DAILY: int(0, 10_000).default(0),
+    BACKUP_KEEP_WEEKLY: int(0, 10_000).default(0),
+    BACKUP_KEEP_MONTHLY: int(0, 10_000).default(0),
+    /** age recipients (`age1…`, comma- or space-separated): backup files are written encrypted to them (`.age`, ADR 0068). */
+    BACKUP_ENCRYPT_RECIPIENTS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
+      .refine((list) => list.every((r) => /^age1[0-9a-z]{20,}$/.test(r)), 'must be age recipients (age1…), separated by commas or spaces'),
+    /** The age identity file (`AGE-SECRET-KEY-1…`) that verify and restore decrypt `.age` backups with (or --identity). */
+    BACKUP_IDENTITY_FILE: z.string().min(1).optional(),
     AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
     /**

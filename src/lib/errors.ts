@@ -19,6 +19,8 @@ export const errorCatalog = {
   method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The route exists but not with this method; the Allow header lists the ones it takes (e.g. /mcp takes POST only).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'Send JSON with Content-Type: application/json.' },
   document_too_large: { status: 413, title: 'Document too large', description: 'The document is larger than KNOWLEDGE_MAX_DOCUMENT_BYTES.' },
+  backup_identity_required: { status: 400, title: 'Backup key required', description: 'The backup is encrypted with age: set BACKUP_IDENTITY_FILE on the server (or verify it with `agentctl backup verify FILE --identity KEYFILE`).' },
+  backup_identity_mismatch: { status: 400, title: 'Wrong backup key', description: 'The age identity given (BACKUP_IDENTITY_FILE or --identity) is not one of the backup\'s recipients, or is not an age identity file.' },
   unsupported_document: { status: 400, title: 'Unsupported document', description: 'The document is not text, Markdown, HTML or PDF, or no text could be read from it.' },
   kb_limit_exceeded: { status: 409, title: 'Knowledge base limit reached', description: "The tenant's documents would exceed KNOWLEDGE_MAX_DOCUMENTS or KNOWLEDGE_MAX_BYTES; delete documents or ask the operator." },
   conflict: { status: 409, title: 'Conflict', description: 'The object already exists or is in a state that does not allow this change.' },

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -75,7 +75,7 @@ export function registerBackup(program: Command): void {
   const b = program.command('backup').description('backups with checksums: create, list, verify (trial restore), restore');
 
   b.command('create')
-    .description('back up the database into BACKUP_DIR (embedded: through the running server, or directly; cluster: pg_dump), check it, apply BACKUP_RETENTION')
+    .description('back up the database into BACKUP_DIR (embedded: through the running server, or directly; cluster: pg_dump), check it, apply retention (BACKUP_RETENTION, BACKUP_KEEP_*)')
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('backup');
@@ -106,6 +106,45 @@ export function registerBackup(program: Command): void {
       });
     });
 
+  b.command('prune')
+    .description('apply retention now: keep the newest BACKUP_RETENTION and the newest backup of each of the last BACKUP_KEEP_HOURLY hours, _DAILY days, _WEEKLY ISO weeks, _MONTHLY months; delete the rest (audited)')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .action(async (o: { dryRun?: boolean }, cmd: Command) => {
+      const config = cliConfig();
+      type Pruned = { policy: string; dry_run: boolean; at: string; kept: { file: string; tiers: string[] }[]; removed: string[] };
+      let out: Pruned;
+      if (serverHolds(config)) {
+        out = await new ApiClient(globals(cmd)).post<Pruned>('/backups/prune', { dry_run: o.dryRun ?? false });
+      } else {
+        assertEmbeddedDatabase(config);
+        const { readMasterKey } = await backupModule();
+        const { database, backups } = await openBackups(config, masterKey(config, readMasterKey));
+        try {
+          out = await backups.prune(cliActor(), { dryRun: o.dryRun ?? false });
+        } finally {
+          await database.close();
+        }
+      }
+      emit(globals(cmd).json, out, () => {
+        console.error(`retention ${out.policy} at ${out.at}${out.dry_run ? ' (dry run: nothing deleted)' : ''}`);
+        printTable(out.kept.map((k) => ({ file: k.file, kept_for: k.tiers.join(',') })), ['file', 'kept_for']);
+        console.log(`${out.dry_run ? 'would delete' : 'deleted'} ${out.removed.length} backup(s)${out.removed.length ? `: ${out.removed.join(', ')}` : ''}; kept ${out.kept.length}`);
+      });
+    });
+
+  b.command('keygen')
+    .description('create an age key pair for encrypted backups (like age-keygen): the private key goes to --output (mode 0600, keep it off this machine), the public key (for BACKUP_ENCRYPT_RECIPIENTS) to stdout')
+    .requiredOption('--output <file>', 'where to write the private key (refuses to overwrite)')
+    .action(async (o: { output: string }) => {
+      const { generateIdentity, identityToRecipient } = await import('age-encryption');
+      if (existsSync(o.output)) throw new CliError(`${o.output} exists; not overwriting a key`, { exitCode: 2 });
+      const identity = await generateIdentity();
+      const recipient = await identityToRecipient(identity);
+      writeFileSync(o.output, `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`, { mode: 0o600, flag: 'wx' });
+      console.log(recipient);
+      console.error(`wrote the private key to ${o.output}: verify and restore need it (--identity or BACKUP_IDENTITY_FILE); set BACKUP_ENCRYPT_RECIPIENTS=${recipient} where backups are taken`);
+    });
+
   b.command('list')
     .description('list the backups in BACKUP_DIR, newest first')
     .option('--dir <dir>', 'another directory than BACKUP_DIR')
@@ -117,8 +156,8 @@ export function registerBackup(program: Command): void {
       emit(globals(cmd).json, { dir, items }, () => {
         console.error(`backups in ${dir}`);
         printTable(
-          items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING' })),
-          ['file', 'shape', 'created_at', 'size', 'checksum'],
+          items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING', encrypted: i.encrypted ? 'age' : 'no' })),
+          ['file', 'shape', 'created_at', 'size', 'checksum', 'encrypted'],
         );
       });
     });
@@ -126,7 +165,8 @@ export function registerBackup(program: Command): void {
   b.command('verify <file>')
     .description('check a backup against its .sha256, restore it into a scratch database and compare every table with the manifest; records a success')
     .option('--scratch-url <url>', 'cluster backups: a PostgreSQL server where a scratch database may be created (default DATABASE_URL)')
-    .action(async (file: string, o: { scratchUrl?: string }, cmd: Command) => {
+    .option('--identity <file>', 'encrypted (.age) backups: the age identity file with the private key (default BACKUP_IDENTITY_FILE)')
+    .action(async (file: string, o: { scratchUrl?: string; identity?: string }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('verify');
       const { backupDir, keyFingerprint, readMasterKey, resolveBackup, verifyBackup } = await backupModule();
@@ -138,12 +178,14 @@ export function registerBackup(program: Command): void {
       }
       type Out = Awaited<ReturnType<typeof verifyBackup>> & { recorded: boolean; note?: string };
       let out: Out;
-      if (serverHolds(config) && dirname(path) === backupDir(config)) {
+      const identityFile = o.identity ?? config.BACKUP_IDENTITY_FILE;
+      // An encrypted backup with a key given here is decrypted here: the key never goes to the server.
+      if (serverHolds(config) && dirname(path) === backupDir(config) && !(path.endsWith('.age') && identityFile)) {
         progress('the embedded server holds the database: it verifies the backup and records the result');
         const r = await new ApiClient(globals(cmd)).post<Out>('/backups/verify', { file: basename(path) });
         out = { ...r, manifest: undefined };
       } else {
-        const v = await verifyBackup(path, { progress, ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) });
+        const v = await verifyBackup(path, { progress, ...(identityFile ? { identityFile } : {}), ...(o.scratchUrl || config.DATABASE_URL ? { scratchUrl: o.scratchUrl ?? config.DATABASE_URL! } : {}) }).catch(keyError);
         out = { ...v, recorded: false };
         if (v.ok && v.manifest) {
           const master = readMasterKey(config);
@@ -180,7 +222,8 @@ export function registerBackup(program: Command): void {
   b.command('restore <file>')
     .description('replace the database with a backup (checksum first; shows what it replaces; embedded: the server must be stopped)')
     .option('--yes', 'do not ask for confirmation')
-    .action(async (file: string, o: { yes?: boolean }, cmd: Command) => {
+    .option('--identity <file>', 'encrypted (.age) backups: the age identity file with the private key (default BACKUP_IDENTITY_FILE)')
+    .action(async (file: string, o: { yes?: boolean; identity?: string }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('restore');
       const m = await backupModule();
@@ -205,6 +248,14 @@ export function registerBackup(program: Command): void {
           { exitCode: 2 },
         );
       }
+      // Encrypted: decrypted into a private temporary directory first; a missing or wrong key stops
+      // here, before anything is looked at or replaced.
+      const { withPlaintext } = await import('../../modules/ops/backup-crypto.ts');
+      const identityFile = o.identity ?? config.BACKUP_IDENTITY_FILE;
+      if (path.endsWith('.age')) progress(`decrypting ${basename(path)} with ${identityFile ?? '(no identity)'}`);
+      await withPlaintext(path, identityFile, manifest.encryption?.recipients ?? [], (plain) => restoreFrom(plain)).catch(keyError);
+
+      async function restoreFrom(plain: string): Promise<void> {
       let current: Record<string, number> = {};
       let target: string;
       if (config.mode === 'embedded') {
@@ -239,9 +290,9 @@ export function registerBackup(program: Command): void {
       await confirm(o.yes, `this replaces every table of the ${target} with the backup`, 'restore');
       let previous: string | null = null;
       if (config.mode === 'embedded') {
-        ({ previous } = await m.restoreEmbedded(path, config.dataDir, manifest, progress));
+        ({ previous } = await m.restoreEmbedded(plain, config.dataDir, manifest, progress));
       } else {
-        const r = await m.restoreCluster(path, config.DATABASE_URL!, manifest, progress);
+        const r = await m.restoreCluster(plain, config.DATABASE_URL!, manifest, progress);
         if (r.differences.length > 0) throw new CliError(`the restored database does not match the manifest: ${r.differences.map((d) => d.table).join(', ')}`);
       }
       const { database, backups } = await openBackups(config, master);
@@ -256,7 +307,14 @@ export function registerBackup(program: Command): void {
         if (previous) console.error(`the replaced database is kept in ${previous}; delete it once you are satisfied`);
         if (config.mode === 'cluster') console.error('restart the api and worker replicas so no process keeps state from before the restore');
       });
+      }
     });
+}
+
+/** A missing or wrong key for an encrypted backup: a usage error (exit 2) naming the key. */
+function keyError(err: unknown): never {
+  if (err instanceof Error && err.name === 'BackupKeyError') throw new CliError(`${err.message}; nothing was changed`, { exitCode: 2 });
+  throw err;
 }
 
 function printTableTo(rows: Record<string, unknown>[], columns: string[]): void {

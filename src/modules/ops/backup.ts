@@ -12,6 +12,8 @@ import { shippedMigrations } from '../../db/migrate.ts';
 import { deriveKey, parseSecretsKey, sha256Hex } from '../../lib/crypto.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { libpqTarget, pgTool, redactDbUrl, runTool } from './pgtools.ts';
+import { AGE_SUFFIX, BackupKeyError, encryptFile, withPlaintext } from './backup-crypto.ts';
+import { planRetention, type RetentionPolicy, type Tier } from './retention.ts';
 import { readSetting, SETTING_KEYS, writeSetting, type LastVerified } from './settings.ts';
 
 export { lastVerifiedSeconds, type LastVerified } from './settings.ts';
@@ -27,7 +29,7 @@ import { appliedMigrationHashes, compareStats, databaseStats, type RawQuery, typ
  *
  * Beside each dump: `<file>.manifest.json` (version, shape, migrations, per-table row count and
  * content hash, SECRETS_KEY fingerprint) and `<file>.sha256` (`sha256sum -c` format, covering the
- * dump and the manifest). File names sort by time; the newest BACKUP_RETENTION are kept.
+ * dump and the manifest). File names sort by time; retention.ts decides which are kept.
  */
 
 export type Shape = 'embedded' | 'cluster';
@@ -49,8 +51,11 @@ export interface BackupManifest {
   tables: Record<string, TableStat>;
   /** Identifies the SECRETS_KEY the data is sealed with (never the key itself). */
   key_fingerprint: string | null;
+  /** Of the file as stored (the encrypted one when encrypted). */
   bytes: number;
   sha256: string;
+  /** Set when the dump is encrypted (`<file>.age`) to these age recipients (ADR 0068). */
+  encryption?: { format: 'age'; recipients: string[] };
 }
 
 export interface BackupInfo {
@@ -61,9 +66,11 @@ export interface BackupInfo {
   bytes: number;
   /** The .sha256 and .manifest.json files are present. */
   complete: boolean;
+  /** Encrypted with age (`.age`): verify and restore need the private key. */
+  encrypted: boolean;
 }
 
-const NAME_RE = /^agent-platform-(embedded|cluster)-(\d{8}T\d{9}Z)\.(tar\.gz|dump)$/;
+const NAME_RE = /^agent-platform-(embedded|cluster)-(\d{8}T\d{9}Z)\.(tar\.gz|dump)(\.age)?$/;
 
 /** BACKUP_DIR, or DATA_DIR/backups. */
 export function backupDir(config: Config): string {
@@ -129,14 +136,12 @@ export interface CreateResult {
   file: string;
   path: string;
   manifest: BackupManifest;
-  /** Backups removed by retention. */
-  removed: string[];
   ms: number;
 }
 
 /**
- * Writes a backup of `database` into BACKUP_DIR, checks the written file against its checksum, and
- * applies retention. Embedded: `database` is the running PGlite (its query lock makes the dump
+ * Writes a backup of `database` into BACKUP_DIR and checks the written file against its checksum
+ * (retention runs after it: BackupService.prune). Embedded: `database` is the running PGlite (its query lock makes the dump
  * consistent). Cluster: pg_dump reads the snapshot the manifest's counts were taken in.
  */
 export async function createBackup(o: CreateOptions): Promise<CreateResult> {
@@ -146,9 +151,12 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
   mkdirSync(dir, { recursive: true });
   const shape: Shape = o.database.kind === 'pglite' ? 'embedded' : 'cluster';
   const at = new Date();
-  const file = backupFileName(shape, at);
+  const recipients = o.config.BACKUP_ENCRYPT_RECIPIENTS;
+  const file = `${backupFileName(shape, at)}${recipients.length ? AGE_SUFFIX : ''}`;
   const path = join(dir, file);
   const partial = `${path}.partial`;
+  // Encrypted backups: the dump is written here first, encrypted into `partial`, then deleted.
+  const plain = `${path}.plain.partial`;
   let tables: Record<string, TableStat>;
   let hashes: string[];
   try {
@@ -156,7 +164,7 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
       if (!o.database.pglite) throw new Error('embedded database handle without PGlite');
       progress('dumping the embedded database (PGlite data directory)');
       const dump = await o.database.pglite.dumpDataDir('gzip');
-      writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+      writeFileSync(recipients.length ? plain : partial, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
       progress(`wrote ${(dump.size / 1e6).toFixed(1)} MB; loading it into a scratch database to count rows`);
       // The manifest describes the dump itself: counts taken from a copy loaded from it.
       const scratch = await PGlite.create({ loadDataDir: dump });
@@ -168,7 +176,12 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
         await scratch.close();
       }
     } else {
-      ({ tables, hashes } = await pgDumpFromSnapshot(o.database.url!, partial, progress));
+      ({ tables, hashes } = await pgDumpFromSnapshot(o.database.url!, recipients.length ? plain : partial, progress));
+    }
+    if (recipients.length) {
+      progress(`encrypting with age to ${recipients.length} recipient(s)`);
+      await encryptFile(plain, partial, recipients);
+      rmSync(plain, { force: true });
     }
     const bytes = statSync(partial).size;
     const sha256 = await sha256File(partial);
@@ -185,6 +198,7 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
       key_fingerprint: keyFingerprint(o.master),
       bytes,
       sha256,
+      ...(recipients.length ? { encryption: { format: 'age' as const, recipients } } : {}),
     };
     writeFileSync(`${path}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(partial, path);
@@ -193,11 +207,9 @@ export async function createBackup(o: CreateOptions): Promise<CreateResult> {
     progress('checking the written backup against its checksum');
     const check = await verifyChecksum(path);
     if (!check.ok) throw new Error(`the backup just written does not match its checksum: ${check.problems.join('; ')}`);
-    const removed = applyRetention(dir, o.config.BACKUP_RETENTION);
-    for (const r of removed) progress(`retention (BACKUP_RETENTION=${o.config.BACKUP_RETENTION}): removed ${r}`);
-    return { file, path, manifest, removed, ms: Math.round(performance.now() - t0) };
+    return { file, path, manifest, ms: Math.round(performance.now() - t0) };
   } catch (err) {
-    for (const p of [partial, path, `${path}.manifest.json`, `${path}.sha256`]) rmSync(p, { force: true });
+    for (const p of [plain, partial, path, `${path}.manifest.json`, `${path}.sha256`]) rmSync(p, { force: true });
     throw err;
   }
 }
@@ -229,12 +241,19 @@ async function pgDumpFromSnapshot(url: string, out: string, progress: Progress):
   }
 }
 
-/** Keeps the newest `keep` backups (by name, i.e. by time) in `dir`; returns the removed ones. */
-export function applyRetention(dir: string, keep: number): string[] {
+/**
+ * Applies tiered retention (retention.ts, ADR 0068) to the complete backups in `dir`: deletes what
+ * the plan does not keep (the dump with its .sha256 and manifest) unless `dryRun`.
+ */
+export function applyRetention(dir: string, policy: RetentionPolicy, now: Date, opts: { protect?: string[]; dryRun?: boolean } = {}): { kept: { file: string; tiers: Tier[] }[]; removed: string[] } {
   const all = listBackups(dir).filter((b) => b.complete);
-  const excess = all.slice(0, Math.max(0, all.length - keep));
-  for (const b of excess) for (const s of ['', '.manifest.json', '.sha256']) rmSync(`${b.path}${s}`, { force: true });
-  return excess.map((b) => b.file);
+  const plan = planRetention(all, policy, now, opts.protect ?? []);
+  if (!opts.dryRun) for (const f of plan.remove) for (const s of ['', '.manifest.json', '.sha256']) rmSync(join(dir, `${f}${s}`), { force: true });
+  const kept = all
+    .filter((b) => plan.keep.has(b.file))
+    .reverse()
+    .map((b) => ({ file: b.file, tiers: plan.keep.get(b.file)! }));
+  return { kept, removed: plan.remove };
 }
 
 /** Backups in `dir`, oldest first. */
@@ -247,7 +266,7 @@ export function listBackups(dir: string): BackupInfo[] {
     const path = join(dir, f);
     const s = m[2]!;
     const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
-    out.push({ file: f, path, shape: m[1] as Shape, created_at: at, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`) });
+    out.push({ file: f, path, shape: m[1] as Shape, created_at: at, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`), encrypted: m[4] === AGE_SUFFIX });
   }
   return out;
 }
@@ -307,7 +326,7 @@ export interface VerifyResult {
  * or a new database created next to `scratchUrl` for pg_dump files, dropped afterwards), and each
  * table's row count and content hash is compared with the manifest.
  */
-export async function verifyBackup(path: string, opts: { scratchUrl?: string; progress?: Progress } = {}): Promise<VerifyResult> {
+export async function verifyBackup(path: string, opts: { scratchUrl?: string; progress?: Progress; identityFile?: string } = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const progress = opts.progress ?? quiet;
   const file = basename(path);
@@ -322,8 +341,11 @@ export async function verifyBackup(path: string, opts: { scratchUrl?: string; pr
   let actual: Record<string, TableStat>;
   let hashes: string[];
   try {
-    ({ tables: actual, hashes } = m.shape === 'embedded' ? await statsOfPgliteDump(path) : await statsOfPgDump(path, opts.scratchUrl, progress));
+    ({ tables: actual, hashes } = await withPlaintext(path, opts.identityFile, m.encryption?.recipients ?? [], (plain) =>
+      m.shape === 'embedded' ? statsOfPgliteDump(plain) : statsOfPgDump(plain, opts.scratchUrl, progress),
+    ));
   } catch (err) {
+    if (err instanceof BackupKeyError) throw err;
     result.problems.push(`trial restore failed: ${(err as Error).message}`);
     return done();
   }

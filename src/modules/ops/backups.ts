@@ -5,7 +5,22 @@ import type { Database } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
-import { backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+import { BackupKeyError } from './backup-crypto.ts';
+import { describePolicy, retentionPolicy, type Tier } from './retention.ts';
+import { readSetting, SETTING_KEYS, type LastVerified } from './settings.ts';
+import { applyRetention, backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+
+/** What a retention run answers (`POST /backups/prune`, `agentctl backup prune`). */
+export interface BackupPruned {
+  /** e.g. `last=2 hourly=24 daily=7 weekly=4 monthly=12`. */
+  policy: string;
+  dry_run: boolean;
+  at: string;
+  /** Newest first, with every tier each satisfies. */
+  kept: { file: string; tiers: Tier[] }[];
+  /** Deleted (or, in a dry run, to be deleted), oldest first. */
+  removed: string[];
+}
 
 /** What `create` answers (the admin API's `POST /backups` body). */
 export interface BackupCreated {
@@ -47,9 +62,9 @@ export class BackupService {
   }
 
   /** The backups in BACKUP_DIR, newest first. */
-  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean }[] } {
+  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] } {
     const dir = this.dir();
-    return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete }) => ({ file, shape, created_at, bytes, complete })) };
+    return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete, encrypted }) => ({ file, shape, created_at, bytes, complete, encrypted })) };
   }
 
   /**
@@ -65,7 +80,29 @@ export class BackupService {
       throw new AppError('internal_error', `the backup failed: ${errorMessage(err)}`, { cause: err });
     }
     await recordVerified(this.database.db, this.audit, ctx, { at: r.manifest.created_at, file: r.file, verified_at: this.clock.now().toISOString(), check: 'checksum' });
-    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: r.removed, ms: r.ms, manifest: r.manifest };
+    const pruned = await this.prune(ctx, { auditEmpty: false });
+    for (const f of pruned.removed) opts.progress?.(`retention (${pruned.policy}): removed ${f}`);
+    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: pruned.removed, ms: r.ms, manifest: r.manifest };
+  }
+
+  /**
+   * A retention run (ADR 0068) on the injected clock: keeps what BACKUP_RETENTION and the
+   * BACKUP_KEEP_* tiers keep, never the newest verified backup, deletes the rest (not with
+   * `dryRun`). A run that deletes is audited (`backup.prune`); so is every run asked for by an
+   * operator (`auditEmpty`).
+   */
+  async prune(ctx: ActorContext, opts: { dryRun?: boolean; auditEmpty?: boolean } = {}): Promise<BackupPruned> {
+    const policy = retentionPolicy(this.config);
+    const verified = await readSetting<Partial<LastVerified>>(this.database.db, SETTING_KEYS.backupLastVerified);
+    const protect = verified?.value.file ? [verified.value.file] : [];
+    const now = this.clock.now();
+    const { kept, removed } = applyRetention(this.dir(), policy, now, { protect, dryRun: opts.dryRun ?? false });
+    if (!opts.dryRun && (removed.length > 0 || opts.auditEmpty !== false)) {
+      await this.database.db.transaction((tx) =>
+        this.audit.record(tx, ctx, { action: 'backup.prune', targetType: 'backup', targetId: this.dir(), details: { policy: describePolicy(policy), removed, kept: kept.length, at: now.toISOString() } }),
+      );
+    }
+    return { policy: describePolicy(policy), dry_run: opts.dryRun ?? false, at: now.toISOString(), kept, removed };
   }
 
   /**
@@ -75,7 +112,14 @@ export class BackupService {
   async verify(file: string, ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<VerifyResult & { recorded: boolean }> {
     const path = join(this.dir(), file);
     if (!existsSync(path)) throw new AppError('not_found', `no backup ${file} in the server's BACKUP_DIR`);
-    const v = await verifyBackup(path, { ...(this.database.url ? { scratchUrl: this.database.url } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+    const v = await verifyBackup(path, {
+      ...(this.database.url ? { scratchUrl: this.database.url } : {}),
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(this.config.BACKUP_IDENTITY_FILE ? { identityFile: this.config.BACKUP_IDENTITY_FILE } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof BackupKeyError) throw new AppError(err.code, err.message);
+      throw err;
+    });
     const recorded = v.ok && v.manifest ? await this.recordVerified(v, ctx) : false;
     return { ...v, recorded };
   }

@@ -15,7 +15,7 @@ const empty = z.object({}).default({});
 export const opsJobs = {
   'backup.create': {
     name: 'backup.create',
-    description: 'Backs up the database into BACKUP_DIR (embedded: PGlite dump; cluster: pg_dump), checks it and applies BACKUP_RETENTION.',
+    description: 'Backs up the database into BACKUP_DIR (embedded: PGlite dump; cluster: pg_dump), checks it and applies retention (BACKUP_RETENTION, BACKUP_KEEP_*).',
     schema: empty,
     // One attempt: a failed backup is reported (doctor, BackupTooOld) rather than retried into a full disk.
     queue: { retryLimit: 0, expireInSeconds: 3600 },

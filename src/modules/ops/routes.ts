@@ -16,6 +16,8 @@ import {
   backupCreatedView,
   backupListView,
   backupVerifiedView,
+  backupPruneBody,
+  backupPrunedView,
   backupVerifyBody,
   doctorView,
   maintenanceInput,
@@ -178,6 +180,11 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
   app.get('/backups', { schema: { tags: ['backups'], summary: 'Backups in BACKUP_DIR on the server, newest first', response: { 200: backupListView, ...problems(401) } } }, async () => deps.backups.list());
   app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up the database into BACKUP_DIR on the server (gzip/pg_dump, .sha256, manifest)', response: { 200: backupCreatedView, ...problems(401) } } }, async (req) =>
     deps.backups.create(actorOf(req), { progress: (m) => req.log.info({ backup: m }, 'backup') }),
+  );
+  app.post(
+    '/backups/prune',
+    { schema: { tags: ['backups'], summary: 'Apply backup retention now (BACKUP_RETENTION and the BACKUP_KEEP_* tiers; audited), or list what it would delete', body: backupPruneBody, response: { 200: backupPrunedView, ...problems(400, 401) } } },
+    async (req) => deps.backups.prune(actorOf(req), { dryRun: req.body.dry_run }),
   );
   app.post(
     '/backups/verify',

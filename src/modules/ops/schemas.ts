@@ -31,6 +31,7 @@ export const backupManifestView = z.object({
   key_fingerprint: z.string().nullable(),
   bytes: z.number(),
   sha256: z.string(),
+  encryption: z.object({ format: z.literal('age'), recipients: z.array(z.string()) }).optional(),
 });
 export const backupCreatedView = z.object({ file: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), created_at: z.string(), removed: z.array(z.string()), ms: z.number(), manifest: backupManifestView });
 export const backupVerifyBody = z.object({ file: z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'a backup file name in BACKUP_DIR (no directories)') });
@@ -45,4 +46,12 @@ export const backupVerifiedView = z.object({
   recorded: z.boolean(),
   ms: z.number(),
 });
-export const backupListView = z.object({ dir: z.string(), items: z.array(z.object({ file: z.string(), shape: z.string(), created_at: z.string(), bytes: z.number(), complete: z.boolean() })) });
+export const backupListView = z.object({ dir: z.string(), items: z.array(z.object({ file: z.string(), shape: z.string(), created_at: z.string(), bytes: z.number(), complete: z.boolean(), encrypted: z.boolean() })) });
+export const backupPruneBody = z.object({ dry_run: z.boolean().default(false).describe('list what would be deleted, delete nothing') });
+export const backupPrunedView = z.object({
+  policy: z.string(),
+  dry_run: z.boolean(),
+  at: z.string(),
+  kept: z.array(z.object({ file: z.string(), tiers: z.array(z.string()) })),
+  removed: z.array(z.string()),
+});
