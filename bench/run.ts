@@ -97,13 +97,21 @@ interface Level {
   non2xx: number;
   cpuUsPerReq: number;
   rssMb: number;
+  /** Cluster shape: PostgreSQL transactions (commits + rollbacks of the bench database) per request. */
+  xactPerReq?: number;
 }
+
+/** Cluster shape: the bench database's transaction counter (pg_stat_database), else undefined. */
+let xacts: (() => Promise<number>) | undefined;
+/** Cluster shape: rows inserted / updated / deleted and scans per table (pg_stat_user_tables). */
+let tableStats: (() => Promise<Map<string, number[]>>) | undefined;
 
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'printer on fire' }] });
 const streamBody = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'printer on fire' }] });
 
 /** One level against one target (one or two processes; connections split across them). */
 async function drive(target: string, procs: Proc[], headers: Record<string, string>, connections: number, duration = seconds): Promise<Level> {
+  const x0 = target === 'gateway' && xacts ? await xacts() : undefined;
   const cpu0 = procs.map((p) => cpuMicros(p.pid));
   const share = procs.map((_, i) => Math.floor(connections / procs.length) + (i < connections % procs.length ? 1 : 0)).filter((c) => c > 0);
   const results = await Promise.all(
@@ -113,7 +121,10 @@ async function drive(target: string, procs: Proc[], headers: Record<string, stri
   );
   const cpu = procs.reduce((s, p, i) => s + cpuMicros(p.pid) - cpu0[i]!, 0);
   const requests = results.reduce((s, r) => s + r.requests.total, 0);
+  // pg_stat_database is updated when a backend reports (about every second): a short wait first.
+  const x1 = x0 !== undefined && xacts ? await new Promise((r) => setTimeout(r, 1500)).then(() => xacts!()) : undefined;
   return {
+    ...(x0 !== undefined && x1 !== undefined && requests > 0 ? { xactPerReq: Math.round(((x1 - x0) / requests) * 10) / 10 } : {}),
     target,
     connections,
     rps: Math.round(results.reduce((s, r) => s + r.requests.total / r.duration, 0)),
@@ -208,6 +219,24 @@ try {
     const u = new URL(process.env.BENCH_DATABASE_URL);
     u.pathname = `/${name}`;
     env.DATABASE_URL = u.toString();
+    const stats = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
+    await stats.connect();
+    stops.push(() => stats.end());
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    stops.push(() => db.end());
+    tableStats = async () => {
+      await db.query('SELECT pg_stat_clear_snapshot()');
+      const r = await db.query<{ relname: string; ins: string; upd: string; del: string; scans: string }>(
+        'SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS scans FROM pg_stat_user_tables',
+      );
+      return new Map(r.rows.map((x) => [x.relname, [Number(x.ins), Number(x.upd), Number(x.del), Number(x.scans)]]));
+    };
+    xacts = async () => {
+      await stats.query('SELECT pg_stat_clear_snapshot()');
+      const r = await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]);
+      return Number(r.rows[0]?.n ?? 0);
+    };
     env.SECRETS_KEY = randomBytes(32).toString('hex');
     if (process.env.BENCH_REDIS_URL) env.REDIS_URL = process.env.BENCH_REDIS_URL;
   }
@@ -247,20 +276,32 @@ try {
   await drive('warm-up', baselines, {}, 10, 2);
   await drive('warm-up', platformProcs, keyHeader, 10, 2);
   const rows: Level[] = [];
+  let perTable = '';
   for (const c of levels) {
     rows.push(await drive('baseline', baselines, {}, c));
+    const t0 = c === 10 && tableStats ? await tableStats() : undefined;
     rows.push(await drive('gateway', platformProcs, keyHeader, c));
+    if (t0 && tableStats) {
+      const t1 = await tableStats();
+      const n = rows.at(-1)!.requests;
+      const lines = [...t1]
+        .map(([table, v]) => [table, v.map((x, i) => Math.round(((x - (t0.get(table)?.[i] ?? 0)) / n) * 100) / 100)] as const)
+        .filter(([, v]) => v.some((x) => x > 0.05))
+        .sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0));
+      perTable = `\nper gateway request at c=10 (pg_stat_user_tables, both replicas, background jobs included):\ntable                          inserted  updated  deleted  scans\n${lines.map(([t, v]) => `${t.padEnd(30)} ${v.map((x, i) => String(x).padStart(i === 0 ? 8 : 8)).join(' ')}`).join('\n')}`;
+    }
   }
   const pb = await probe(baselines[0]!.url, {}, probes);
   const pg1 = await probe(platform[0]!.url, keyHeader, probes);
   const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
 
-  console.log(`\ntarget    conns   req/s   p50 ms   p99 ms  CPU µs/req  RSS MB  requests  errors  non-2xx`);
+  console.log(`\ntarget    conns   req/s   p50 ms   p99 ms  CPU µs/req  RSS MB  requests  errors  non-2xx${cluster ? '  db xact/req' : ''}`);
   for (const r of rows) {
     console.log(
-      `${r.target.padEnd(8)}  ${String(r.connections).padStart(5)}  ${String(r.rps).padStart(6)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${String(r.cpuUsPerReq).padStart(10)}  ${String(r.rssMb).padStart(6)}  ${String(r.requests).padStart(8)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`,
+      `${r.target.padEnd(8)}  ${String(r.connections).padStart(5)}  ${String(r.rps).padStart(6)}  ${String(r.p50).padStart(7)}  ${String(r.p99).padStart(7)}  ${String(r.cpuUsPerReq).padStart(10)}  ${String(r.rssMb).padStart(6)}  ${String(r.requests).padStart(8)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}${r.xactPerReq !== undefined ? String(r.xactPerReq).padStart(13) : ''}`,
     );
   }
+  if (perTable) console.log(perTable);
   console.log(`\nsequential probe (${probes} requests each, one connection):`);
   console.log(`baseline  p50 ${pb.p50} ms  p99 ${pb.p99} ms  stream first byte p50 ${pb.ttfb50} ms  p99 ${pb.ttfb99} ms`);
   console.log(`gateway   p50 ${pg1.p50} ms  p99 ${pg1.p99} ms  stream first byte p50 ${pg1.ttfb50} ms  p99 ${pg1.ttfb99} ms`);
