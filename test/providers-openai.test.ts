@@ -234,3 +234,40 @@ describe('LLM providers against fake provider servers', () => {
     assert.ok(!t.logs.text.includes(ANTHROPIC_KEY), 'the Anthropic key is in the logs');
   });
 });
+
+describe('a changed provider is used from the next run on (the shared provider client follows it)', () => {
+  let t: TestApp;
+  let fake: FakeOpenAI;
+  const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url: V1 + url, headers: t.admin, payload: payload as object });
+  const run = (agent: string, message: string) => post(`/agents/${agent}/runs`, { message });
+  before(async () => {
+    fake = await new FakeOpenAI({ apiKey: OPENAI_KEY }).listen();
+    t = await createTestApp();
+  });
+  after(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  test('runs share the provider client, and a changed provider (address, key) is used from the next run on', async () => {
+    const other = await new FakeOpenAI({ apiKey: 'sk-test-other-1c2d3e4f5a6b7c8d9e0f' }).listen();
+    try {
+      assert.equal((await post('/providers', { id: 'moving', kind: 'openai-compatible', base_url: `${fake.url}/v1`, api_key: OPENAI_KEY, default_model: 'gpt-4o-mini' })).statusCode, 201);
+      assert.equal((await post('/agents', { id: 'moving-agent', provider: 'moving', instructions: 'x' })).statusCode, 201);
+      fake.enqueue({ reply: 'one' }, { reply: 'two' });
+      assert.equal((await run('moving-agent', 'a')).json().output, 'one');
+      assert.equal((await run('moving-agent', 'b')).json().output, 'two');
+      assert.equal(fake.completions.length, 2);
+      const patched = await t.app.inject({ method: 'PATCH', url: `${V1}/providers/moving`, headers: t.admin, payload: { base_url: `${other.url}/v1`, api_key: 'sk-test-other-1c2d3e4f5a6b7c8d9e0f' } });
+      assert.equal(patched.statusCode, 200, patched.body);
+      other.enqueue({ reply: 'moved' });
+      const r = await run('moving-agent', 'c');
+      assert.equal(r.json().output, 'moved', r.body);
+      assert.equal(fake.completions.length, 2, 'the old address gets nothing after the change');
+      assert.equal(other.completions[0]?.headers.authorization, 'Bearer sk-test-other-1c2d3e4f5a6b7c8d9e0f');
+    } finally {
+      await other.close();
+    }
+  });
+
+});

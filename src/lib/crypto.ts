@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Secret-handling primitives. Provider keys are encrypted at rest with AES-256-GCM under a key
@@ -38,7 +38,7 @@ export function decryptString(key: Buffer, sealed: string): string {
 }
 
 /** HMAC-SHA256 as hex. */
-export const hmacHex = (key: Buffer | string, data: string | Buffer): string => createHmac('sha256', key).update(data).digest('hex');
+export const hmacHex = (key: Buffer | string | KeyObject, data: string | Buffer): string => createHmac('sha256', key).update(data).digest('hex');
 
 /** SHA-256 as hex. */
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');

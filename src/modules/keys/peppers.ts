@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { EventBus } from '../../db/events.ts';
@@ -26,7 +27,8 @@ const HEX = 'hex:';
  */
 export class Peppers {
   private currentVersion: number;
-  private keys = new Map<number, Buffer>();
+  /** One HMAC key object per pepper version, made once (not on every verification). */
+  private keys = new Map<number, KeyObject>();
   private store: SecretStore | undefined;
   private logger: Logger | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -92,7 +94,7 @@ export class Peppers {
     if (!this.store) return;
     const set = await this.store.get('api_key_pepper', { fresh: true });
     if (set.versions.length === 0) return;
-    const keys = new Map<number, Buffer>();
+    const keys = new Map<number, KeyObject>();
     for (const v of set.versions) keys.set(v.version, this.keyOf(v.value));
     const changed = set.version !== this.currentVersion || keys.size !== this.keys.size;
     this.keys = keys;
@@ -117,7 +119,7 @@ export class Peppers {
     return [...this.keys.keys()];
   }
 
-  private keyOf(value: string): Buffer {
-    return value.startsWith(HEX) ? Buffer.from(value.slice(HEX.length), 'hex') : Buffer.from(value);
+  private keyOf(value: string): KeyObject {
+    return createSecretKey(value.startsWith(HEX) ? Buffer.from(value.slice(HEX.length), 'hex') : Buffer.from(value));
   }
 }

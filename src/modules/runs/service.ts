@@ -183,6 +183,14 @@ export class RunService {
   private readonly providers: ProviderService;
   private readonly maxRetries: number;
   private readonly fetchImpl: typeof fetch | undefined;
+  /**
+   * AI SDK models of remote providers, one per provider config and model id, shared by all runs:
+   * building one (with its zod chunk schemas) on every request was a hot spot (issue 14). Keyed by
+   * the config object `ProviderService.resolve` caches, so a changed provider (whose cache entry the
+   * `providers.changed` event drops) gets a new model and the old one is collected. The offline
+   * `mock` is built per run (its script and `times` counters belong to one run).
+   */
+  private readonly providerModels = new WeakMap<ProviderConfig, Map<string, ReturnType<typeof languageModel>>>();
   private readonly baseDelayMs: number;
   private readonly staleMarginMs: number;
   private readonly breakers: ProviderBreakers | undefined;
@@ -392,7 +400,16 @@ export class RunService {
       const modelOf = (p: ProviderConfig, modelId: string) => {
         const k = `${p.id}\u0000${modelId}`;
         let m = models.get(k);
-        if (!m) models.set(k, (m = languageModel(p, modelId, { agentName: agent.name, ...(agent.settings['mock_script'] !== undefined ? { mockScript: agent.settings['mock_script'] } : {}), ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) })));
+        if (m) return m;
+        if (p.kind !== 'mock') {
+          let byModel = this.providerModels.get(p);
+          if (!byModel) this.providerModels.set(p, (byModel = new Map()));
+          m = byModel.get(modelId);
+          if (!m) byModel.set(modelId, (m = languageModel(p, modelId, { agentName: agent.name, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) })));
+        } else {
+          m = languageModel(p, modelId, { agentName: agent.name, ...(agent.settings['mock_script'] !== undefined ? { mockScript: agent.settings['mock_script'] } : {}), ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
+        }
+        models.set(k, m);
         return m;
       };
       const attempt = async (p: ProviderConfig, modelId: string) => {
