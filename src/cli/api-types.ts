@@ -5105,6 +5105,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/v1/marketplace/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Waldur's hooks-web subscriptions (GET /api/hooks-web/ with the service token), marked when they reach our webhook endpoint with a token we accept */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            expected_url: string;
+                            items: {
+                                uuid: string;
+                                destination_url: string;
+                                is_active: boolean;
+                                event_types: string[];
+                                /** @enum {string} */
+                                target: "here" | "other_host" | "elsewhere";
+                                token: ("current" | "previous" | "not_accepted" | "none") | null;
+                            }[];
+                            working: number;
+                            warning: string | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/v1/offerings": {
         parameters: {
             query?: never;
@@ -11434,7 +11510,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Liveness of the webhook endpoint (never checks a token) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                            endpoint: string;
+                            accepts: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Waldur order hints (hooks-web events and bare callbacks), authenticated by ?token= or an HMAC signature header */
         post: {

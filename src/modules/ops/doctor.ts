@@ -5,13 +5,14 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import { queryRows } from '../../db/client.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
-import { accesses, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
+import { accesses, offerings, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
 import type { SecretSet } from '../secrets/store.ts';
 import { backupDir, type LastVerified } from './backup.ts';
 import { readSetting, SETTING_KEYS } from './settings.ts';
+import { waldurFinding } from './waldur.ts';
 
 /**
  * `agentctl doctor`: every diagnostic of OPERATIONS.md in one place. Each check reports ok, warn or
@@ -52,6 +53,7 @@ export const CHECKS = {
   migrations: { title: 'migrations', anchor: 'database-down', fix: 'Run agentctl migrate (the Helm hook and the compose migrate service do this on deploy).' },
   pool: { title: 'database pool', anchor: 'database-pool-saturation', fix: 'Look for slow queries (see long-running queries), then raise DATABASE_POOL_SIZE or add replicas within PostgreSQL max_connections.' },
   long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them; end one with SELECT pg_cancel_backend(<pid>) (or pg_terminate_backend) in psql.' },
+  waldur: { title: 'Waldur API', anchor: 'waldur-unreachable-or-token-rejected', fix: 'Check WALDUR_URL and WALDUR_TOKEN (docs/integrations/waldur.md).' },
   webhook_secret: { title: 'webhook secret', anchor: 'webhooks-not-received', fix: 'Set WALDUR_WEBHOOK_SECRET (the secret configured in Waldur), or create one with agentctl secrets rotate webhook and configure it in Waldur.' },
   webhook_verification: { title: 'webhook verification', anchor: 'webhooks-not-received', fix: 'Deliveries failed verification: check that Waldur uses the current secret (agentctl secrets status; agentctl webhooks list --status rejected).' },
   webhook_failures: { title: 'webhook processing', anchor: 'webhook-failures', fix: 'agentctl webhooks list --status failed, agentctl webhooks show ID for the error, fix the cause, then agentctl webhooks replay ID.' },
@@ -167,6 +169,10 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       );
       if (rows.length === 0) return { status: 'ok', finding: 'no query has been running for more than 30 s' };
       return { status: 'warn', finding: `${rows.length} query(ies) running for more than 30 s: ${rows.map((r) => `pid ${r.pid} ${r.state} ${r.seconds} s "${r.query}"`).join('; ')}` };
+    }),
+    () => runCheck('waldur', async () => {
+      const mapped = await db.select({ offering: offerings.offeringRef, agent: offerings.agentId, name: offerings.name }).from(offerings).orderBy(offerings.createdAt);
+      return waldurFinding(config, mapped);
     }),
     () => runCheck('webhook_secret', async () => {
       const s = await deps.services.secrets.get('webhook');
@@ -363,7 +369,7 @@ export async function probeProvider(kind: string, baseUrl: string | null, timeou
 
 /**
  * The fallback when no server answers: the checks this machine can make by itself (database,
- * migrations, Redis, disk), each said to be direct.
+ * migrations, Redis, Waldur's token, disk), each said to be direct.
  */
 export async function directChecks(config: Config, opts: { databaseAllowed: boolean; whyNoDatabase?: string }): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
@@ -408,6 +414,15 @@ export async function directChecks(config: Config, opts: { databaseAllowed: bool
       }
     }),
   );
+  // Waldur from this machine: the token and the reachability (the mapped offerings need the server's database).
+  if (config.WALDUR_URL) {
+    out.push(
+      await runCheck('waldur', async () => {
+        const f = await waldurFinding(config, []);
+        return { ...f, finding: `${f.finding.replace(/; no offering mapped yet$/, '')} (direct check)` };
+      }),
+    );
+  }
   out.push(await runCheck('disk', async () => ({ ...diskFinding([config.dataDir, backupDir(config)]), finding: `${diskFinding([config.dataDir, backupDir(config)]).finding} (this machine)` })));
   return out;
 }

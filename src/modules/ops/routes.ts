@@ -33,6 +33,7 @@ import {
   warmView,
 } from './schemas.ts';
 import { DEFAULT_OVERLAP_MS, secretAlias } from './secrets.ts';
+import { hooksView, type HooksView } from './waldur.ts';
 
 /** What the operations routes use. */
 export interface OpsRouteDeps {
@@ -43,6 +44,8 @@ export interface OpsRouteDeps {
   jobs: JobAdmin;
   /** Runs every diagnostic (built by the composition root: the doctor looks at everything). */
   doctor: () => Promise<DoctorReport>;
+  /** Waldur's hooks-web subscriptions, classified against our webhook endpoint. */
+  waldurHooks: () => Promise<HooksView>;
 }
 
 function secretNamed(name: string) {
@@ -201,6 +204,19 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
 
   // --- doctor ----------------------------------------------------------------------------------
   app.get('/doctor', { schema: { tags, summary: 'Every diagnostic of the runbook: status, finding, resolution', response: { 200: doctorView, ...problems(401) } } }, async () => deps.doctor());
+
+  // --- Waldur hooks ----------------------------------------------------------------------------
+  app.get(
+    '/marketplace/hooks',
+    {
+      schema: {
+        tags: ['marketplace'],
+        summary: "Waldur's hooks-web subscriptions (GET /api/hooks-web/ with the service token), marked when they reach our webhook endpoint with a token we accept",
+        response: { 200: hooksView, ...problems(401, 409, 502) },
+      },
+    },
+    async () => deps.waldurHooks(),
+  );
 }
 
 /**
