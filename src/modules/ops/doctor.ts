@@ -52,7 +52,7 @@ export const CHECKS = {
   redis: { title: 'Redis', anchor: 'redis-down', fix: 'Start Redis or fix REDIS_URL (agentctl cache check). Meanwhile rate limits and caches are per replica; the platform reconnects by itself.' },
   migrations: { title: 'migrations', anchor: 'database-down', fix: 'Run agentctl migrate (the Helm hook and the compose migrate service do this on deploy).' },
   pool: { title: 'database pool', anchor: 'database-pool-saturation', fix: 'Look for slow queries (see long-running queries), then raise DATABASE_POOL_SIZE or add replicas within PostgreSQL max_connections.' },
-  long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them; end one with SELECT pg_cancel_backend(<pid>) (or pg_terminate_backend) in psql.' },
+  long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them (agentctl db stats shows the slowest statements); cancel one with agentctl db cancel PID (or pg_terminate_backend in psql).' },
   waldur: { title: 'Waldur API', anchor: 'waldur-unreachable-or-token-rejected', fix: 'Check WALDUR_URL and WALDUR_TOKEN (docs/integrations/waldur.md).' },
   webhook_secret: { title: 'webhook secret', anchor: 'webhooks-not-received', fix: 'Set WALDUR_WEBHOOK_SECRET (the secret configured in Waldur), or create one with agentctl secrets rotate webhook and configure it in Waldur.' },
   webhook_verification: { title: 'webhook verification', anchor: 'webhooks-not-received', fix: 'Deliveries failed verification: check that Waldur uses the current secret (agentctl secrets status; agentctl webhooks list --status rejected).' },
