@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import { queryRows } from '../../db/client.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
-import { accesses, offerings, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
+import { accesses, agents, agentVersions, offerings, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
@@ -251,9 +251,26 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
     () => runCheck('providers', async () => {
       const list = await db.select({ id: providers.id, kind: providers.kind, baseUrl: providers.baseUrl }).from(providers);
       if (list.length === 0) return { status: 'warn', finding: 'no provider registered: no agent can run', resolution: 'agentctl providers add ID --kind mock|openai-compatible|anthropic ...' };
-      const results = await Promise.all(list.map(async (p) => ({ p, r: await probeProvider(p.kind, p.baseUrl) })));
+      // The published version of each agent is what runs.
+      const used = await db
+        .select({ provider: agentVersions.providerId, model: agentVersions.model })
+        .from(agentVersions)
+        .innerJoin(agents, and(eq(agents.id, agentVersions.agentId), eq(agents.publishedVersion, agentVersions.version)));
+      const results = await Promise.all(
+        list.map(async (p) => {
+          const r = await probeProvider(p.kind, p.baseUrl);
+          const models = [...new Set(used.filter((a) => a.provider === p.id).map((a) => a.model))];
+          if (!r.ok || p.kind !== 'openai-compatible' || models.length === 0) return { p, r, missing: [] as string[] };
+          const m = await checkModels(p.baseUrl ?? DEFAULT_BASE[p.kind]!, models);
+          return { p, r: { ok: true, detail: `${r.detail}; ${m.detail}` }, missing: m.missing };
+        }),
+      );
       const down = results.filter((x) => !x.r.ok);
+      const missing = results.flatMap((x) => x.missing.map((m) => `${x.p.id}: ${m}`));
       const text = results.map((x) => `${x.p.id} (${x.p.kind}): ${x.r.detail}`).join('; ');
+      if (down.length === 0 && missing.length > 0) {
+        return { status: 'critical', finding: text, resolution: `Agents use models their provider does not serve (${missing.join(', ')}): on Ollama run ollama pull MODEL on the provider's host; otherwise fix the agent's model (agentctl agents update) or the provider (agentctl providers update).` };
+      }
       return { status: down.length > 0 ? 'critical' : 'ok', finding: text };
     }),
     () => runCheck('provider_circuits', async () => {
@@ -365,6 +382,38 @@ export async function probeProvider(kind: string, baseUrl: string | null, timeou
     const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? errorMessage(err));
     return { ok: false, detail: `unreachable at ${url} (${why})` };
   }
+}
+
+/**
+ * Whether the models agents use are served: `GET <base>/models` (OpenAI's list, which Ollama's
+ * /v1 also answers); when a model is missing and the server is an Ollama (`GET /api/tags` answers),
+ * it is "not pulled". A list that cannot be read (401 without a key, 404) is said, not failed.
+ */
+export async function checkModels(baseUrl: string, models: string[], timeoutMs = 3000): Promise<{ detail: string; missing: string[] }> {
+  const base = baseUrl.replace(/\/+$/, '');
+  let listed: string[];
+  try {
+    const res = await fetch(`${base}/models`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return { detail: `model list not readable (GET /models: HTTP ${res.status}), models not checked`, missing: [] };
+    }
+    const body = (await res.json()) as { data?: { id?: unknown }[] };
+    listed = (body.data ?? []).map((d) => String(d.id));
+  } catch (err) {
+    return { detail: `model list not readable (${errorMessage(err)}), models not checked`, missing: [] };
+  }
+  const absent = models.filter((m) => !listed.includes(m) && !listed.includes(`${m}:latest`));
+  if (absent.length === 0) return { detail: `model(s) ${models.join(', ')} listed`, missing: [] };
+  let ollama = false;
+  try {
+    const tags = await fetch(`${new URL(base).origin}/api/tags`, { signal: AbortSignal.timeout(timeoutMs) });
+    ollama = tags.ok && Array.isArray(((await tags.json()) as { models?: unknown }).models);
+  } catch {
+    /* not an Ollama */
+  }
+  const missing = absent.map((m) => (ollama ? `model ${m} not pulled` : `model ${m} not listed`));
+  return { detail: missing.join(', '), missing };
 }
 
 /**
