@@ -87,7 +87,7 @@ describe('agentctl doctor against a running platform', () => {
     assert.equal(rep.source, 'server');
     assert.deepEqual(
       rep.checks.map((c) => c.id),
-      ['database', 'redis', 'migrations', 'pool', 'long_queries', 'webhook_secret', 'webhook_verification', 'webhook_failures', 'usage_sync', 'usage_pending', 'providers', 'provider_circuits', 'mcp_servers', 'mcp_endpoint', 'maintenance', 'disk', 'backup'],
+      ['database', 'redis', 'migrations', 'pool', 'long_queries', 'waldur', 'webhook_secret', 'webhook_verification', 'webhook_failures', 'usage_sync', 'usage_pending', 'providers', 'provider_circuits', 'mcp_servers', 'mcp_endpoint', 'maintenance', 'disk', 'backup'],
     );
     assert.notEqual(rep.status, 'critical');
     for (const c of rep.checks) {

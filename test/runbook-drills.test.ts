@@ -146,7 +146,7 @@ describe('docs/RUNBOOK.md: structure and commands', () => {
   test('the marketplace sections drill every marketplace command of the runbooks', () => {
     for (const h of ['Webhooks not received', 'Access missing for an order', 'Usage not syncing']) assert.ok(headings.has(slug(h)), h);
     const drilled = drills.map((d) => d.script).join('\n');
-    for (const c of ['agentctl webhooks list --status failed', 'agentctl webhooks show', 'agentctl webhooks replay', 'agentctl usage pending', 'agentctl usage sync', 'agentctl marketplace sync --full', 'agentctl access show --order', 'agentctl access create-from-order', 'agentctl offerings map']) {
+    for (const c of ['agentctl webhooks list --status failed', 'agentctl webhooks show', 'agentctl webhooks replay', 'agentctl usage pending', 'agentctl usage sync', 'agentctl marketplace sync --full', 'agentctl access show --order', 'agentctl access create-from-order', 'agentctl offerings map', 'agentctl marketplace hooks']) {
       assert.ok(drilled.includes(c), `${c} is a drill`);
     }
   });
@@ -271,6 +271,8 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
           DATA_DIR: dataDir,
           AGENT_PLATFORM_URL: replica?.url ?? 'http://127.0.0.1:9',
           AGENT_PLATFORM_TOKEN: token,
+          // The CLI's direct checks (doctor without a server) ask Waldur from this machine.
+          WALDUR_URL: fake.url,
           ...waldur,
         };
         const r = await sh(d.script, env, work);

@@ -16,6 +16,8 @@ import { scheduleRoutes } from '../modules/schedules/routes.ts';
 import { knowledgeAdminRoutes } from '../modules/knowledge/routes.ts';
 import { slackAdminRoutes } from '../modules/channels/slack/routes.ts';
 import { runDoctor } from '../modules/ops/doctor.ts';
+import { listHooks } from '../modules/ops/waldur.ts';
+import { DbCare } from '../modules/ops/dbcare.ts';
 import { portalAdminRoutes } from '../modules/portal/routes/admin.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { ipBlockRoutes } from '../modules/abuse/routes.ts';
@@ -42,7 +44,9 @@ export async function adminRoutes(app: ZodApp, deps: Deps) {
   await accessRoutes(app, { accesses: s.accesses, keys: s.keys, usage: s.usage });
   await keyRoutes(app, { keys: s.keys });
   await usageRoutes(app, { usage: s.usage, clock: deps.clock });
-  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, jobs: s.jobAdmin, doctor: () => runDoctor(deps) });
+  await opsRoutes(app, { ops: s.ops, audit: s.audit, backups: s.backups, clock: deps.clock, jobs: s.jobAdmin, doctor: () => runDoctor(deps), waldurHooks: async () => listHooks(deps.config, await s.secrets.get('webhook')),
+    dbCare: new DbCare({ database: deps.database, db: deps.db, audit: s.audit }),
+  });
   await marketplaceAdminRoutes(app, {
     offerings: s.offerings,
     orders: s.orders,

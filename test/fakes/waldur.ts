@@ -23,6 +23,9 @@ import { systemClock, type Clock } from '../../src/lib/clock.ts';
  * - Component usages are stored per (resource, component type, billing period), set not added,
  *   with two decimals; closed periods, past periods (for the provider token), future dates,
  *   unknown components, bad amounts and malformed JSON answer 400 with Waldur's wording.
+ * - `GET /api/users/me/` answers the token's user (UserViewSet.me) and
+ *   `GET /api/marketplace-provider-offerings/<uuid>/` one offering the user manages, 404 otherwise
+ *   (`hideOffering` makes one vanish); `GET /api/configuration/` needs no token.
  * - The model's own `uuid` is rendered as 32 hex digits and foreign `*_uuid` fields with dashes,
  *   as Waldur does, so clients must compare UUIDs loosely.
  *
@@ -200,7 +203,8 @@ export async function startFakeWaldur(opts: FakeWaldurOptions = {}): Promise<Fak
 }
 
 export class FakeWaldur {
-  readonly token: string;
+  /** The service provider's token; `regenerateToken` replaces it (the old one then gets 401). */
+  token: string;
   readonly staffToken: string | undefined;
   /** Every request received, in order (without credentials). */
   readonly requests: RequestRecord[] = [];
@@ -217,6 +221,7 @@ export class FakeWaldur {
   readonly #usages = new Map<string, StoredUsage>();
   readonly #closed = new Set<string>();
   readonly #hooks: Hook[] = [];
+  readonly #hiddenOfferings = new Set<string>();
   readonly #faults: { method: string | undefined; path: string | RegExp; fault: FakeFault; left: number }[] = [];
   readonly #pending = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -312,6 +317,17 @@ export class FakeWaldur {
     if (order.state === 'executing') this.#startExecution(order);
     this.#emit('marketplace_order_created', order);
     return order.uuid;
+  }
+
+  /** What regenerating the user's API token in Waldur does: the old token is rejected from now on. */
+  regenerateToken(): string {
+    this.token = `fake-${randomUUID()}`;
+    return this.token;
+  }
+
+  /** Makes an offering invisible to the API (as if deleted, or owned by another service provider): GET answers 404. */
+  hideOffering(uuid: string): void {
+    this.#hiddenOfferings.add(hex(uuid));
   }
 
   /** Registers a hooks-web subscription (listed by GET /api/hooks-web/, delivered to on events). */
@@ -508,6 +524,19 @@ export class FakeWaldur {
       const period = q.get('billing_period');
       const items = [...this.#usages.values()].filter((u) => (!resource || u.resourceUuid === hex(resource)) && (!period || u.billingPeriod === period));
       return this.#page(url, host, items.map((u) => this.#serializeUsage(u)));
+    }
+    if (p === '/api/users/me/') {
+      // Waldur's UserViewSet.me: the user the token belongs to.
+      if (!get) throw methodNotAllowed(method);
+      return { status: 200, body: this.#serializeUser(role) };
+    }
+    if ((m = /^\/api\/marketplace-provider-offerings\/([0-9a-fA-F-]+)\/$/.exec(p))) {
+      // ProviderOfferingViewSet.retrieve: 404 for an offering that does not exist or that this
+      // user may not manage (Waldur filters the queryset by the user's customers).
+      if (!get) throw methodNotAllowed(method);
+      const o = this.#offerings.get(hex(m[1]!));
+      if (!o || this.#hiddenOfferings.has(o.uuid)) throw notFound();
+      return { status: 200, body: this.#serializeOffering(o) };
     }
     if (p === '/api/hooks-web/') {
       if (!get) throw methodNotAllowed(method);
@@ -749,6 +778,30 @@ export class FakeWaldur {
       offering_uuid: dashed(r.offeringUuid),
       project_uuid: dashed(r.project.uuid),
       customer_uuid: dashed(r.customer.uuid),
+    };
+  }
+
+  #serializeUser(role: 'provider' | 'staff') {
+    const staff = role === 'staff';
+    return {
+      uuid: staff ? 'f'.repeat(32) : 'e'.repeat(32),
+      username: staff ? 'staff' : 'provider',
+      full_name: staff ? 'Staff User' : 'Provider Service Account',
+      email: staff ? 'staff@example.com' : 'provider@example.com',
+      is_staff: staff,
+      is_support: false,
+      is_active: true,
+    };
+  }
+
+  #serializeOffering(o: Offering) {
+    return {
+      uuid: o.uuid,
+      name: o.name,
+      type: o.type,
+      state: 'Active',
+      components: [...o.components.values()].map((c) => ({ type: c.type, name: c.name, measured_unit: c.measured_unit, billing_type: c.billing_type })),
+      plans: o.plans.map((p) => ({ uuid: p.uuid, name: p.name })),
     };
   }
 

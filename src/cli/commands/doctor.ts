@@ -51,13 +51,13 @@ function print(r: Report): void {
 /**
  * agentctl doctor [--json]: every diagnostic, through GET /admin/api/v1/doctor so it reflects the
  * server (and works against a cluster). When the server cannot be asked it says why and falls back
- * to what this machine can check itself (database, migrations, Redis, disk). Exit 1 when anything
+ * to what this machine can check itself (database, migrations, Redis, Waldur, disk). Exit 1 when anything
  * is critical.
  */
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('run every diagnostic (database, Redis, migrations, pool, slow queries, webhooks, usage sync, providers, maintenance, disk, backups) with the runbook fix for each problem; exit 1 on critical')
+    .description('run every diagnostic (database, Redis, migrations, pool, slow queries, Waldur API, webhooks, usage sync, providers, maintenance, disk, backups) with the runbook fix for each problem; exit 1 on critical')
     .action(async (_o, cmd: Command) => {
       const gopts = globals(cmd);
       const c = new ApiClient(cmd, { timeoutMs: 30_000 });

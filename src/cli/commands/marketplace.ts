@@ -134,6 +134,21 @@ export function registerMarketplace(program: Command): void {
       const res = await c.call(c.api.GET('/admin/api/v1/marketplace/orders', { params: { query: { limit: o.limit, ...(o.status ? { status: o.status } : {}) } } }));
       emit(globals(cmd).json, res, () => printTable(res.items, ['order', 'type', 'waldur_state', 'status', 'access_id', 'attempts', 'updated_at', 'last_error']));
     });
+  mp.command('hooks')
+    .description("Waldur's hooks-web subscriptions, marked when they reach our /webhooks/waldur/order/ with a token we accept; exit 1 when none does")
+    .action(async (_o, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/marketplace/hooks'));
+      emit(globals(cmd).json, res, () => {
+        console.log(`expected: ${res.expected_url}?token=<webhook secret>`);
+        printTable(
+          res.items.map((h) => ({ ...h, here: h.target === 'here' ? (h.is_active && (h.token === 'current' || h.token === 'previous') ? '*' : '!') : '', active: h.is_active, events: h.event_types.join(',') })),
+          ['here', 'uuid', 'active', 'target', 'token', 'destination_url', 'events'],
+        );
+        console.log(res.warning ? `WARNING: ${res.warning}` : `${res.working} hook(s) reach this platform with an accepted token`);
+      });
+      if (res.working === 0) process.exitCode = 1;
+    });
 
   const wh = program.command('webhooks').description('inbound webhook deliveries');
   wh.command('list')

@@ -3,7 +3,7 @@ import { VERSION } from '../../config/index.ts';
 import { ApiClient, CliError, globals } from '../client.ts';
 import { EXIT } from '../exit-codes.ts';
 import { assertDataDirFree, cliConfig } from '../direct.ts';
-import { emit, printFields } from '../output.ts';
+import { emit, printFields, printTable } from '../output.ts';
 
 // The server, the database drivers and Redis are imported by the commands that use them, not at
 // load time: importing the whole platform costs ~1.5 s, which every API command would otherwise pay.
@@ -51,7 +51,7 @@ export function registerSystem(program: Command): void {
       }
     });
 
-  const db = program.command('db').description('database checks');
+  const db = program.command('db').description('database checks and care (stats, vacuum, cancel)');
   db.command('check')
     .description('connect to the database, time a query and report migrations and pool settings (no server needed)')
     .action(async (_o, cmd: Command) => {
@@ -85,6 +85,50 @@ export function registerSystem(program: Command): void {
       } finally {
         await database.close();
       }
+    });
+
+  const mb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`);
+  db.command('stats')
+    .description('database and table sizes, a bloat estimate (dead tuples), the slowest statements when pg_stat_statements is available')
+    .action(async (_o, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.GET('/admin/api/v1/db/stats'));
+      emit(globals(cmd).json, r, () => {
+        console.log(`database ${r.database} (${r.backend}): ${mb(r.size_bytes)}`);
+        console.log(`bloat estimate: ${r.bloat.dead_tuples} dead tuple(s), about ${mb(r.bloat.estimated_bytes)}${r.bloat.vacuum_suggested.length > 0 ? `; VACUUM suggested for ${r.bloat.vacuum_suggested.join(', ')}` : ''}`);
+        console.log('');
+        printTable(
+          r.tables.slice(0, 20).map((t) => ({ ...t, total: mb(t.total_bytes), indexes: mb(t.index_bytes), dead: `${t.dead_tuples} (${Math.round(t.dead_ratio * 100)}%)`, live: t.live_tuples })),
+          ['table', 'total', 'indexes', 'live', 'dead', 'last_vacuum', 'last_analyze'],
+        );
+        if (r.tables.length > 20) console.log(`(${r.tables.length - 20} smaller table(s) not shown; --json lists every table)`);
+        console.log('');
+        if (r.slow_statements === null) console.log(`slowest statements: ${r.slow_statements_note}`);
+        else {
+          console.log('slowest statements (pg_stat_statements, by mean time):');
+          printTable(r.slow_statements, ['mean_ms', 'calls', 'total_ms', 'query']);
+        }
+      });
+    });
+  db.command('vacuum')
+    .description('VACUUM the whole database or one table (--analyze also refreshes planner statistics); audited')
+    .option('--analyze', 'VACUUM (ANALYZE)')
+    .option('--table <name>', 'only this table (schema.table for tables outside public)')
+    .action(async (o: { analyze?: boolean; table?: string }, cmd: Command) => {
+      const c = new ApiClient(cmd, { timeoutMs: 600_000 });
+      const r = await c.call(c.api.POST('/admin/api/v1/db/vacuum', { body: { analyze: Boolean(o.analyze), ...(o.table ? { table: o.table } : {}) } }), { fields: { table: '--table' } });
+      emit(globals(cmd).json, r, () => console.log(`vacuumed ${r.target}${r.analyze ? ' (with analyze)' : ''}: ${r.tables} table(s), ${r.dead_tuples_before} dead tuple(s) before, ${r.ms} ms`));
+    });
+  db.command('cancel <pid>')
+    .description("cancel the running query of one backend of the platform database (pg_cancel_backend); refuses other databases' backends; audited")
+    .action(async (pid: string, _o, cmd: Command) => {
+      const n = Number(pid);
+      if (!/^\d+$/.test(pid) || !Number.isSafeInteger(n) || n <= 0) throw new CliError(`not a backend pid: ${pid}`, { exitCode: EXIT.usage, code: 'usage' });
+      const c = new ApiClient(cmd);
+      const r = await c.call(c.api.POST('/admin/api/v1/db/cancel', { body: { pid: n } }), { fields: { pid: 'PID' } });
+      emit(globals(cmd).json, r, () =>
+        console.log(r.cancelled ? `cancelled the query of pid ${r.pid} (${r.state ?? '?'}, ${r.seconds ?? '?'} s): ${r.query ?? ''}` : `pid ${r.pid} had nothing to cancel (${r.state ?? '?'})`),
+      );
     });
 
   const cache = program.command('cache').description('cache checks and warm-up');

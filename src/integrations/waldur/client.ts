@@ -55,13 +55,17 @@ import { withRetries } from '../../lib/retry.ts';
 import {
   waldurComponentUsageSchema,
   waldurOrderSchema,
+  waldurProviderOfferingSchema,
   waldurResourceSchema,
+  waldurUserSchema,
   waldurWebHookSchema,
   type WaldurComponentUsage,
   type WaldurOrder,
   type WaldurOrderState,
+  type WaldurProviderOffering,
   type WaldurResource,
   type WaldurResourceState,
+  type WaldurUser,
   type WaldurWebHook,
 } from './types.ts';
 
@@ -349,6 +353,19 @@ export class WaldurClient {
   /** The hooks-web subscriptions visible to this token (its own, or all for staff). */
   listHooks(opts?: WaldurCallOptions): Promise<WaldurWebHook[]> {
     return this.#list('/api/hooks-web/', {}, waldurWebHookSchema, opts);
+  }
+
+  /** The user the token belongs to (`GET /api/users/me/`): 401 when Waldur does not know the token. */
+  whoami(opts?: WaldurCallOptions): Promise<WaldurUser> {
+    return this.#get('/api/users/me/', waldurUserSchema, opts);
+  }
+
+  /**
+   * One offering as its service provider sees it (`GET /api/marketplace-provider-offerings/<uuid>/`):
+   * 404 when it does not exist or this token's user does not manage it.
+   */
+  getProviderOffering(uuid: string, opts?: WaldurCallOptions): Promise<WaldurProviderOffering> {
+    return this.#get(`/api/marketplace-provider-offerings/${seg(uuid)}/`, waldurProviderOfferingSchema, opts);
   }
 
   /** Reachability and token check: GET /api/ (the API root), which answers 401 to a bad token. */

@@ -149,6 +149,25 @@ export const waldurComponentUsageSchema = z.object({
 });
 export type WaldurComponentUsage = z.infer<typeof waldurComponentUsageSchema>;
 
+/** The token's user (`GET /api/users/me/`, Waldur's UserViewSet.me). */
+export const waldurUserSchema = z.object({
+  uuid: uuidString,
+  username: z.string(),
+  full_name: z.string().optional().default(''),
+  is_staff: z.boolean().optional().default(false),
+  is_support: z.boolean().optional().default(false),
+});
+export type WaldurUser = z.infer<typeof waldurUserSchema>;
+
+/** An offering as its service provider sees it (`GET /api/marketplace-provider-offerings/<uuid>/`). */
+export const waldurProviderOfferingSchema = z.object({
+  uuid: uuidString,
+  name: z.string(),
+  type: z.string().optional(),
+  state: z.string().optional(),
+});
+export type WaldurProviderOffering = z.infer<typeof waldurProviderOfferingSchema>;
+
 /** A hooks-web subscription (`/api/hooks-web/`). */
 export const waldurWebHookSchema = z.object({
   uuid: uuidString,

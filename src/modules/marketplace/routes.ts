@@ -34,6 +34,7 @@ import {
   syncView,
   waldurUuid,
   webhookAccepted,
+  webhookAlive,
   webhookQuery,
 } from './schemas.ts';
 import type { WebhookService } from './webhooks.ts';
@@ -71,6 +72,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: { webhooks: Webh
     response: { 202: webhookAccepted, ...problems(400, 401, 413, 429) },
   };
   app.post('/webhooks/waldur/order/', { schema }, handler);
+  // For `curl` from the runbook: the endpoint is alive. The same answer whatever the query says, so
+  // it tells nothing about tokens (only POST deliveries are verified, and refused ones are stored).
+  const alive = async () => ({ status: 'ok' as const, endpoint: 'waldur order webhook', accepts: 'POST hooks-web events with ?token= or an HMAC signature header' });
+  const aliveSchema = { tags: ['marketplace'], summary: 'Liveness of the webhook endpoint (never checks a token)', response: { 200: webhookAlive } };
+  app.get('/webhooks/waldur/order/', { schema: aliveSchema }, alive);
+  app.get('/webhooks/waldur/order', { schema: { ...aliveSchema, hide: true } }, alive);
   app.post('/webhooks/waldur/order', { schema: { ...schema, hide: true } }, handler);
 }
 

@@ -71,3 +71,6 @@ export const fromOrderView = z.object({ access: accessView, api_key: newKeyView.
 
 export const webhookQuery = z.looseObject({ token: z.string().max(500).optional(), order_uuid: z.string().max(100).optional() });
 export const webhookAccepted = z.object({ delivery_id: z.string(), order: z.string().nullable(), status: z.string() });
+
+/** `GET /webhooks/waldur/order/`: the endpoint is alive (says nothing about tokens). */
+export const webhookAlive = z.object({ status: z.literal('ok'), endpoint: z.string(), accepts: z.string() });

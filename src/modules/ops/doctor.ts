@@ -5,13 +5,14 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import { queryRows } from '../../db/client.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
-import { accesses, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
+import { accesses, agents, agentVersions, offerings, providers, usageReports, webhookDeliveries } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
 import type { SecretSet } from '../secrets/store.ts';
 import { backupDir, type LastVerified } from './backup.ts';
 import { readSetting, SETTING_KEYS } from './settings.ts';
+import { waldurFinding } from './waldur.ts';
 
 /**
  * `agentctl doctor`: every diagnostic of OPERATIONS.md in one place. Each check reports ok, warn or
@@ -51,7 +52,8 @@ export const CHECKS = {
   redis: { title: 'Redis', anchor: 'redis-down', fix: 'Start Redis or fix REDIS_URL (agentctl cache check). Meanwhile rate limits and caches are per replica; the platform reconnects by itself.' },
   migrations: { title: 'migrations', anchor: 'database-down', fix: 'Run agentctl migrate (the Helm hook and the compose migrate service do this on deploy).' },
   pool: { title: 'database pool', anchor: 'database-pool-saturation', fix: 'Look for slow queries (see long-running queries), then raise DATABASE_POOL_SIZE or add replicas within PostgreSQL max_connections.' },
-  long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them; end one with SELECT pg_cancel_backend(<pid>) (or pg_terminate_backend) in psql.' },
+  long_queries: { title: 'long-running queries', anchor: 'database-pool-saturation', fix: 'Find what runs them (agentctl db stats shows the slowest statements); cancel one with agentctl db cancel PID (or pg_terminate_backend in psql).' },
+  waldur: { title: 'Waldur API', anchor: 'waldur-unreachable-or-token-rejected', fix: 'Check WALDUR_URL and WALDUR_TOKEN (docs/integrations/waldur.md).' },
   webhook_secret: { title: 'webhook secret', anchor: 'webhooks-not-received', fix: 'Set WALDUR_WEBHOOK_SECRET (the secret configured in Waldur), or create one with agentctl secrets rotate webhook and configure it in Waldur.' },
   webhook_verification: { title: 'webhook verification', anchor: 'webhooks-not-received', fix: 'Deliveries failed verification: check that Waldur uses the current secret (agentctl secrets status; agentctl webhooks list --status rejected).' },
   webhook_failures: { title: 'webhook processing', anchor: 'webhook-failures', fix: 'agentctl webhooks list --status failed, agentctl webhooks show ID for the error, fix the cause, then agentctl webhooks replay ID.' },
@@ -168,6 +170,10 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
       if (rows.length === 0) return { status: 'ok', finding: 'no query has been running for more than 30 s' };
       return { status: 'warn', finding: `${rows.length} query(ies) running for more than 30 s: ${rows.map((r) => `pid ${r.pid} ${r.state} ${r.seconds} s "${r.query}"`).join('; ')}` };
     }),
+    () => runCheck('waldur', async () => {
+      const mapped = await db.select({ offering: offerings.offeringRef, agent: offerings.agentId, name: offerings.name }).from(offerings).orderBy(offerings.createdAt);
+      return waldurFinding(config, mapped);
+    }),
     () => runCheck('webhook_secret', async () => {
       const s = await deps.services.secrets.get('webhook');
       const explained = await deps.services.secrets.explain('webhook');
@@ -245,9 +251,26 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
     () => runCheck('providers', async () => {
       const list = await db.select({ id: providers.id, kind: providers.kind, baseUrl: providers.baseUrl }).from(providers);
       if (list.length === 0) return { status: 'warn', finding: 'no provider registered: no agent can run', resolution: 'agentctl providers add ID --kind mock|openai-compatible|anthropic ...' };
-      const results = await Promise.all(list.map(async (p) => ({ p, r: await probeProvider(p.kind, p.baseUrl) })));
+      // The published version of each agent is what runs.
+      const used = await db
+        .select({ provider: agentVersions.providerId, model: agentVersions.model })
+        .from(agentVersions)
+        .innerJoin(agents, and(eq(agents.id, agentVersions.agentId), eq(agents.publishedVersion, agentVersions.version)));
+      const results = await Promise.all(
+        list.map(async (p) => {
+          const r = await probeProvider(p.kind, p.baseUrl);
+          const models = [...new Set(used.filter((a) => a.provider === p.id).map((a) => a.model))];
+          if (!r.ok || p.kind !== 'openai-compatible' || models.length === 0) return { p, r, missing: [] as string[] };
+          const m = await checkModels(p.baseUrl ?? DEFAULT_BASE[p.kind]!, models);
+          return { p, r: { ok: true, detail: `${r.detail}; ${m.detail}` }, missing: m.missing };
+        }),
+      );
       const down = results.filter((x) => !x.r.ok);
+      const missing = results.flatMap((x) => x.missing.map((m) => `${x.p.id}: ${m}`));
       const text = results.map((x) => `${x.p.id} (${x.p.kind}): ${x.r.detail}`).join('; ');
+      if (down.length === 0 && missing.length > 0) {
+        return { status: 'critical', finding: text, resolution: `Agents use models their provider does not serve (${missing.join(', ')}): on Ollama run ollama pull MODEL on the provider's host; otherwise fix the agent's model (agentctl agents update) or the provider (agentctl providers update).` };
+      }
       return { status: down.length > 0 ? 'critical' : 'ok', finding: text };
     }),
     () => runCheck('provider_circuits', async () => {
@@ -362,8 +385,40 @@ export async function probeProvider(kind: string, baseUrl: string | null, timeou
 }
 
 /**
+ * Whether the models agents use are served: `GET <base>/models` (OpenAI's list, which Ollama's
+ * /v1 also answers); when a model is missing and the server is an Ollama (`GET /api/tags` answers),
+ * it is "not pulled". A list that cannot be read (401 without a key, 404) is said, not failed.
+ */
+export async function checkModels(baseUrl: string, models: string[], timeoutMs = 3000): Promise<{ detail: string; missing: string[] }> {
+  const base = baseUrl.replace(/\/+$/, '');
+  let listed: string[];
+  try {
+    const res = await fetch(`${base}/models`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return { detail: `model list not readable (GET /models: HTTP ${res.status}), models not checked`, missing: [] };
+    }
+    const body = (await res.json()) as { data?: { id?: unknown }[] };
+    listed = (body.data ?? []).map((d) => String(d.id));
+  } catch (err) {
+    return { detail: `model list not readable (${errorMessage(err)}), models not checked`, missing: [] };
+  }
+  const absent = models.filter((m) => !listed.includes(m) && !listed.includes(`${m}:latest`));
+  if (absent.length === 0) return { detail: `model(s) ${models.join(', ')} listed`, missing: [] };
+  let ollama = false;
+  try {
+    const tags = await fetch(`${new URL(base).origin}/api/tags`, { signal: AbortSignal.timeout(timeoutMs) });
+    ollama = tags.ok && Array.isArray(((await tags.json()) as { models?: unknown }).models);
+  } catch {
+    /* not an Ollama */
+  }
+  const missing = absent.map((m) => (ollama ? `model ${m} not pulled` : `model ${m} not listed`));
+  return { detail: missing.join(', '), missing };
+}
+
+/**
  * The fallback when no server answers: the checks this machine can make by itself (database,
- * migrations, Redis, disk), each said to be direct.
+ * migrations, Redis, Waldur's token, disk), each said to be direct.
  */
 export async function directChecks(config: Config, opts: { databaseAllowed: boolean; whyNoDatabase?: string }): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
@@ -408,6 +463,15 @@ export async function directChecks(config: Config, opts: { databaseAllowed: bool
       }
     }),
   );
+  // Waldur from this machine: the token and the reachability (the mapped offerings need the server's database).
+  if (config.WALDUR_URL) {
+    out.push(
+      await runCheck('waldur', async () => {
+        const f = await waldurFinding(config, []);
+        return { ...f, finding: `${f.finding.replace(/; no offering mapped yet$/, '')} (direct check)` };
+      }),
+    );
+  }
   out.push(await runCheck('disk', async () => ({ ...diskFinding([config.dataDir, backupDir(config)]), finding: `${diskFinding([config.dataDir, backupDir(config)]).finding} (this machine)` })));
   return out;
 }

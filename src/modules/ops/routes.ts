@@ -35,6 +35,8 @@ import {
   warmView,
 } from './schemas.ts';
 import { DEFAULT_OVERLAP_MS, secretAlias } from './secrets.ts';
+import { hooksView, type HooksView } from './waldur.ts';
+import { cancelBody, cancelView, dbStatsView, vacuumBody, vacuumView, type DbCare } from './dbcare.ts';
 
 /** What the operations routes use. */
 export interface OpsRouteDeps {
@@ -45,6 +47,10 @@ export interface OpsRouteDeps {
   jobs: JobAdmin;
   /** Runs every diagnostic (built by the composition root: the doctor looks at everything). */
   doctor: () => Promise<DoctorReport>;
+  /** Waldur's hooks-web subscriptions, classified against our webhook endpoint. */
+  waldurHooks: () => Promise<HooksView>;
+  /** Database sizes, bloat, VACUUM and cancelling a query. */
+  dbCare: DbCare;
 }
 
 function secretNamed(name: string) {
@@ -208,6 +214,42 @@ export async function opsRoutes(app: ZodApp, deps: OpsRouteDeps) {
 
   // --- doctor ----------------------------------------------------------------------------------
   app.get('/doctor', { schema: { tags, summary: 'Every diagnostic of the runbook: status, finding, resolution', response: { 200: doctorView, ...problems(401) } } }, async () => deps.doctor());
+
+  // --- database care ---------------------------------------------------------------------------
+  const dbTags = ['database'];
+  app.get('/db/stats', { schema: { tags: dbTags, summary: 'Database and table sizes, a bloat estimate from dead tuples, the slowest statements (pg_stat_statements, when available)', response: { 200: dbStatsView, ...problems(401) } } }, async () =>
+    deps.dbCare.stats(),
+  );
+  app.post(
+    '/db/vacuum',
+    { preValidation: optionalBody, schema: { tags: dbTags, summary: 'VACUUM (optionally ANALYZE) one table or the whole database (audited)', body: vacuumBody, response: { 200: vacuumView, ...problems(400, 401, 404) } } },
+    async (req) => deps.dbCare.vacuum(req.body, actorOf(req)),
+  );
+  app.post(
+    '/db/cancel',
+    {
+      schema: {
+        tags: dbTags,
+        summary: "Cancel the running query of one backend of the platform database (pg_cancel_backend; audited). 404 for a pid that is not one of the platform database's backends; 409 on the embedded database, which has no other backends",
+        body: cancelBody,
+        response: { 200: cancelView, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (req) => deps.dbCare.cancel(req.body.pid, actorOf(req)),
+  );
+
+  // --- Waldur hooks ----------------------------------------------------------------------------
+  app.get(
+    '/marketplace/hooks',
+    {
+      schema: {
+        tags: ['marketplace'],
+        summary: "Waldur's hooks-web subscriptions (GET /api/hooks-web/ with the service token), marked when they reach our webhook endpoint with a token we accept",
+        response: { 200: hooksView, ...problems(401, 409, 502) },
+      },
+    },
+    async () => deps.waldurHooks(),
+  );
 }
 
 /**
