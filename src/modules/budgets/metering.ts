@@ -5,6 +5,7 @@ import type { PublishedAgent } from '../agents/service.ts';
 import { countTokens } from '../conversations/tokens.ts';
 import type { QuotaPeriodKind } from '../quota/service.ts';
 import type { PriceService, PriceSnapshot } from '../prices/service.ts';
+import type { BudgetAlerts, FiredAlert } from './alerts.ts';
 import type { BudgetAmount, BudgetLimits, BudgetReservation, BudgetService } from './service.ts';
 
 /** What the worst case of a run is estimated from. */
@@ -18,8 +19,11 @@ export interface PromptParts {
 /** A run's metering state between its start and its settlement. */
 export interface MeterTicket {
   price: PriceSnapshot | null;
-  reservation: BudgetReservation | null;
+  /** The access's reservation, then the tenant's (settled in this order: the lock order, ADR 0064). */
+  reservations: BudgetReservation[];
   at: Date;
+  /** Alerts the settlement fired, announced after the commit. */
+  alerts: FiredAlert[];
 }
 
 /**
@@ -42,8 +46,10 @@ export class RunMetering {
   private readonly prices: PriceService;
   private readonly clock: Clock;
   private readonly defaultMaxOutputTokens: number;
-  constructor(deps: { budgets: BudgetService; prices: PriceService; clock: Clock; defaultMaxOutputTokens: number }) {
+  private readonly alerts: BudgetAlerts | undefined;
+  constructor(deps: { budgets: BudgetService; prices: PriceService; clock: Clock; defaultMaxOutputTokens: number; alerts?: BudgetAlerts }) {
     this.budgets = deps.budgets;
+    this.alerts = deps.alerts;
     this.prices = deps.prices;
     this.clock = deps.clock;
     this.defaultMaxOutputTokens = deps.defaultMaxOutputTokens;
@@ -68,24 +74,61 @@ export class RunMetering {
     return { inTokens, outTokens, costMicros: price ? costMicros(price, { input: inTokens, output: outTokens }) : 0n };
   }
 
-  /** Before the provider call: the price valid now, and the worst case held (or `budget_exceeded`). */
-  async begin(access: { accessId: string; period: QuotaPeriodKind; budget?: BudgetLimits | null }, agent: PublishedAgent, prompt: PromptParts, holdMs: number): Promise<MeterTicket> {
+  /**
+   * Before the provider call: the price valid now, and the worst case held against the access's
+   * budget, then its tenant's (or `budget_exceeded` naming the scope). The two holds are two
+   * one-statement conditional upserts; when the tenant's fails, the access's is given back.
+   */
+  async begin(
+    access: { accessId: string; tenantId: string; period: QuotaPeriodKind; budget?: BudgetLimits | null; tenantBudget?: BudgetLimits | null },
+    agent: PublishedAgent,
+    prompt: PromptParts,
+    holdMs: number,
+  ): Promise<MeterTicket> {
     const at = this.clock.now();
-    // A verified key carries its access's limits (cached with the key); other doors look them up.
-    const [price, limits] = await Promise.all([this.prices.at(agent.providerId, agent.model, at), access.budget !== undefined ? access.budget : this.budgets.limitsOf(access.accessId)]);
-    if (!limits) return { price, reservation: null, at };
-    const reservation = await this.budgets.reserve(access.accessId, access.period, limits, this.worstCase(agent, prompt, price), holdMs);
-    return { price, reservation, at };
+    // A verified key carries its access's and tenant's limits (cached with the key); other doors read them in one query.
+    const cached = access.budget !== undefined && access.tenantBudget !== undefined;
+    const [price, limits] = await Promise.all([
+      this.prices.at(agent.providerId, agent.model, at),
+      cached ? { access: access.budget ?? null, tenant: access.tenantBudget ?? null } : this.budgets.scopedLimitsOf(access.accessId),
+    ]);
+    const ticket: MeterTicket = { price, reservations: [], at, alerts: [] };
+    if (!limits.access && !limits.tenant) return ticket;
+    const worst = this.worstCase(agent, prompt, price);
+    if (limits.access) ticket.reservations.push(await this.budgets.reserveIn('access', access.accessId, access.period, limits.access, worst, holdMs));
+    if (limits.tenant) {
+      try {
+        // Tenant budgets count per UTC month, whatever the access's quota period.
+        ticket.reservations.push(await this.budgets.reserveIn('tenant', access.tenantId, 'month', limits.tenant, worst, holdMs));
+      } catch (err) {
+        await this.release(ticket);
+        throw err;
+      }
+    }
+    return ticket;
   }
 
-  /** In the success transaction: the run's exact cost (null when unpriced) and the budget settled. */
+  /**
+   * In the success transaction: the run's exact cost (null when unpriced) and the budgets settled,
+   * the access's counter row first, then the tenant's (every transaction locks them in this order,
+   * then the quota counter, so settlements cannot deadlock); a tenant threshold reached fires its alert.
+   */
   async settle(tx: Tx, t: MeterTicket, usage: { input_tokens: number; output_tokens: number }): Promise<{ costMicros: bigint; currency: string } | null> {
     const cost = t.price ? costMicros(t.price, { input: usage.input_tokens, output: usage.output_tokens }) : 0n;
-    if (t.reservation) await this.budgets.settle(tx, t.reservation, { inTokens: BigInt(usage.input_tokens), outTokens: BigInt(usage.output_tokens), costMicros: cost });
+    const actual = { inTokens: BigInt(usage.input_tokens), outTokens: BigInt(usage.output_tokens), costMicros: cost };
+    for (const r of t.reservations) {
+      const used = await this.budgets.settle(tx, r, actual);
+      if (r.scope === 'tenant' && this.alerts) t.alerts = await this.alerts.record(tx, r.ownerId, r.period, r.limits, used);
+    }
     return t.price ? { costMicros: cost, currency: t.price.currency } : null;
   }
 
+  /** After the success transaction committed: announces the alerts it fired. */
+  committed(t: MeterTicket | undefined): void {
+    if (t && t.alerts.length > 0 && this.alerts) void this.alerts.fired(t.alerts);
+  }
+
   async release(t: MeterTicket | undefined): Promise<void> {
-    if (t?.reservation) await this.budgets.release(t.reservation);
+    for (const r of t?.reservations ?? []) await this.budgets.release(r);
   }
 }

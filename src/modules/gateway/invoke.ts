@@ -93,7 +93,7 @@ export class Invoker {
     try {
       const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
       // --- budgets ---
-      ticket = await this.metering?.begin({ accessId: caller.accessId, period: caller.quota.period, ...(caller.budget !== undefined ? { budget: caller.budget } : {}) }, agent, {
+      ticket = await this.metering?.begin({ accessId: caller.accessId, tenantId: caller.tenantId, period: caller.quota.period, ...(caller.budget !== undefined ? { budget: caller.budget } : {}), ...(caller.tenantBudget !== undefined ? { tenantBudget: caller.tenantBudget } : {}) }, agent, {
         texts: [agent.instructions, caller.extraInstructions ?? '', ...(input.system ?? []), ...(input.messages ? [JSON.stringify(input.messages)] : [...history.map((m) => m.content), input.message])],
         maxOutputTokens: options.params?.maxOutputTokens,
       }, agent.timeoutMs + this.reservationMarginMs);
@@ -151,7 +151,7 @@ export class Invoker {
       if (!settled) {
         await this.quota.release(reservation);
         await this.metering?.release(ticket);
-      }
+      } else this.metering?.committed(ticket);
     }
   }
 }

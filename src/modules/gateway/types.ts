@@ -28,6 +28,10 @@ export interface Caller {
   manageKnowledge?: boolean;
   /** The access's budget limits when the door already has them (a verified key); undefined: looked up per run. */
   budget?: BudgetLimits | null;
+  /** Its tenant's budget limits (docs/adr/0064), cached with the key too; undefined: looked up per run. */
+  tenantBudget?: BudgetLimits | null;
+  /** `cap`: a run whose worst case does not fit gets its output capped to what remains (docs/adr/0065). */
+  budgetMode?: 'refuse' | 'cap';
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }
