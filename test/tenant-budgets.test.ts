@@ -201,3 +201,55 @@ describe('tenant budgets across two replicas on PostgreSQL', { skip: !onPostgres
     assertExact(await tenantLedger(env, tenant.id), 40);
   });
 });
+
+describe('cap mode: max output tokens capped to what the budget covers (ADR 0065)', () => {
+  test('a run that does not fit is capped (finish_reason length, header), streamed runs end cleanly with [DONE], the budget is never passed', async () => {
+    const { FakeOpenAI } = await import('./fakes/openai.ts');
+    const fake = await new FakeOpenAI().listen();
+    const t = await createTestApp();
+    try {
+      const s = t.deps.services;
+      await s.providers.create({ id: 'oai', kind: 'openai-compatible', base_url: `${fake.url}/v1`, api_key: 'sk-test', default_model: 'gpt-test' }, actor);
+      await s.agents.create({ id: 'capper', provider: 'oai', instructions: 'Answer.', max_output_tokens: 80 }, actor);
+      await s.tenants.create({ name: 't-cap' }, actor);
+      const { access, api_key } = await s.accesses.create({ tenant: 't-cap', agent: 'capper', email: 'c@acme.example', quota: 100, budget_tokens_out: 100, budget_mode: 'cap' }, actor);
+      const long = 'word '.repeat(200);
+      fake.enqueue({ reply: long, usage: { input: 10, output: 80 } }, { reply: long, usage: { input: 10, output: 80 } }, { reply: long, usage: { input: 10, output: 80 } });
+      const first = await chat(t, api_key.key, 'capper');
+      assert.equal(first.statusCode, 200, first.body);
+      assert.equal(first.headers['x-budget-capped-max-tokens'], undefined);
+      // 20 output tokens remain: the next run is capped to them instead of refused.
+      const second = await chat(t, api_key.key, 'capper');
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal(second.headers['x-budget-capped-max-tokens'], '20');
+      assert.deepEqual([second.json().finish_reason, second.json().budget_capped_max_tokens, second.json().usage.output_tokens], ['length', 20, 20]);
+      const sent = fake.completions.at(-1)!.body as { max_tokens?: number; max_completion_tokens?: number };
+      assert.equal(sent.max_tokens ?? sent.max_completion_tokens, 20);
+      // Streaming through the OpenAI door: 30 more tokens allowed, the stream stops there and still ends with [DONE].
+      await s.accesses.update(access.id, { budget_tokens_out: 130 }, actor);
+      const streamed = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${api_key.key}` },
+        payload: { model: 'capper', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] },
+      });
+      assert.equal(streamed.statusCode, 200, streamed.body);
+      assert.equal(streamed.headers['x-budget-capped-max-tokens'], '30');
+      const events = streamed.body.split('\n\n').filter((e) => e.startsWith('data: '));
+      assert.equal(events.at(-1), 'data: [DONE]');
+      assert.ok(events.some((e) => e.includes('"finish_reason":"length"')), streamed.body.slice(-500));
+      // Nothing is left: below the minimum a capped run is not worth starting, the answer is 429.
+      const refused = await chat(t, api_key.key, 'capper');
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.json().budget.limit, 'tokens_out');
+      const [row] = await queryRows<{ used: string; holds: number }>(
+        t.deps.db,
+        sql`select (select out_used::text from budget_counters where access_id = ${access.id}) as used, (select count(*)::int from budget_reservations where access_id = ${access.id}) as holds`,
+      );
+      assert.deepEqual([row!.used, row!.holds], ['130', 0]);
+    } finally {
+      await t.close();
+      await fake.close();
+    }
+  });
+});

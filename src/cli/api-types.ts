@@ -2768,6 +2768,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2853,6 +2855,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -2904,6 +2911,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3036,6 +3045,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3117,6 +3128,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -3167,6 +3183,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3297,6 +3315,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3431,6 +3451,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3565,6 +3587,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -5973,6 +5997,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -10161,6 +10187,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };
@@ -12182,6 +12210,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -12294,6 +12324,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

@@ -3688,6 +3688,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3815,6 +3817,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -3866,6 +3873,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -4040,6 +4049,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4163,6 +4174,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -4213,6 +4229,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4399,6 +4417,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4589,6 +4609,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4779,6 +4801,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -8265,6 +8289,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -15057,6 +15083,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };
@@ -18240,6 +18268,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -18366,6 +18396,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

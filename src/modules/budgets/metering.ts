@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
 import { costMicros } from '../../lib/money.ts';
 import type { PublishedAgent } from '../agents/service.ts';
 import { countTokens } from '../conversations/tokens.ts';
@@ -24,7 +25,12 @@ export interface MeterTicket {
   at: Date;
   /** Alerts the settlement fired, announced after the commit. */
   alerts: FiredAlert[];
+  /** Cap mode (ADR 0065): the run's max output tokens, lowered to what the budgets still cover. */
+  cappedOutputTokens?: number;
 }
+
+/** Cap mode never starts a run that may answer fewer output tokens than this. */
+export const BUDGET_CAP_MIN_OUTPUT_TOKENS = 16;
 
 /**
  * The prompt's token estimate used for the worst case: o200k_base tokens of every text plus a
@@ -61,7 +67,7 @@ export class RunMetering {
     const maxOut = [agent.maxOutputTokens, prompt.maxOutputTokens].filter((v): v is number => v != null);
     const out = maxOut.length > 0 ? Math.min(...maxOut) : this.defaultMaxOutputTokens;
     // Only server-side tools make a run loop; each step sees the prompt again and may answer in full.
-    const steps = agent.tools.length + agent.mcpTools.length + agent.delegates.length > 0 ? agent.maxSteps : 1;
+    const steps = this.steps(agent);
     let inT = est * steps;
     let outT = out * steps;
     if (agent.maxRunTokens !== null && steps > 1) {
@@ -80,7 +86,7 @@ export class RunMetering {
    * one-statement conditional upserts; when the tenant's fails, the access's is given back.
    */
   async begin(
-    access: { accessId: string; tenantId: string; period: QuotaPeriodKind; budget?: BudgetLimits | null; tenantBudget?: BudgetLimits | null },
+    access: { accessId: string; tenantId: string; period: QuotaPeriodKind; budget?: BudgetLimits | null; tenantBudget?: BudgetLimits | null; budgetMode?: 'refuse' | 'cap' },
     agent: PublishedAgent,
     prompt: PromptParts,
     holdMs: number,
@@ -95,6 +101,28 @@ export class RunMetering {
     const ticket: MeterTicket = { price, reservations: [], at, alerts: [] };
     if (!limits.access && !limits.tenant) return ticket;
     const worst = this.worstCase(agent, prompt, price);
+    try {
+      await this.hold(ticket, access, limits, worst, holdMs);
+    } catch (err) {
+      const mode = access.budgetMode ?? ('mode' in limits ? limits.mode : undefined) ?? 'refuse';
+      if (mode !== 'cap' || !(err instanceof AppError) || err.code !== 'budget_exceeded' || this.steps(agent) > 1) throw err;
+      // Cap mode (ADR 0065): the largest output the remaining budgets cover, if it is worth a run.
+      const cap = await this.coverableOutput(access, limits, worst, price);
+      if (cap < BUDGET_CAP_MIN_OUTPUT_TOKENS) throw err;
+      const capped: BudgetAmount = { inTokens: worst.inTokens, outTokens: BigInt(cap), costMicros: price ? costMicros(price, { input: worst.inTokens, output: cap }) : 0n };
+      try {
+        await this.hold(ticket, access, limits, capped, holdMs);
+      } catch {
+        // A racing run took the room meanwhile: the first answer stands.
+        throw err;
+      }
+      ticket.cappedOutputTokens = cap;
+    }
+    return ticket;
+  }
+
+  /** Holds `worst` on the access's budget, then the tenant's; gives the access's back when the tenant's does not fit. */
+  private async hold(ticket: MeterTicket, access: { accessId: string; tenantId: string; period: QuotaPeriodKind }, limits: { access: BudgetLimits | null; tenant: BudgetLimits | null }, worst: BudgetAmount, holdMs: number): Promise<void> {
     if (limits.access) ticket.reservations.push(await this.budgets.reserveIn('access', access.accessId, access.period, limits.access, worst, holdMs));
     if (limits.tenant) {
       try {
@@ -102,10 +130,39 @@ export class RunMetering {
         ticket.reservations.push(await this.budgets.reserveIn('tenant', access.tenantId, 'month', limits.tenant, worst, holdMs));
       } catch (err) {
         await this.release(ticket);
+        ticket.reservations = [];
         throw err;
       }
     }
-    return ticket;
+  }
+
+  private steps(agent: PublishedAgent): number {
+    return agent.tools.length + agent.mcpTools.length + agent.delegates.length > 0 ? agent.maxSteps : 1;
+  }
+
+  /**
+   * The most output tokens both budgets still cover next to the prompt's worst case: the smallest
+   * of the remaining output tokens and, priced, of what the remaining cost pays for (the cost is
+   * rounded up once, so `in × p_in + out × p_out ≤ remaining × 10⁶`); 0 when the prompt alone does not fit.
+   */
+  private async coverableOutput(access: { accessId: string; tenantId: string; period: QuotaPeriodKind }, limits: { access: BudgetLimits | null; tenant: BudgetLimits | null }, worst: BudgetAmount, price: PriceSnapshot | null): Promise<number> {
+    let out = worst.outTokens;
+    for (const [scope, owner, kind, l] of [
+      ['access', access.accessId, access.period, limits.access],
+      ['tenant', access.tenantId, 'month', limits.tenant],
+    ] as const) {
+      if (!l) continue;
+      const s = await this.budgets.stateIn(scope, owner, kind);
+      const left = (max: bigint, used: bigint, held: bigint) => max - used - held;
+      if (l.tokensIn !== null && left(l.tokensIn, s.used.inTokens, s.reserved.inTokens) < worst.inTokens) return 0;
+      if (l.tokensOut !== null) out = min(out, left(l.tokensOut, s.used.outTokens, s.reserved.outTokens));
+      if (l.costMicros !== null && price) {
+        const room = left(l.costMicros, s.used.costMicros, s.reserved.costMicros) * 1_000_000n - worst.inTokens * price.inputMicrosPerMtok;
+        if (room < 0n) return 0;
+        if (price.outputMicrosPerMtok > 0n) out = min(out, room / price.outputMicrosPerMtok);
+      }
+    }
+    return out > 0n ? Number(out) : 0;
   }
 
   /**
@@ -132,3 +189,5 @@ export class RunMetering {
     for (const r of t?.reservations ?? []) await this.budgets.release(r);
   }
 }
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);

@@ -39,6 +39,8 @@ export interface BudgetReservation {
 export interface ScopedLimits {
   access: BudgetLimits | null;
   tenant: BudgetLimits | null;
+  /** What a run whose worst case does not fit does (ADR 0065). */
+  mode?: 'refuse' | 'cap';
 }
 
 /** Counter and reservation tables per scope (constants, never input). */
@@ -98,12 +100,13 @@ export class BudgetService {
         tTokensIn: tenants.budgetTokensIn,
         tTokensOut: tenants.budgetTokensOut,
         tCostMicros: tenants.budgetCostMicros,
+        mode: accesses.budgetMode,
       })
       .from(accesses)
       .innerJoin(tenants, eq(tenants.id, accesses.tenantId))
       .where(eq(accesses.id, accessId));
     if (!r) return { access: null, tenant: null };
-    return { access: budgetLimits(r), tenant: budgetLimits({ tokensIn: r.tTokensIn, tokensOut: r.tTokensOut, costMicros: r.tCostMicros }) };
+    return { access: budgetLimits(r), tenant: budgetLimits({ tokensIn: r.tTokensIn, tokensOut: r.tTokensOut, costMicros: r.tCostMicros }), mode: r.mode };
   }
 
   /**

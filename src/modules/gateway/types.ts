@@ -59,7 +59,7 @@ export interface InvokeInput {
  * settlement are committed). Doors that do not stream pass no sink.
  */
 export type InvokeEvent =
-  | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel }
+  | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel; budgetCappedOutputTokens?: number }
   | RunEvent
   | { type: 'run.finished'; run: RunView; quota: QuotaState; toolCalls: ClientToolCall[]; finishReason: string; citations: Citation[] };
 
@@ -95,4 +95,6 @@ export interface InvokeResult {
   citations: Citation[];
   quota: QuotaState;
   rate: RateState | undefined;
+  /** Cap mode (ADR 0065): the run's max output tokens were lowered to this to fit the budgets. */
+  budgetCappedOutputTokens?: number;
 }
