@@ -253,3 +253,34 @@ describe('cap mode: max output tokens capped to what the budget covers (ADR 0065
     }
   });
 });
+
+describe('cached input tokens are priced at the cached-input price (ADR 0065)', () => {
+  test('OpenAI prompt_tokens_details.cached_tokens: cached input at its price, the rest at the input price', async () => {
+    const { FakeOpenAI } = await import('./fakes/openai.ts');
+    const fake = await new FakeOpenAI().listen();
+    const t = await createTestApp();
+    try {
+      const s = t.deps.services;
+      await s.providers.create({ id: 'oai', kind: 'openai-compatible', base_url: `${fake.url}/v1`, api_key: 'sk-test', default_model: 'gpt-test' }, actor);
+      await s.agents.create({ id: 'cacher', provider: 'oai', instructions: 'Answer.' }, actor);
+      await s.prices.set({ provider: 'oai', model: 'gpt-test', input_per_mtok: '2', output_per_mtok: '8', cached_input_per_mtok: '0.5', currency: 'EUR' }, actor);
+      await s.tenants.create({ name: 't-cache', budget_cost: '1' }, actor);
+      const { access, api_key } = await s.accesses.create({ tenant: 't-cache', agent: 'cacher', email: 'c@acme.example', quota: 100 }, actor);
+      fake.enqueue({ reply: 'ok', usage: { input: 1000, output: 10, cached: 800 } }, { reply: 'ok', usage: { input: 1000, output: 10 } });
+      const cachedRun = await chat(t, api_key.key, 'cacher');
+      assert.equal(cachedRun.statusCode, 200, cachedRun.body);
+      // 200 × 2 + 800 × 0.5 + 10 × 8 = 880 micro-units (the same run uncached: 2080).
+      assert.deepEqual(cachedRun.json().cost, { amount: '0.000880', currency: 'EUR' });
+      const plain = await chat(t, api_key.key, 'cacher');
+      assert.deepEqual(plain.json().cost, { amount: '0.002080', currency: 'EUR' });
+      const [row] = await queryRows<{ usage: string; tenant: string }>(
+        t.deps.db,
+        sql`select (select sum(cost_micros)::text from usage_records where access_id = ${access.id}) as usage, (select cost_used::text from tenant_budget_counters) as tenant`,
+      );
+      assert.deepEqual([row!.usage, row!.tenant], ['2960', '2960']);
+    } finally {
+      await t.close();
+      await fake.close();
+    }
+  });
+});

@@ -170,8 +170,10 @@ export class RunMetering {
    * the access's counter row first, then the tenant's (every transaction locks them in this order,
    * then the quota counter, so settlements cannot deadlock); a tenant threshold reached fires its alert.
    */
-  async settle(tx: Tx, t: MeterTicket, usage: { input_tokens: number; output_tokens: number }): Promise<{ costMicros: bigint; currency: string } | null> {
-    const cost = t.price ? costMicros(t.price, { input: usage.input_tokens, output: usage.output_tokens }) : 0n;
+  async settle(tx: Tx, t: MeterTicket, usage: { input_tokens: number; output_tokens: number; cached_input_tokens?: number }): Promise<{ costMicros: bigint; currency: string } | null> {
+    // Cached input tokens are part of the input tokens, priced at the cached-input price where one is set (ADR 0065).
+    const cached = Math.min(usage.cached_input_tokens ?? 0, usage.input_tokens);
+    const cost = t.price ? costMicros(t.price, { input: usage.input_tokens, output: usage.output_tokens, cachedInput: cached }) : 0n;
     const actual = { inTokens: BigInt(usage.input_tokens), outTokens: BigInt(usage.output_tokens), costMicros: cost };
     for (const r of t.reservations) {
       const used = await this.budgets.settle(tx, r, actual);

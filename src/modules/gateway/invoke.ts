@@ -122,9 +122,9 @@ export class Invoker {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel, ...(cap !== undefined ? { budgetCappedOutputTokens: cap } : {}) }),
-        onSucceeded: async (tx, r) => {
-          // Budgets (ADR 0061): the exact cost, priced at the run's start; the budget settled with it.
-          if (ticket) cost = await this.metering!.settle(tx, ticket, r.usage);
+        onSucceeded: async (tx, r, meter) => {
+          // Budgets (ADR 0061): the exact cost, priced at the run's start (cached input at its own price); the budget settled with it.
+          if (ticket) cost = await this.metering!.settle(tx, ticket, { ...r.usage, cached_input_tokens: meter.cachedInputTokens });
           if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);
           // The usage belongs to the month in which the unit was taken (the run's start).
           await this.usage.record(tx, {
