@@ -284,3 +284,30 @@ describe('cached input tokens are priced at the cached-input price (ADR 0065)', 
     }
   });
 });
+
+describe('marketplace: token components of an order become the access budgets (ADR 0065)', () => {
+  test('a Create order with input/output token limits (in thousands) makes an access with those budgets; an Update order changes them', async () => {
+    const { createWorld } = await import('./helpers/marketplace-world.ts');
+    const w = await createWorld();
+    try {
+      const s = w.t.deps.services;
+      const order = w.fake.createOrder({ offeringUuid: w.offering, planUuid: w.plans[1], limits: { api_requests: 1000, input_ktokens: 200, output_ktokens: 50 } });
+      assert.equal((await s.orders.process(order)).status, 'done');
+      const [row] = await w.accessesOfOrder(order);
+      assert.deepEqual([row!.budgetTokensIn, row!.budgetTokensOut, row!.budgetCostMicros], [200_000n, 50_000n, null]);
+      const view = await s.accesses.get(row!.id);
+      assert.equal(view.budget!.tokens_out!.max, '50000');
+      // The budget is enforced: an agent whose worst case needs more output tokens than the plan grants is refused.
+      const update = w.fake.createOrder({ offeringUuid: w.offering, type: 'Update', resourceUuid: row!.resourceRef!, planUuid: w.plans[1], limits: { api_requests: 1000, input_ktokens: 200, output_ktokens: 0 } });
+      assert.equal((await s.orders.process(update)).status, 'done');
+      const [after] = await w.accessesOfOrder(order);
+      assert.deepEqual([after!.budgetTokensIn, after!.budgetTokensOut], [200_000n, 0n]);
+      const key = (await s.keys.create(row!.id, {}, actor)).key;
+      const refused = await w.t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hi' } });
+      assert.equal(refused.statusCode, 429, refused.body);
+      assert.deepEqual([refused.json().budget.scope, refused.json().budget.limit], ['access', 'tokens_out']);
+    } finally {
+      await w.close();
+    }
+  });
+});
