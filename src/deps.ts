@@ -38,6 +38,7 @@ import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
 import { BudgetService } from './modules/budgets/service.ts';
 import { RunMetering } from './modules/budgets/metering.ts';
+import { BudgetAlerts } from './modules/budgets/alerts.ts';
 import { PriceService } from './modules/prices/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
@@ -88,6 +89,8 @@ export interface Deps {
     quota: QuotaService;
     /** Token and cost budgets per access (docs/adr/0061). */
     budgets: BudgetService;
+    /** Soft alerts of tenant budgets at 80 % and 100 % (docs/adr/0064). */
+    budgetAlerts: BudgetAlerts;
     /** Model prices with validity dates (docs/adr/0061). */
     prices: PriceService;
     keys: KeyService;
@@ -196,7 +199,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   const audit = new AuditService({ db, clock });
   const adminTokens = new AdminTokenService({ db, clock, audit });
-  const tenants = new TenantService({ db, clock, audit });
+  const budgets = new BudgetService({ db, clock });
+  const tenants = new TenantService({ db, clock, audit, events, budgets });
   const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
   const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
   // A provider the operator changed (URL, key) starts with a closed circuit, on every replica.
@@ -236,7 +240,6 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   const peppers = new Peppers(config, master);
   const quota = new QuotaService({ db, clock });
-  const budgets = new BudgetService({ db, clock });
   const keys = new KeyService({ db, clock, audit, events, peppers, quota });
   const verifier = new KeyVerifier({ db, clock, peppers, metrics, logger, events, ttlMs: config.KEY_CACHE_TTL_MS, max: config.KEY_CACHE_MAX });
   const accesses = new AccessService({ db, clock, audit, events, keys, quota, budgets, tenants, knowledge });
@@ -248,7 +251,22 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
   const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
   const prices = new PriceService({ db, clock, audit });
-  const metering = new RunMetering({ budgets, prices, clock, defaultMaxOutputTokens: config.BUDGET_DEFAULT_MAX_OUTPUT_TOKENS });
+  const budgetAlerts = new BudgetAlerts({
+    db,
+    clock,
+    logger,
+    audit,
+    enqueue: (name, payload, options) => jobs.send(name, payload, options),
+    ...(config.BUDGET_ALERT_WEBHOOK_URL && config.BUDGET_ALERT_WEBHOOK_SECRET ? { webhook: { url: config.BUDGET_ALERT_WEBHOOK_URL, secret: config.BUDGET_ALERT_WEBHOOK_SECRET, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS } } : {}),
+  });
+  metrics.registerBudgetRatios(async () => {
+    try {
+      return await budgetAlerts.ratios();
+    } catch {
+      return new Map();
+    }
+  });
+  const metering = new RunMetering({ budgets, prices, clock, defaultMaxOutputTokens: config.BUDGET_DEFAULT_MAX_OUTPUT_TOKENS, alerts: budgetAlerts });
   const invoker = new Invoker({ metrics, gateway, quota, usage, runs, agents, keys: verifier, conversations, reservationMarginMs: config.QUOTA_RESERVATION_MARGIN_MS, metering });
 
   const secrets = new SecretStore({
@@ -347,8 +365,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, prices, ...portal },
-    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, budgetAlerts, prices, ...portal },
+    jobServices: { config, clock, logger, runs, quota, budgets, budgetAlerts, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

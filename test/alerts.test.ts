@@ -173,6 +173,8 @@ describe('a live /metrics after every path an alert watches has happened', { ski
     assert.equal((await call(r.api_key.key)).json().code, 'rate_limited');
     const f = await s.accesses.create({ tenant, agent: 'flaky', email: 'f@example.com', quota: 10 }, { actor: 'test' });
     assert.equal((await w.t.app.inject({ method: 'POST', url: '/api/v1/agents/flaky/chat', headers: { 'x-api-key': f.api_key.key }, payload: { message: 'hi' } })).statusCode, 200);
+    // A tenant-wide budget (TenantBudgetHigh reads budget_used_ratio{tenant}).
+    await s.tenants.update(tenant, { budget_cost: '1000' }, { actor: 'test' });
     // MCP tool calls (McpToolSuccessRateLow): one ask_agent through /mcp.
     const mcp = await w.t.app.inject({
       method: 'POST',

@@ -2126,6 +2126,27 @@ export interface paths {
                                 external_id: string | null;
                                 status: string;
                                 created_at: string;
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -2155,6 +2176,12 @@ export interface paths {
                     "application/json": {
                         name: string;
                         external_id?: string | null;
+                        /** @description input tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2171,6 +2198,27 @@ export interface paths {
                             external_id: string | null;
                             status: string;
                             created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -2240,6 +2288,27 @@ export interface paths {
                             external_id: string | null;
                             status: string;
                             created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -2268,7 +2337,104 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a tenant's name or its tenant-wide budgets (per UTC month across all its accesses, ADR 0064; null removes a limit) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description input tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            external_id: string | null;
+                            status: string;
+                            created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/admin/api/v1/audit": {
@@ -2602,6 +2768,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2687,6 +2855,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -2738,6 +2911,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -2870,6 +3045,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -2951,6 +3128,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -3001,6 +3183,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3131,6 +3315,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3265,6 +3451,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3399,6 +3587,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -6197,6 +6387,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -10385,6 +10577,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };
@@ -12431,6 +12625,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -12543,6 +12739,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

@@ -23,6 +23,7 @@ export const SECRET_KEYS = [
   'SESSION_SECRET_PREVIOUS',
   'OIDC_CLIENT_SECRET',
   'SLACK_SIGNING_SECRET',
+  'BUDGET_ALERT_WEBHOOK_SECRET',
 ] as const;
 
 const bool = z
@@ -99,6 +100,10 @@ export const configSchema = z
     QUOTA_RESERVATION_MARGIN_MS: int(1000, 86_400_000).default(60_000),
     /** A budgeted run of an agent without max_output_tokens (and no caller max_tokens) holds this many output tokens per step as its worst case (ADR 0061). */
     BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: int(1, 10_000_000).default(4096),
+    /** Where tenant-budget alerts (80 % and 100 %, ADR 0064) are POSTed, signed the Standard Webhooks way; unset: events, audit, log and metric only. */
+    BUDGET_ALERT_WEBHOOK_URL: z.url().optional(),
+    /** The Standard Webhooks signing secret of budget alerts (`whsec_` + base64); required with BUDGET_ALERT_WEBHOOK_URL. */
+    BUDGET_ALERT_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64 (e.g. whsec_$(openssl rand -base64 32))').optional(),
     /** A background run waits at most this long in the queue before it starts; its quota unit is held for this plus the agent's timeout (ADR 0048). */
     BACKGROUND_RUN_MAX_QUEUE_MS: int(1000, 86_400_000).default(900_000),
     /** Completion webhooks (and their DNS answers) may point at private, loopback and unique-local addresses (never cloud metadata). */
@@ -188,6 +193,9 @@ export const configSchema = z
     (c, ctx) => {
       if (c.OIDC_ISSUER && !c.OIDC_CLIENT_ID) {
         ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'required when OIDC_ISSUER is set (the client id registered at the identity provider)' });
+      }
+      if (c.BUDGET_ALERT_WEBHOOK_URL && !c.BUDGET_ALERT_WEBHOOK_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['BUDGET_ALERT_WEBHOOK_SECRET'], message: 'required when BUDGET_ALERT_WEBHOOK_URL is set (receivers verify the signature with it)' });
       }
       if (c.DATABASE_URL && !c.SECRETS_KEY) {
         ctx.addIssue({

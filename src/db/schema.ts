@@ -44,6 +44,10 @@ export const tenants = pgTable('tenants', {
   name: text('name').notNull(),
   externalId: text('external_id'),
   status: text('status').$type<'active' | 'disabled'>().notNull().default('active'),
+  /** Tenant-wide budgets per UTC month across all its accesses (docs/adr/0064); null = no limit. */
+  budgetTokensIn: bigint('budget_tokens_in', { mode: 'bigint' }),
+  budgetTokensOut: bigint('budget_tokens_out', { mode: 'bigint' }),
+  budgetCostMicros: bigint('budget_cost_micros', { mode: 'bigint' }),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('tenants_name_uq').on(t.name), uniqueIndex('tenants_external_id_uq').on(t.externalId)]);
 
@@ -180,6 +184,8 @@ export const accesses = pgTable('accesses', {
   budgetTokensIn: bigint('budget_tokens_in', { mode: 'bigint' }),
   budgetTokensOut: bigint('budget_tokens_out', { mode: 'bigint' }),
   budgetCostMicros: bigint('budget_cost_micros', { mode: 'bigint' }),
+  /** When the worst case does not fit: `refuse` (429 budget_exceeded) or `cap` the output to what remains (docs/adr/0065). */
+  budgetMode: text('budget_mode').$type<'refuse' | 'cap'>().notNull().default('refuse'),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   terminatedAt: ts('terminated_at'),
@@ -637,3 +643,48 @@ export const budgetReservations = pgTable('budget_reservations', {
   createdAt: createdAt(),
   expiresAt: ts('expires_at').notNull(),
 }, (t) => [index('budget_reservations_access_idx').on(t.accessId, t.period, t.expiresAt)]);
+
+/** Tokens and cost used and held per tenant and UTC month, across its accesses (docs/adr/0064); same shape as budget_counters. */
+export const tenantBudgetCounters = pgTable('tenant_budget_counters', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  period: text('period').notNull(),
+  inUsed: bigint('in_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  inReserved: bigint('in_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  outUsed: bigint('out_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  outReserved: bigint('out_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  costUsed: bigint('cost_used', { mode: 'bigint' }).notNull().default(sql`0`),
+  costReserved: bigint('cost_reserved', { mode: 'bigint' }).notNull().default(sql`0`),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.period] })]);
+
+/** The worst case a run in flight holds against its tenant's budget. */
+export const tenantBudgetReservations = pgTable('tenant_budget_reservations', {
+  id: uuid('id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  period: text('period').notNull(),
+  inTokens: bigint('in_tokens', { mode: 'bigint' }).notNull(),
+  outTokens: bigint('out_tokens', { mode: 'bigint' }).notNull(),
+  costMicros: bigint('cost_micros', { mode: 'bigint' }).notNull(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [index('tenant_budget_reservations_tenant_idx').on(t.tenantId, t.period, t.expiresAt)]);
+
+/**
+ * Soft alerts of tenant budgets (docs/adr/0064): one row per tenant, period, threshold (80, 100)
+ * and limit, inserted on conflict do nothing in the settlement that reached it, so each fires once
+ * whatever the number of replicas; the row is also the outbox of its webhook delivery.
+ */
+export const budgetAlerts = pgTable('budget_alerts', {
+  id: uuid('id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+  period: text('period').notNull(),
+  threshold: integer('threshold').notNull(),
+  limitName: text('limit_name').$type<'tokens_in' | 'tokens_out' | 'cost'>().notNull(),
+  used: text('used').notNull(),
+  max: text('max').notNull(),
+  deliveryStatus: text('delivery_status').$type<'pending' | 'delivered' | 'failed' | 'none'>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  deliveredAt: ts('delivered_at'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('budget_alerts_once_uq').on(t.tenantId, t.period, t.threshold, t.limitName), index('budget_alerts_pending_idx').on(t.deliveryStatus, t.createdAt)]);

@@ -14,6 +14,7 @@ import type { WebhookService } from '../modules/marketplace/webhooks.ts';
 import type { BackupService } from '../modules/ops/backups.ts';
 import type { QuotaService } from '../modules/quota/service.ts';
 import type { BudgetService } from '../modules/budgets/service.ts';
+import type { BudgetAlerts } from '../modules/budgets/alerts.ts';
 import type { KeyClaims } from '../modules/keys/claims.ts';
 import type { RunService } from '../modules/runs/service.ts';
 import type { ScheduleService } from '../modules/schedules/service.ts';
@@ -41,6 +42,7 @@ export interface JobServices {
   runs: RunService;
   quota: QuotaService;
   budgets: BudgetService;
+  budgetAlerts: BudgetAlerts;
   usage: UsageService;
   usageSync: UsageSync;
   marketplace: MarketplaceJobs;

@@ -56,7 +56,7 @@ export const errorCatalog = {
   budget_exceeded: {
     status: 429,
     title: 'Budget exceeded',
-    description: "The access's token or cost budget for the period cannot cover this run's worst case (its prompt estimate plus the agent's max output tokens, priced). `budget.limit` names the exhausted limit (`tokens_in`, `tokens_out` or `cost`) and `budget` carries max, used, reserved (runs in flight), remaining and required. While runs are in flight Retry-After says to retry shortly (they may give room back); otherwise retrying does not help until the budget resets (`budget.resets_at`, X-Quota-Reset) and the answer carries x-should-retry: false.",
+    description: "The access's token or cost budget for the period, or its tenant's (all the tenant's accesses together, per UTC month), cannot cover this run's worst case (its prompt estimate plus the agent's max output tokens, priced). `budget.scope` says whose budget it is (`access` or `tenant`), `budget.limit` names the exhausted limit (`tokens_in`, `tokens_out` or `cost`) and `budget` carries max, used, reserved (runs in flight), remaining and required. While runs are in flight Retry-After says to retry shortly (they may give room back); otherwise retrying does not help until the budget resets (`budget.resets_at`, X-Quota-Reset) and the answer carries x-should-retry: false.",
   },
   ip_blocked: { status: 403, title: 'Address blocked', description: 'Requests from this address are refused by the operator (IP deny list, `agentctl ip list`). Contact the operator of this platform.' },
   rate_limited: { status: 429, title: 'Rate limited', description: 'Too many requests; retry after the number of seconds in Retry-After.' },

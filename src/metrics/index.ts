@@ -10,6 +10,8 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   /** Per-process caches that count their own hits and misses (plain numbers, read at scrape time). */
   const cacheSources = new Map<string, () => CacheStats>();
+  /** Reads the tenant-budget use ratios at scrape time (set by the budgets module, ADR 0064). */
+  let budgetRatios: (() => Promise<Map<string, number>>) | undefined;
   const m = {
     registry,
     /**
@@ -123,6 +125,22 @@ export function createMetrics() {
       registers: [registry],
     }),
     mcpSessions: new Gauge({ name: 'mcp_sessions', help: 'Open MCP exchanges on /mcp (stateless Streamable HTTP: requests whose response stream is still open).', registers: [registry] }),
+    /** Registers the source of `budget_used_ratio{tenant}` (read from the database at every scrape). */
+    registerBudgetRatios(source: () => Promise<Map<string, number>>) {
+      budgetRatios = source;
+    },
+    budgetUsedRatio: new Gauge({
+      name: 'budget_used_ratio',
+      help:
+        "Share of its tenant-wide budget a tenant has used this UTC month (ADR 0064): the highest of used/limit over its limits (tokens in, tokens out, cost), 1 = exhausted. One series per tenant that has a tenant budget (label: the tenant id), so the cardinality is the number of budgeted tenants; read from the database at scrape time, so every replica reports the same values.",
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        if (!budgetRatios) return;
+        for (const [tenant, ratio] of await budgetRatios()) this.set({ tenant }, ratio);
+      },
+    }),
     quotaExceeded: new Counter({ name: 'quota_exceeded_total', help: 'Requests refused because the access quota was used up.', registers: [registry] }),
     rateLimited: new Counter({
       name: 'rate_limited_total',

@@ -46,6 +46,8 @@ interface ChatRequest {
   messages?: unknown;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  max_completion_tokens?: number;
 }
 
 const ERROR_TYPES: Record<number, { type: string; code: string | null }> = {
@@ -83,23 +85,31 @@ function handle(req: RecordedRequest, step: FakeStep | undefined, apiKey: string
   const toolCalls = step && 'toolCalls' in step && step.toolCalls ? step.toolCalls.map(openAiToolCall) : [];
   const scripted = step && 'reply' in step && step.reply !== undefined ? step.reply : undefined;
   // With tool calls and no scripted text, the model says nothing: `content: null`, like the real API.
-  const content = scripted ?? (toolCalls.length > 0 ? null : `fake answer to: ${lastUser}`);
-  const reply = content ?? '';
-  const usage = step && 'usage' in step && step.usage ? step.usage : { input: roughTokens(prompt), output: roughTokens(reply + toolCalls.map((c) => c.function.name + c.function.arguments).join('')) };
+  let content = scripted ?? (toolCalls.length > 0 ? null : `fake answer to: ${lastUser}`);
+  let reply = content ?? '';
+  const usage = { ...(step && 'usage' in step && step.usage ? step.usage : { input: roughTokens(prompt), output: roughTokens(reply + toolCalls.map((c) => c.function.name + c.function.arguments).join('')) }) };
+  // Like the real API, an answer never passes max_tokens: it is cut there with finish_reason `length`.
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const cut = maxTokens !== undefined && usage.output > maxTokens;
+  if (cut) {
+    usage.output = maxTokens;
+    reply = reply.slice(0, maxTokens * 4);
+    if (content !== null) content = reply;
+  }
   const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
   const usageBody = {
     prompt_tokens: usage.input,
     completion_tokens: usage.output,
     total_tokens: usage.input + usage.output,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: usage.cached ?? 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-  const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  const finishReason = toolCalls.length > 0 ? 'tool_calls' : cut ? 'length' : 'stop';
   if (body.stream) {
     const streamUsage = body.stream_options?.include_usage ? usageBody : undefined;
     const paced = step && ('chunks' in step || 'chunkDelayMs' in step || 'toolCalls' in step);
-    if (!paced) return { status: 200, body: sse(id, created, body.model, reply, streamUsage) };
+    if (!paced) return { status: 200, body: sse(id, created, body.model, reply, streamUsage, finishReason) };
     const c = step as { chunks?: number; chunkDelayMs?: number };
     return {
       status: 200,
@@ -129,11 +139,11 @@ function handle(req: RecordedRequest, step: FakeStep | undefined, apiKey: string
 }
 
 /** The streaming answer: `chat.completion.chunk` events, a usage chunk when asked for, then `[DONE]`. */
-async function* sse(id: string, created: number, model: string, reply: string, usage: object | undefined): AsyncGenerator<string> {
+async function* sse(id: string, created: number, model: string, reply: string, usage: object | undefined, finishReason = 'stop'): AsyncGenerator<string> {
   const chunk = (delta: object, finish: string | null) => ({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   yield `data: ${JSON.stringify(chunk({ role: 'assistant', content: '' }, null))}\n\n`;
   for (const piece of reply.split(/(?<=\s)/)) yield `data: ${JSON.stringify(chunk({ content: piece }, null))}\n\n`;
-  yield `data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`;
+  yield `data: ${JSON.stringify(chunk({}, finishReason))}\n\n`;
   if (usage) yield `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [], usage })}\n\n`;
   yield 'data: [DONE]\n\n';
 }

@@ -50,7 +50,8 @@ export type FakeStep =
       /** Answer successfully with this text (default: the fake's echo). */
       reply?: string;
       /** Token counts reported in the answer's usage (default: rough counts of prompt and reply). */
-      usage?: { input: number; output: number };
+      /** `cached`: input tokens served from the prompt cache (`prompt_tokens_details.cached_tokens`). */
+      usage?: { input: number; output: number; cached?: number };
       /** Wait this long before answering (the client may give up first). */
       delayMs?: number;
       /** Answer with these tool calls (after the reply text, if a `reply` is given too). */

@@ -22,7 +22,9 @@ const CATCHERS: Record<string, string[]> = {
   'history-budget-ignored': ['test/conversations.test.ts'],
   'nested-run-meters-itself': ['test/sub-agents.test.ts'],
   'delegation-depth-unchecked': ['test/sub-agents.test.ts'],
-  'budget-cost-unchecked': ['test/budgets.test.ts'],
+  'budget-cost-unchecked': ['test/budgets.test.ts', 'test/tenant-budgets.test.ts'],
+  'tenant-budget-not-reserved': ['test/tenant-budgets.test.ts'],
+  'budget-alert-key-broken': ['test/tenant-budgets.test.ts'],
 };
 
 const wanted = process.argv.slice(2);

@@ -2780,6 +2780,27 @@ export interface paths {
                                 external_id: string | null;
                                 status: string;
                                 created_at: string;
+                                budget: {
+                                    period: string;
+                                    tokens_in: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    tokens_out: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                    cost: {
+                                        max: string;
+                                        used: string;
+                                        reserved: string;
+                                        remaining: string;
+                                    } | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -2823,6 +2844,12 @@ export interface paths {
                     "application/json": {
                         name: string;
                         external_id?: string | null;
+                        /** @description input tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
                     };
                 };
             };
@@ -2839,6 +2866,27 @@ export interface paths {
                             external_id: string | null;
                             status: string;
                             created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -2950,6 +2998,27 @@ export interface paths {
                             external_id: string | null;
                             status: string;
                             created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -3006,7 +3075,160 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a tenant's name or its tenant-wide budgets (per UTC month across all its accesses, ADR 0064; null removes a limit) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description input tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens all accesses of the tenant may use per UTC month together (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            external_id: string | null;
+                            status: string;
+                            created_at: string;
+                            budget: {
+                                period: string;
+                                tokens_in: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                tokens_out: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                                cost: {
+                                    max: string;
+                                    used: string;
+                                    reserved: string;
+                                    remaining: string;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            request_id: string;
+                            errors?: {
+                                pointer: string;
+                                detail: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/admin/api/v1/audit": {
@@ -3466,6 +3688,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3593,6 +3817,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -3644,6 +3873,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -3818,6 +4049,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -3941,6 +4174,11 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost allowed per period, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -3991,6 +4229,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4177,6 +4417,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4367,6 +4609,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -4557,6 +4801,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             project_ref: string | null;
@@ -8615,6 +8861,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 project_ref: string | null;
@@ -15407,6 +15655,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };
@@ -18615,6 +18865,8 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                /** @enum {string} */
+                                budget_mode: "refuse" | "cap";
                                 rate_limit_per_minute: number | null;
                                 expires_at: string | null;
                                 order_ref: string | null;
@@ -18741,6 +18993,8 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            /** @enum {string} */
+                            budget_mode: "refuse" | "cap";
                             rate_limit_per_minute: number | null;
                             expires_at: string | null;
                             order_ref: string | null;

@@ -9,12 +9,13 @@ type AccessView = Body<'get', '/admin/api/v1/accesses/{id}'>;
 /** Body fields whose flag is not the field's name. */
 const FIELDS = { rate_limit_per_minute: '--rate-limit', expires_at: '--expires', budget_tokens_in: '--budget-tokens-in', budget_tokens_out: '--budget-tokens-out', budget_cost: '--budget-cost' };
 
-type BudgetFlags = { budgetTokensIn?: number; budgetTokensOut?: number; budgetCost?: string };
+type BudgetFlags = { budgetTokensIn?: number; budgetTokensOut?: number; budgetCost?: string; budgetMode?: 'refuse' | 'cap' };
 /** The budget fields of a create/update body (docs/adr/0061). */
 const budgetBody = (o: BudgetFlags) => ({
   ...(o.budgetTokensIn !== undefined ? { budget_tokens_in: o.budgetTokensIn } : {}),
   ...(o.budgetTokensOut !== undefined ? { budget_tokens_out: o.budgetTokensOut } : {}),
   ...(o.budgetCost !== undefined ? { budget_cost: o.budgetCost } : {}),
+  ...(o.budgetMode !== undefined ? { budget_mode: o.budgetMode } : {}),
 });
 const budgetLine = (l: { max: string; used: string; reserved: string; remaining: string } | null) => (l ? `${l.used} used of ${l.max}, ${l.remaining} remaining${l.reserved !== '0' && l.reserved !== '0.000000' ? `, ${l.reserved} in flight` : ''}` : 'none');
 
@@ -57,6 +58,7 @@ export function registerAccess(program: Command): void {
     .option('--budget-tokens-in <n>', 'input tokens allowed per period (budget, exact under concurrency)', intArg)
     .option('--budget-tokens-out <n>', 'output tokens allowed per period', intArg)
     .option('--budget-cost <amount>', "cost allowed per period in the prices' currency, e.g. 25.00")
+    .addOption(new Option('--budget-mode <mode>', "when a run's worst case does not fit: refuse (429) or cap its max output tokens to what remains").choices(['refuse', 'cap']))
     .action(async (o: { tenant: string; agent: string; email: string; quota: number; period: 'month' | 'total'; expires?: string; rateLimit?: number } & BudgetFlags, cmd: Command) => {
       const c = new ApiClient(cmd);
       const body = {
@@ -170,6 +172,7 @@ export function registerAccess(program: Command): void {
     .option('--budget-tokens-in <n>', 'input tokens allowed per period', intArg)
     .option('--budget-tokens-out <n>', 'output tokens allowed per period', intArg)
     .option('--budget-cost <amount>', "cost allowed per period in the prices' currency, e.g. 25.00")
+    .addOption(new Option('--budget-mode <mode>', "when a run's worst case does not fit: refuse (429) or cap its max output tokens to what remains").choices(['refuse', 'cap']))
     .option('--manage-knowledge', "let the access's keys create, fill and delete the tenant's knowledge bases")
     .option('--no-manage-knowledge', 'take that back (reading and searching stay allowed)')
     .action(async (id: string, o: { quota?: number; period?: 'month' | 'total'; rateLimit?: number; expires?: string; email?: string; manageKnowledge?: boolean } & BudgetFlags, cmd: Command) => {

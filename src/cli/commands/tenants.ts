@@ -1,17 +1,67 @@
 import type { Command } from 'commander';
-import { ApiClient, globals } from '../client.ts';
-import { emit, printTable } from '../output.ts';
+import { ApiClient, CliError, globals } from '../client.ts';
+import { EXIT } from '../exit-codes.ts';
+import { emit, printFields, printTable } from '../output.ts';
+
+type BudgetFlags = { budgetTokensIn?: string; budgetTokensOut?: string; budgetCost?: string };
+const tokens = (v: string, flag: string): number | null => {
+  if (v === 'none') return null;
+  if (!/^\d+$/.test(v)) throw new CliError(`${flag} must be a whole number of tokens or "none"`, { exitCode: EXIT.usage, code: 'usage' });
+  return Number(v);
+};
+/** The tenant-wide budget fields of a create/update body (docs/adr/0064); `none` removes a limit. */
+const budgetBody = (o: BudgetFlags) => ({
+  ...(o.budgetTokensIn !== undefined ? { budget_tokens_in: tokens(o.budgetTokensIn, '--budget-tokens-in') } : {}),
+  ...(o.budgetTokensOut !== undefined ? { budget_tokens_out: tokens(o.budgetTokensOut, '--budget-tokens-out') } : {}),
+  ...(o.budgetCost !== undefined ? { budget_cost: o.budgetCost === 'none' ? null : o.budgetCost } : {}),
+});
+const withBudgetFlags = (c: Command) =>
+  c
+    .option('--budget-tokens-in <n>', 'input tokens all accesses of the tenant may use per UTC month together ("none": no limit)')
+    .option('--budget-tokens-out <n>', 'output tokens all accesses of the tenant may use per UTC month together ("none": no limit)')
+    .option('--budget-cost <amount>', 'cost all accesses of the tenant may spend per UTC month together, e.g. 250.00 ("none": no limit)');
+type Limit = { max: string; used: string; reserved: string; remaining: string } | null;
+const budgetLine = (l: Limit) => (l ? `${l.used} used of ${l.max}, ${l.remaining} remaining${l.reserved !== '0' && l.reserved !== '0.000000' ? `, ${l.reserved} in flight` : ''}` : 'none');
+type TenantOut = { id: string; name: string; external_id: string | null; status: string; created_at: string; budget: { period: string; tokens_in: Limit; tokens_out: Limit; cost: Limit } | null };
+const show = (t: TenantOut) =>
+  printFields({
+    id: t.id,
+    name: t.name,
+    external_id: t.external_id ?? '',
+    status: t.status,
+    created_at: t.created_at,
+    ...(t.budget ? { budget_period: t.budget.period, budget_tokens_in: budgetLine(t.budget.tokens_in), budget_tokens_out: budgetLine(t.budget.tokens_out), budget_cost: budgetLine(t.budget.cost) } : { budget: 'none' }),
+  });
 
 export function registerTenants(program: Command): void {
   const t = program.command('tenants').description('tenants (customer organisations)');
-  t.command('create')
-    .description('create a tenant')
-    .requiredOption('--name <name>', 'tenant name')
-    .option('--external-id <id>', 'the marketplace customer id (Waldur customer UUID)')
-    .action(async (o: { name: string; externalId?: string }, cmd: Command) => {
+  withBudgetFlags(
+    t
+      .command('create')
+      .alias('add')
+      .description('create a tenant')
+      .requiredOption('--name <name>', 'tenant name')
+      .option('--external-id <id>', 'the marketplace customer id (Waldur customer UUID)'),
+  ).action(async (o: { name: string; externalId?: string } & BudgetFlags, cmd: Command) => {
+    const c = new ApiClient(cmd);
+    const res = await c.call(c.api.POST('/admin/api/v1/tenants', { body: { name: o.name, ...(o.externalId ? { external_id: o.externalId } : {}), ...budgetBody(o) } }));
+    emit(globals(cmd).json, res, () => console.log(res.id));
+  });
+  withBudgetFlags(t.command('update <ref>').description("change a tenant's name or its tenant-wide budgets (id, name or external id)").option('--name <name>', 'new name')).action(
+    async (ref: string, o: { name?: string } & BudgetFlags, cmd: Command) => {
+      const body = { ...(o.name !== undefined ? { name: o.name } : {}), ...budgetBody(o) };
+      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one of --name, --budget-tokens-in, --budget-tokens-out, --budget-cost', { exitCode: EXIT.usage, code: 'usage' });
       const c = new ApiClient(cmd);
-      const res = await c.call(c.api.POST('/admin/api/v1/tenants', { body: { name: o.name, ...(o.externalId ? { external_id: o.externalId } : {}) } }));
-      emit(globals(cmd).json, res, () => console.log(res.id));
+      const res = await c.call(c.api.PATCH('/admin/api/v1/tenants/{ref}', { params: { path: { ref } }, body }));
+      emit(globals(cmd).json, res, () => show(res));
+    },
+  );
+  t.command('show <ref>')
+    .description('show a tenant (id, name or external id) with its budget use this month')
+    .action(async (ref: string, _o, cmd: Command) => {
+      const c = new ApiClient(cmd);
+      const res = await c.call(c.api.GET('/admin/api/v1/tenants/{ref}', { params: { path: { ref } } }));
+      emit(globals(cmd).json, res, () => show(res));
     });
   t.command('list')
     .description('list tenants')

@@ -22,6 +22,10 @@ const budgetFields = {
   budget_tokens_in: budgetTokens.nullish().describe('input tokens allowed per period (null: no limit)'),
   budget_tokens_out: budgetTokens.nullish().describe('output tokens allowed per period (null: no limit)'),
   budget_cost: budgetCost.nullish().describe("cost allowed per period, in the prices' currency (null: no limit)"),
+  budget_mode: z
+    .enum(['refuse', 'cap'])
+    .optional()
+    .describe("when a run's worst case does not fit the access's or tenant's budget: refuse (429 budget_exceeded, default) or cap its max output tokens to what remains (ADR 0065)"),
 };
 const budgetLimitView = z.object({ max: z.string(), used: z.string(), reserved: z.string(), remaining: z.string() });
 export const accessBudgetView = z.object({
@@ -86,6 +90,8 @@ export const accessView = z.object({
   quota: quotaView,
   /** Token and cost budgets with their use in the current period; null when the access has none. */
   budget: accessBudgetView.nullable(),
+  /** `refuse` or `cap` (ADR 0065). */
+  budget_mode: z.enum(['refuse', 'cap']),
   rate_limit_per_minute: z.number().nullable(),
   expires_at: z.string().nullable(),
   project_ref: z.string().nullable(),
@@ -194,6 +200,7 @@ export class AccessService {
           ...(input.budget_tokens_in != null ? { budget_tokens_in: input.budget_tokens_in } : {}),
           ...(input.budget_tokens_out != null ? { budget_tokens_out: input.budget_tokens_out } : {}),
           ...(input.budget_cost != null ? { budget_cost: input.budget_cost } : {}),
+          ...(input.budget_mode !== undefined ? { budget_mode: input.budget_mode } : {}),
         },
       });
       const key = await this.keys.create(id, { name: input.key_name ?? 'initial', expiresAt: null }, ctx, t);
@@ -387,6 +394,7 @@ export class AccessService {
       quota_period: r.quotaPeriod,
       quota,
       budget,
+      budget_mode: r.budgetMode,
       rate_limit_per_minute: r.rateLimitPerMinute,
       expires_at: r.expiresAt?.toISOString() ?? null,
       project_ref: r.projectRef,
@@ -406,12 +414,13 @@ export class AccessService {
 }
 
 /** The budget columns an input sets (undefined: unchanged, null: no limit). */
-function budgetColumns(input: { budget_tokens_in?: number | null | undefined; budget_tokens_out?: number | null | undefined; budget_cost?: string | null | undefined }) {
+function budgetColumns(input: { budget_tokens_in?: number | null | undefined; budget_tokens_out?: number | null | undefined; budget_cost?: string | null | undefined; budget_mode?: 'refuse' | 'cap' | undefined }) {
   const big = (v: number | null | undefined) => (v === undefined ? undefined : v === null ? null : BigInt(v));
   return {
     ...(input.budget_tokens_in !== undefined ? { budgetTokensIn: big(input.budget_tokens_in) } : {}),
     ...(input.budget_tokens_out !== undefined ? { budgetTokensOut: big(input.budget_tokens_out) } : {}),
     ...(input.budget_cost !== undefined ? { budgetCostMicros: input.budget_cost === null ? null : parseMicros(input.budget_cost)! } : {}),
+    ...(input.budget_mode !== undefined ? { budgetMode: input.budget_mode } : {}),
   };
 }
 

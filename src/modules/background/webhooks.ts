@@ -150,7 +150,7 @@ export class RunWebhooks {
 }
 
 /** POSTs `body` to `url`, connecting to the checked `address` whatever the name resolves to now. */
-function postPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+export function postPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
   const lookup: LookupFunction = (_host, options, cb) => {
     if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: address.address, family: address.family }]);
     else cb(null, address.address, address.family);

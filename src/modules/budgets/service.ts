@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/client.ts';
-import { accesses, budgetCounters, budgetReservations } from '../../db/schema.ts';
+import { accesses, tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -22,13 +22,36 @@ export interface BudgetAmount {
   costMicros: bigint;
 }
 
+/** Whose budget: an access's (ADR 0061) or its tenant's, across all its accesses (ADR 0064). */
+export type BudgetScope = 'access' | 'tenant';
+
 export interface BudgetReservation {
   id: string;
-  accessId: string;
+  scope: BudgetScope;
+  /** The access id or the tenant id. */
+  ownerId: string;
   period: string;
   limits: BudgetLimits;
   held: BudgetAmount;
 }
+
+/** An access's limits and its tenant's (null: none of that scope). */
+export interface ScopedLimits {
+  access: BudgetLimits | null;
+  tenant: BudgetLimits | null;
+  /** What a run whose worst case does not fit does (ADR 0065). */
+  mode?: 'refuse' | 'cap';
+}
+
+/** Counter and reservation tables per scope (constants, never input). */
+const TABLES: Record<BudgetScope, { counters: string; holds: string; key: string }> = {
+  access: { counters: 'budget_counters', holds: 'budget_reservations', key: 'access_id' },
+  tenant: { counters: 'tenant_budget_counters', holds: 'tenant_budget_reservations', key: 'tenant_id' },
+};
+const T = (scope: BudgetScope) => {
+  const t = TABLES[scope];
+  return { counters: sql.raw(t.counters), holds: sql.raw(t.holds), key: sql.raw(t.key) };
+};
 
 export interface BudgetState {
   period: string;
@@ -64,11 +87,26 @@ export class BudgetService {
 
   /** The access's limits, or null when it has none (then nothing is reserved). */
   async limitsOf(accessId: string, db: DbOrTx = this.db): Promise<BudgetLimits | null> {
+    return (await this.scopedLimitsOf(accessId, db)).access;
+  }
+
+  /** The access's limits and its tenant's, in one read (doors without a cached key). */
+  async scopedLimitsOf(accessId: string, db: DbOrTx = this.db): Promise<ScopedLimits> {
     const [r] = await db
-      .select({ tokensIn: accesses.budgetTokensIn, tokensOut: accesses.budgetTokensOut, costMicros: accesses.budgetCostMicros })
+      .select({
+        tokensIn: accesses.budgetTokensIn,
+        tokensOut: accesses.budgetTokensOut,
+        costMicros: accesses.budgetCostMicros,
+        tTokensIn: tenants.budgetTokensIn,
+        tTokensOut: tenants.budgetTokensOut,
+        tCostMicros: tenants.budgetCostMicros,
+        mode: accesses.budgetMode,
+      })
       .from(accesses)
+      .innerJoin(tenants, eq(tenants.id, accesses.tenantId))
       .where(eq(accesses.id, accessId));
-    return r ? budgetLimits(r) : null;
+    if (!r) return { access: null, tenant: null };
+    return { access: budgetLimits(r), tenant: budgetLimits({ tokensIn: r.tTokensIn, tokensOut: r.tTokensOut, costMicros: r.tCostMicros }), mode: r.mode };
   }
 
   /**
@@ -76,26 +114,35 @@ export class BudgetService {
    * `budget_exceeded` naming the limit that cannot cover it.
    */
   async reserve(accessId: string, kind: QuotaPeriodKind, limits: BudgetLimits, worst: BudgetAmount, holdMs: number): Promise<BudgetReservation> {
+    return this.reserveIn('access', accessId, kind, limits, worst, holdMs);
+  }
+
+  /**
+   * Holds `worst` against a scope's budget (an access's for `kind`'s period, a tenant's per UTC
+   * month) or throws 429 `budget_exceeded` naming the scope and the limit that cannot cover it.
+   */
+  async reserveIn(scope: BudgetScope, ownerId: string, kind: QuotaPeriodKind, limits: BudgetLimits, worst: BudgetAmount, holdMs: number): Promise<BudgetReservation> {
     const now = this.clock.now();
     const period = periodOf(kind, now);
     const id = newId();
-    const r: BudgetReservation = { id, accessId, period, limits, held: worst };
+    const r: BudgetReservation = { id, scope, ownerId, period, limits, held: worst };
     if (fits(limits, worst)) {
       if (await this.tryReserve(r, now, holdMs)) return r;
-      if ((await this.sweepExpired(accessId, period, now)) > 0 && (await this.tryReserve(r, now, holdMs))) return r;
+      if ((await this.sweepExpired(scope, ownerId, period, now)) > 0 && (await this.tryReserve(r, now, holdMs))) return r;
     }
-    const state = await this.state(accessId, kind);
-    throw exceeded(kind, now, limits, state, worst);
+    const state = await this.stateIn(scope, ownerId, kind);
+    throw exceeded(scope, kind, now, limits, state, worst);
   }
 
   private async tryReserve(r: BudgetReservation, now: Date, holdMs: number): Promise<boolean> {
     const { held: w, limits: l } = r;
+    const t = T(r.scope);
     const rows = await queryRows<{ id: string }>(
       this.db,
       sql`with c as (
-            insert into budget_counters as b (access_id, period, in_reserved, out_reserved, cost_reserved, updated_at)
-            values (${r.accessId}, ${r.period}, ${w.inTokens.toString()}::bigint, ${w.outTokens.toString()}::bigint, ${w.costMicros.toString()}::bigint, ${now})
-            on conflict (access_id, period) do update set
+            insert into ${t.counters} as b (${t.key}, period, in_reserved, out_reserved, cost_reserved, updated_at)
+            values (${r.ownerId}, ${r.period}, ${w.inTokens.toString()}::bigint, ${w.outTokens.toString()}::bigint, ${w.costMicros.toString()}::bigint, ${now})
+            on conflict (${t.key}, period) do update set
               in_reserved = b.in_reserved + excluded.in_reserved,
               out_reserved = b.out_reserved + excluded.out_reserved,
               cost_reserved = b.cost_reserved + excluded.cost_reserved,
@@ -103,28 +150,29 @@ export class BudgetService {
             where (${n(l.tokensIn)}::bigint is null or b.in_used + b.in_reserved + excluded.in_reserved <= ${n(l.tokensIn)}::bigint)
               and (${n(l.tokensOut)}::bigint is null or b.out_used + b.out_reserved + excluded.out_reserved <= ${n(l.tokensOut)}::bigint)
               and (${n(l.costMicros)}::bigint is null or b.cost_used + b.cost_reserved + excluded.cost_reserved <= ${n(l.costMicros)}::bigint)
-            returning b.access_id
+            returning 1
           )
-          insert into budget_reservations (id, access_id, period, in_tokens, out_tokens, cost_micros, created_at, expires_at)
-          select ${r.id}, ${r.accessId}, ${r.period}, ${w.inTokens.toString()}::bigint, ${w.outTokens.toString()}::bigint, ${w.costMicros.toString()}::bigint, ${now}, ${new Date(now.getTime() + holdMs)} from c
+          insert into ${t.holds} (id, ${t.key}, period, in_tokens, out_tokens, cost_micros, created_at, expires_at)
+          select ${r.id}, ${r.ownerId}, ${r.period}, ${w.inTokens.toString()}::bigint, ${w.outTokens.toString()}::bigint, ${w.costMicros.toString()}::bigint, ${now}, ${new Date(now.getTime() + holdMs)} from c
           returning id`,
     );
     return rows.length === 1;
   }
 
-  /** Returns what expired reservations (crashed replicas) of one access and period held. */
-  private async sweepExpired(accessId: string, period: string, now: Date): Promise<number> {
+  /** Returns what expired reservations (crashed replicas) of one access or tenant and period held. */
+  private async sweepExpired(scope: BudgetScope, ownerId: string, period: string, now: Date): Promise<number> {
+    const t = T(scope);
     const [row] = await queryRows<{ n: number }>(
       this.db,
       sql`with gone as (
-            delete from budget_reservations where access_id = ${accessId} and period = ${period} and expires_at <= ${now}
+            delete from ${t.holds} where ${t.key} = ${ownerId} and period = ${period} and expires_at <= ${now}
             returning in_tokens, out_tokens, cost_micros
           ), fix as (
-            update budget_counters set
+            update ${t.counters} set
               in_reserved = greatest(0, in_reserved - (select coalesce(sum(in_tokens), 0) from gone)),
               out_reserved = greatest(0, out_reserved - (select coalesce(sum(out_tokens), 0) from gone)),
               cost_reserved = greatest(0, cost_reserved - (select coalesce(sum(cost_micros), 0) from gone))
-            where access_id = ${accessId} and period = ${period} and exists (select 1 from gone)
+            where ${t.key} = ${ownerId} and period = ${period} and exists (select 1 from gone)
             returning 1
           )
           select (select count(*) from gone)::int as n`,
@@ -136,13 +184,15 @@ export class BudgetService {
    * Turns a reservation into use inside the run's success transaction: the worst case leaves
    * `reserved`, the actual amount joins `used`. A reservation that expired and was swept counts
    * only if the budget still has room for the actual amount; otherwise the run fails unmetered.
+   * Returns the scope's used amounts after the settlement (for alerts).
    */
-  async settle(tx: Tx, r: BudgetReservation, actual: BudgetAmount): Promise<void> {
+  async settle(tx: Tx, r: BudgetReservation, actual: BudgetAmount): Promise<BudgetAmount> {
     const l = r.limits;
-    const rows = await queryRows<{ ok: number }>(
+    const t = T(r.scope);
+    const rows = await queryRows<{ i: string; o: string; c: string }>(
       tx,
-      sql`with r as (delete from budget_reservations where id = ${r.id} returning in_tokens, out_tokens, cost_micros)
-          update budget_counters set
+      sql`with r as (delete from ${t.holds} where id = ${r.id} returning in_tokens, out_tokens, cost_micros)
+          update ${t.counters} set
             in_used = in_used + ${actual.inTokens.toString()}::bigint,
             out_used = out_used + ${actual.outTokens.toString()}::bigint,
             cost_used = cost_used + ${actual.costMicros.toString()}::bigint,
@@ -150,57 +200,71 @@ export class BudgetService {
             out_reserved = greatest(0, out_reserved - coalesce((select out_tokens from r), 0)),
             cost_reserved = greatest(0, cost_reserved - coalesce((select cost_micros from r), 0)),
             updated_at = ${this.clock.now()}
-          where access_id = ${r.accessId} and period = ${r.period}
+          where ${t.key} = ${r.ownerId} and period = ${r.period}
             and (exists (select 1 from r) or (
               (${n(l.tokensIn)}::bigint is null or in_used + in_reserved + ${actual.inTokens.toString()}::bigint <= ${n(l.tokensIn)}::bigint)
               and (${n(l.tokensOut)}::bigint is null or out_used + out_reserved + ${actual.outTokens.toString()}::bigint <= ${n(l.tokensOut)}::bigint)
               and (${n(l.costMicros)}::bigint is null or cost_used + cost_reserved + ${actual.costMicros.toString()}::bigint <= ${n(l.costMicros)}::bigint)))
-          returning 1 as ok`,
+          returning in_used::text as i, out_used::text as o, cost_used::text as c`,
     );
-    if (rows.length === 0) {
-      throw new AppError('budget_exceeded', `the run outlived its budget reservation and the budget has no room left for ${r.period}`, { extra: { budget: { period: r.period } } });
+    const [row] = rows;
+    if (!row) {
+      throw new AppError('budget_exceeded', `the run outlived its budget reservation and the ${r.scope}'s budget has no room left for ${r.period}`, { extra: { budget: { scope: r.scope, period: r.period } } });
     }
+    return { inTokens: BigInt(row.i), outTokens: BigInt(row.o), costMicros: BigInt(row.c) };
   }
 
   /** Gives a reservation back (the run failed or was not metered). Idempotent. */
   async release(r: BudgetReservation): Promise<void> {
+    const t = T(r.scope);
     await this.db.execute(
-      sql`with r as (delete from budget_reservations where id = ${r.id} returning in_tokens, out_tokens, cost_micros)
-          update budget_counters set
+      sql`with r as (delete from ${t.holds} where id = ${r.id} returning in_tokens, out_tokens, cost_micros)
+          update ${t.counters} set
             in_reserved = greatest(0, in_reserved - (select in_tokens from r)),
             out_reserved = greatest(0, out_reserved - (select out_tokens from r)),
             cost_reserved = greatest(0, cost_reserved - (select cost_micros from r))
-          where access_id = ${r.accessId} and period = ${r.period} and exists (select 1 from r)`,
+          where ${t.key} = ${r.ownerId} and period = ${r.period} and exists (select 1 from r)`,
     );
   }
 
   /** Used and held amounts of an access in `kind`'s current period; expired reservations do not count. */
   async state(accessId: string, kind: QuotaPeriodKind, db: DbOrTx = this.db): Promise<BudgetState> {
+    return this.stateIn('access', accessId, kind, db);
+  }
+
+  /** Used and held amounts of an access or tenant in `kind`'s current period. */
+  async stateIn(scope: BudgetScope, ownerId: string, kind: QuotaPeriodKind, db: DbOrTx = this.db): Promise<BudgetState> {
     const now = this.clock.now();
     const period = periodOf(kind, now);
-    const [c] = await db.select().from(budgetCounters).where(and(eq(budgetCounters.accessId, accessId), eq(budgetCounters.period, period)));
+    const t = T(scope);
+    const [c] = await queryRows<{ i: string; o: string; c: string }>(
+      db,
+      sql`select in_used::text as i, out_used::text as o, cost_used::text as c from ${t.counters} where ${t.key} = ${ownerId} and period = ${period}`,
+    );
     const [live] = await queryRows<{ i: string; o: string; c: string }>(
       db,
       sql`select coalesce(sum(in_tokens), 0)::text as i, coalesce(sum(out_tokens), 0)::text as o, coalesce(sum(cost_micros), 0)::text as c
-          from ${budgetReservations} where access_id = ${accessId} and period = ${period} and expires_at > ${now}`,
+          from ${t.holds} where ${t.key} = ${ownerId} and period = ${period} and expires_at > ${now}`,
     );
     return {
       period,
-      used: { inTokens: c?.inUsed ?? 0n, outTokens: c?.outUsed ?? 0n, costMicros: c?.costUsed ?? 0n },
+      used: { inTokens: BigInt(c?.i ?? 0), outTokens: BigInt(c?.o ?? 0), costMicros: BigInt(c?.c ?? 0) },
       reserved: { inTokens: BigInt(live?.i ?? 0), outTokens: BigInt(live?.o ?? 0), costMicros: BigInt(live?.c ?? 0) },
     };
   }
 
-  /** Sweeps expired reservations of every access (periodic job); returns how many. */
+  /** Sweeps expired reservations of every access and tenant (periodic job); returns how many. */
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();
-    const stale = await this.db
-      .selectDistinct({ accessId: budgetReservations.accessId, period: budgetReservations.period })
-      .from(budgetReservations)
-      .where(sql`${budgetReservations.expiresAt} <= ${now}`)
-      .limit(10_000);
     let k = 0;
-    for (const s of stale) k += await this.sweepExpired(s.accessId, s.period, now);
+    for (const scope of ['access', 'tenant'] as const) {
+      const t = T(scope);
+      const stale = await queryRows<{ owner: string; period: string }>(
+        this.db,
+        sql`select distinct ${t.key}::text as owner, period from ${t.holds} where expires_at <= ${now} limit 10000`,
+      );
+      for (const s of stale) k += await this.sweepExpired(scope, s.owner, s.period, now);
+    }
     return k;
   }
 }
@@ -210,7 +274,7 @@ function fits(l: BudgetLimits, w: BudgetAmount): boolean {
 }
 
 /** The `budget_exceeded` error naming the first limit that cannot cover `worst`. */
-function exceeded(kind: QuotaPeriodKind, now: Date, l: BudgetLimits, s: BudgetState, worst: BudgetAmount): AppError {
+function exceeded(scope: BudgetScope, kind: QuotaPeriodKind, now: Date, l: BudgetLimits, s: BudgetState, worst: BudgetAmount): AppError {
   const checks: [BudgetLimitName, bigint | null, bigint, bigint, bigint, (v: bigint) => string][] = [
     ['cost', l.costMicros, s.used.costMicros, s.reserved.costMicros, worst.costMicros, formatMicros],
     ['tokens_in', l.tokensIn, s.used.inTokens, s.reserved.inTokens, worst.inTokens, String],
@@ -225,10 +289,11 @@ function exceeded(kind: QuotaPeriodKind, now: Date, l: BudgetLimits, s: BudgetSt
   const when = reset ? `it resets at ${reset.at.toISOString()}` : 'a total budget does not reset; ask for a larger plan';
   return new AppError(
     'budget_exceeded',
-    `the access's ${words} budget for ${s.period} cannot cover this run's worst case of ${fmt(need)}: ${fmt(used)} of ${fmt(lim!)} used${inFlight ? `, ${fmt(reserved)} held by runs in flight` : ''}; ${when}`,
+    `the ${scope === 'tenant' ? "tenant's (all its accesses together)" : "access's"} ${words} budget for ${s.period} cannot cover this run's worst case of ${fmt(need)}: ${fmt(used)} of ${fmt(lim!)} used${inFlight ? `, ${fmt(reserved)} held by runs in flight` : ''}; ${when}`,
     {
       extra: {
         budget: {
+          scope,
           limit: name,
           period: s.period,
           max: fmt(lim!),

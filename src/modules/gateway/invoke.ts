@@ -93,10 +93,13 @@ export class Invoker {
     try {
       const history = input.history ?? (input.messages ? [] : (conversation?.history ?? []));
       // --- budgets ---
-      ticket = await this.metering?.begin({ accessId: caller.accessId, period: caller.quota.period, ...(caller.budget !== undefined ? { budget: caller.budget } : {}) }, agent, {
+      ticket = await this.metering?.begin({ accessId: caller.accessId, tenantId: caller.tenantId, period: caller.quota.period, ...(caller.budget !== undefined ? { budget: caller.budget } : {}), ...(caller.tenantBudget !== undefined ? { tenantBudget: caller.tenantBudget } : {}), ...(caller.budgetMode ? { budgetMode: caller.budgetMode } : {}) }, agent, {
         texts: [agent.instructions, caller.extraInstructions ?? '', ...(input.system ?? []), ...(input.messages ? [JSON.stringify(input.messages)] : [...history.map((m) => m.content), input.message])],
         maxOutputTokens: options.params?.maxOutputTokens,
       }, agent.timeoutMs + this.reservationMarginMs);
+      // Cap mode (ADR 0065): the run answers at most what the budgets still cover.
+      const cap = ticket?.cappedOutputTokens;
+      const params = cap !== undefined ? { ...options.params, maxOutputTokens: Math.min(cap, options.params?.maxOutputTokens ?? cap) } : options.params;
       // --- end budgets ---
       const { run, toolCalls, finishReason, citations } = await this.runs.run({
         agentId,
@@ -107,7 +110,7 @@ export class Invoker {
         ...(input.system ? { system: input.system } : {}),
         ...(options.clientTools ? { clientTools: options.clientTools } : {}),
         ...(options.toolChoice ? { toolChoice: options.toolChoice } : {}),
-        ...(options.params ? { params: options.params } : {}),
+        ...(params ? { params } : {}),
         ...(options.onEvent ? { onEvent: emit } : {}),
         channel: options.channel,
         conversationId: conversation?.conversationId ?? null,
@@ -118,10 +121,10 @@ export class Invoker {
         ...(caller.knowledgeBases && caller.knowledgeBases.length > 0 ? { knowledgeBases: caller.knowledgeBases } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
-        onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel }),
-        onSucceeded: async (tx, r) => {
-          // Budgets (ADR 0061): the exact cost, priced at the run's start; the budget settled with it.
-          if (ticket) cost = await this.metering!.settle(tx, ticket, r.usage);
+        onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel, ...(cap !== undefined ? { budgetCappedOutputTokens: cap } : {}) }),
+        onSucceeded: async (tx, r, meter) => {
+          // Budgets (ADR 0061): the exact cost, priced at the run's start (cached input at its own price); the budget settled with it.
+          if (ticket) cost = await this.metering!.settle(tx, ticket, { ...r.usage, cached_input_tokens: meter.cachedInputTokens });
           if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);
           // The usage belongs to the month in which the unit was taken (the run's start).
           await this.usage.record(tx, {
@@ -145,13 +148,13 @@ export class Invoker {
       const c = cost as { costMicros: bigint; currency: string } | null;
       const costed = c ? { ...run, cost: { amount: formatMicros(c.costMicros), currency: c.currency } } : run;
       emit({ type: 'run.finished', run: costed, quota: settled!, toolCalls, finishReason, citations });
-      return { run: costed, quota: settled!, rate: caller.rate, toolCalls, finishReason, citations };
+      return { run: costed, quota: settled!, rate: caller.rate, toolCalls, finishReason, citations, ...(cap !== undefined ? { budgetCappedOutputTokens: cap } : {}) };
     } finally {
       // Anything but a settled (metered) run gives the unit (and its budget's worst case) back.
       if (!settled) {
         await this.quota.release(reservation);
         await this.metering?.release(ticket);
-      }
+      } else this.metering?.committed(ticket);
     }
   }
 }

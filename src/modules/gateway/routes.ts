@@ -84,7 +84,11 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
     },
     async (req, reply) => {
       const options = { channel: 'api' as const, conversationId: req.body.conversation_id ?? null, signal: clientGone(reply) };
-      if (!req.body.stream) return toChat(await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, options));
+      if (!req.body.stream) {
+        const r = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, options);
+        if (r.budgetCappedOutputTokens !== undefined) reply.header(CAPPED, String(r.budgetCappedOutputTokens));
+        return toChat(r);
+      }
       const sse = new EventStream(reply);
       const send = (event: string, data: unknown) => sse.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       let started: Record<string, unknown> | undefined;
@@ -96,6 +100,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
         switch (e.type) {
           case 'run.started':
             sse.headers['x-run-id'] = e.runId;
+            if (e.budgetCappedOutputTokens !== undefined) sse.headers[CAPPED] = String(e.budgetCappedOutputTokens);
             started = { run_id: e.runId, agent_id: e.agentId };
             return;
           case 'run.finished':
@@ -169,6 +174,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       if (!body.stream) {
         const result = await s.invoker.invoke(caller(req), body.model, input, options);
         reply.header('x-run-id', result.run.id).header('x-quota-remaining', String(result.quota.remaining));
+        if (result.budgetCappedOutputTokens !== undefined) reply.header(CAPPED, String(result.budgetCappedOutputTokens));
         const calls = result.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
         return reply.type('application/json').send(
           JSON.stringify({
@@ -205,6 +211,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
         if (e.type === 'run.started') {
           id = `chatcmpl-${e.runId}`;
           sse.headers['x-run-id'] = e.runId;
+          if (e.budgetCappedOutputTokens !== undefined) sse.headers[CAPPED] = String(e.budgetCappedOutputTokens);
         } else if (e.type === 'text.delta') chunk({ content: e.text }, null);
         else if (e.type === 'tool.call' && e.client) {
           // OpenAI streams a call as its id and name, then argument fragments; we have it whole.
@@ -308,5 +315,10 @@ export function toChat(r: InvokeResult): ChatResponse {
     quota: { period: r.quota.period, limit: r.quota.limit, used: r.quota.used, remaining: r.quota.remaining },
     latency_ms: r.run.latency_ms,
     citations: r.citations,
+    finish_reason: r.finishReason,
+    ...(r.budgetCappedOutputTokens !== undefined ? { budget_capped_max_tokens: r.budgetCappedOutputTokens } : {}),
   };
 }
+
+/** Response header of a run whose max output tokens the budget capped (cap mode, docs/adr/0065). */
+const CAPPED = 'x-budget-capped-max-tokens';

@@ -33,6 +33,10 @@ export const chatResponse = z.object({
   latency_ms: z.number().nullable(),
   /** Knowledge passages the answer cites as `[n]` (docs/adr/0060); empty when none were searched. */
   citations: z.array(citationView),
+  /** Why the model stopped: `stop`, `length` (max output tokens reached, e.g. when capped by the budget), `tool-calls`, … */
+  finish_reason: z.string().optional(),
+  /** Cap mode (docs/adr/0065): present when the budget lowered the run's max output tokens to this. */
+  budget_capped_max_tokens: z.number().optional(),
 });
 export type ChatResponse = z.infer<typeof chatResponse>;
 

@@ -63,6 +63,8 @@ export class GatewayService {
       knowledgeBases: key.knowledgeBases,
       manageKnowledge: key.manageKnowledge,
       budget: budgetLimits({ tokensIn: key.budgetTokensIn, tokensOut: key.budgetTokensOut, costMicros: key.budgetCostMicros }),
+      tenantBudget: budgetLimits({ tokensIn: key.tenantBudgetTokensIn, tokensOut: key.tenantBudgetTokensOut, costMicros: key.tenantBudgetCostMicros }),
+      budgetMode: key.budgetMode,
       ...(rate ? { rate } : {}),
     };
   }

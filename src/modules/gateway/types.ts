@@ -28,6 +28,10 @@ export interface Caller {
   manageKnowledge?: boolean;
   /** The access's budget limits when the door already has them (a verified key); undefined: looked up per run. */
   budget?: BudgetLimits | null;
+  /** Its tenant's budget limits (docs/adr/0064), cached with the key too; undefined: looked up per run. */
+  tenantBudget?: BudgetLimits | null;
+  /** `cap`: a run whose worst case does not fit gets its output capped to what remains (docs/adr/0065). */
+  budgetMode?: 'refuse' | 'cap';
   /** The rate-limit state after this call was counted, when the access has a limit. */
   rate?: RateState;
 }
@@ -55,7 +59,7 @@ export interface InvokeInput {
  * settlement are committed). Doors that do not stream pass no sink.
  */
 export type InvokeEvent =
-  | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel }
+  | { type: 'run.started'; runId: string; agentId: string; channel: RunChannel; budgetCappedOutputTokens?: number }
   | RunEvent
   | { type: 'run.finished'; run: RunView; quota: QuotaState; toolCalls: ClientToolCall[]; finishReason: string; citations: Citation[] };
 
@@ -91,4 +95,6 @@ export interface InvokeResult {
   citations: Citation[];
   quota: QuotaState;
   rate: RateState | undefined;
+  /** Cap mode (ADR 0065): the run's max output tokens were lowered to this to fit the budgets. */
+  budgetCappedOutputTokens?: number;
 }

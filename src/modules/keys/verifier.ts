@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import type { EventBus } from '../../db/events.ts';
-import { accesses, apiKeys } from '../../db/schema.ts';
+import { accesses, apiKeys, tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import { parseKey } from './format.ts';
@@ -36,6 +36,12 @@ export interface KeyRecord {
   budgetTokensIn: bigint | null;
   budgetTokensOut: bigint | null;
   budgetCostMicros: bigint | null;
+  /** The tenant's budget columns (docs/adr/0064), cached the same way; a tenant update flushes the key cache. */
+  tenantBudgetTokensIn: bigint | null;
+  tenantBudgetTokensOut: bigint | null;
+  tenantBudgetCostMicros: bigint | null;
+  /** What a run does when its worst case does not fit the budget (docs/adr/0065). */
+  budgetMode: 'refuse' | 'cap';
 }
 
 export type VerifyFailure = 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired' | 'access_suspended';
@@ -200,9 +206,14 @@ export class KeyVerifier {
         budgetTokensIn: accesses.budgetTokensIn,
         budgetTokensOut: accesses.budgetTokensOut,
         budgetCostMicros: accesses.budgetCostMicros,
+        budgetMode: accesses.budgetMode,
+        tenantBudgetTokensIn: tenants.budgetTokensIn,
+        tenantBudgetTokensOut: tenants.budgetTokensOut,
+        tenantBudgetCostMicros: tenants.budgetCostMicros,
       })
       .from(apiKeys)
       .innerJoin(accesses, eq(accesses.id, apiKeys.accessId))
+      .innerJoin(tenants, eq(tenants.id, accesses.tenantId))
       .where(eq(apiKeys.keyPrefix, prefix));
     return row;
   }

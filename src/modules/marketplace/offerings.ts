@@ -188,6 +188,23 @@ export class OfferingService {
     return { planRef: ref, quota: o.defaultQuota, period: o.defaultPeriod, rateLimitPerMinute: o.defaultRateLimit };
   }
 
+  /**
+   * The access budgets an order's component limits grant (ADR 0065): the limits of the offering's
+   * `input_tokens` / `output_tokens` components, in their unit (`token_unit`), as tokens per period.
+   * A component the order does not limit leaves that budget unset.
+   */
+  async budgetsFromLimits(offeringId: string, limits: Record<string, number>, db: DbOrTx = this.db): Promise<{ budget_tokens_in?: number; budget_tokens_out?: number }> {
+    const [o] = await db.select({ components: offerings.components }).from(offerings).where(eq(offerings.id, offeringId));
+    const c = { ...DEFAULT_COMPONENTS, ...(o?.components ?? {}) };
+    const tokens = (key: string | null | undefined) => {
+      const v = key ? limits[key] : undefined;
+      return v === undefined || !Number.isFinite(v) || v < 0 ? undefined : Math.min(Math.floor(v * c.token_unit), 1_000_000_000_000);
+    };
+    const tin = tokens(c.input_tokens);
+    const tout = tokens(c.output_tokens);
+    return { ...(tin !== undefined ? { budget_tokens_in: tin } : {}), ...(tout !== undefined ? { budget_tokens_out: tout } : {}) };
+  }
+
   private async view(r: typeof offerings.$inferSelect, db: DbOrTx = this.db): Promise<OfferingView> {
     const plans = await db.select().from(offeringPlans).where(eq(offeringPlans.offeringId, r.id)).orderBy(offeringPlans.createdAt);
     return {

@@ -27,6 +27,8 @@ export interface AccessRequest {
   projectRef: string | null;
   username: string | null;
   email: string | null;
+  /** The order's component limits (Waldur `limits`): token components become the access's budgets (ADR 0065). */
+  limits?: Record<string, number>;
 }
 
 export type ProvisionedAccess = AccessView & { api_key?: { id: string; prefix: string; key: string } };
@@ -84,6 +86,7 @@ export class Provisioning {
     if (existing) return existing;
     const terms = await this.offerings.terms(o.offeringId, o.planRef);
     if (!terms) throw new AppError('validation_failed', `plan ${o.planRef ?? '(none)'} has no quota mapping`);
+    const budgets = await this.offerings.budgetsFromLimits(o.offeringId, o.limits ?? {});
     try {
       const created = await this.db.transaction(async (tx) => {
         const tenantId = await this.tenants.ensureForCustomer(tx, o.customerRef, o.customerName, ctx);
@@ -102,6 +105,7 @@ export class Provisioning {
             order_ref: o.orderRef,
             resource_ref: o.resourceRef,
             key_name: 'initial',
+            ...budgets,
           },
           { ...ctx, requestId: o.orderRef },
           tx,
@@ -134,6 +138,7 @@ export class Provisioning {
       projectRef: normalizeUuid(order.project_uuid),
       username: order.created_by_username ?? null,
       email: typeof order.attributes.email === 'string' ? order.attributes.email : null,
+      limits: order.limits,
     });
     if (access.resource_ref === null) {
       // Made by hand (create-from-order) before the order was processed: it gets its resource now.
@@ -153,9 +158,11 @@ export class Provisioning {
     const terms = await this.offerings.terms(offeringId, planRef);
     if (!terms) throw new AppError('validation_failed', `plan ${planRef ?? '(none)'} has no quota mapping`);
     if (access.status !== 'terminated') {
+      // New component limits (a limit change or a plan switch carrying them) replace the token budgets.
+      const budgets = await this.offerings.budgetsFromLimits(offeringId, order.limits);
       await this.accesses.update(
         access.id,
-        { quota: terms.quota, period: terms.period, rate_limit_per_minute: terms.rateLimitPerMinute, plan_ref: terms.planRef },
+        { quota: terms.quota, period: terms.period, rate_limit_per_minute: terms.rateLimitPerMinute, plan_ref: terms.planRef, ...budgets },
         { ...WALDUR_ACTOR, requestId: ref },
         undefined,
         'access.plan_change',

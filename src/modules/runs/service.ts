@@ -150,7 +150,8 @@ export interface RunRequest {
    * succeeded, or when it was cancelled after some of its output had gone to the caller's event
    * sink (see docs/adr/0043-cancelled-stream-metering.md).
    */
-  onSucceeded?: (tx: Tx, run: RunView) => Promise<void>;
+  /** `meter.cachedInputTokens`: input tokens the provider served from its prompt cache (priced apart, ADR 0065). */
+  onSucceeded?: (tx: Tx, run: RunView, meter: { cachedInputTokens: number }) => Promise<void>;
   /** Set for a sub-agent's nested run (ADR 0044): its parent, depth and the request's limits. */
   delegation?: DelegationContext;
 }
@@ -329,6 +330,7 @@ export class RunService {
     let stepText = '';
     let inputTokens = 0;
     let outputTokens = 0;
+    let cachedInputTokens = 0;
     let finishReason = 'stop';
     const toolCalls: ClientToolCall[] = [];
 
@@ -456,6 +458,8 @@ export class RunService {
               const outT = part.usage.outputTokens ?? 0;
               inputTokens += inT;
               outputTokens += outT;
+              // OpenAI `prompt_tokens_details.cached_tokens`, Anthropic cache reads (ADR 0065).
+              cachedInputTokens += Math.min(inT, part.usage.inputTokenDetails?.cacheReadTokens ?? 0);
               const ms = modelStep ? Math.round(performance.now() - modelStep.t0) : null;
               writeStep({
                 idx: modelStep?.idx ?? nextIdx++,
@@ -576,7 +580,7 @@ export class RunService {
       try {
         await this.db.transaction(async (tx) => {
           await tx.update(runs).set(fields).where(eq(runs.id, id));
-          await req.onSucceeded?.(tx, view);
+          await req.onSucceeded?.(tx, view, { cachedInputTokens });
         });
       } catch (err) {
         // The success could not be recorded with its usage (e.g. the quota unit was lost): the run

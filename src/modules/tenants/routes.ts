@@ -2,7 +2,7 @@ import { actorOf } from '../../http/auth.ts';
 import { problems } from '../../http/problem.ts';
 import type { ZodApp } from '../../http/types.ts';
 import { listOf } from '../../lib/schemas.ts';
-import { tenantCreate, tenantRefParam, tenantView } from './schemas.ts';
+import { tenantCreate, tenantRefParam, tenantUpdate, tenantView } from './schemas.ts';
 import type { TenantService } from './service.ts';
 
 export async function tenantRoutes(app: ZodApp, { tenants: svc }: { tenants: TenantService }) {
@@ -16,5 +16,18 @@ export async function tenantRoutes(app: ZodApp, { tenants: svc }: { tenants: Ten
     '/tenants/:ref',
     { schema: { tags, summary: 'Show a tenant by id, name or external id', params: tenantRefParam, response: { 200: tenantView, ...problems(401, 404) } } },
     async (req) => svc.find(req.params.ref),
+  );
+  app.patch(
+    '/tenants/:ref',
+    {
+      schema: {
+        tags,
+        summary: "Change a tenant's name or its tenant-wide budgets (per UTC month across all its accesses, ADR 0064; null removes a limit)",
+        params: tenantRefParam,
+        body: tenantUpdate,
+        response: { 200: tenantView, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (req) => svc.update(req.params.ref, req.body, actorOf(req)),
   );
 }

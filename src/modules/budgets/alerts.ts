@@ -1,0 +1,212 @@
+import { and, eq, lte, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import type { Db, Tx } from '../../db/client.ts';
+import { queryRows } from '../../db/client.ts';
+import { budgetAlerts } from '../../db/schema.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { formatMicros } from '../../lib/money.ts';
+import type { AuditService } from '../audit/service.ts';
+import { systemActor } from '../audit/service.ts';
+import { postPinned } from '../background/webhooks.ts';
+import { periodOf } from '../quota/service.ts';
+import { resolveChecked, systemResolver, type Resolver } from '../tools/net-policy.ts';
+import type { BudgetAmount, BudgetLimitName, BudgetLimits } from './service.ts';
+
+/** The thresholds of a tenant budget's soft alerts, in percent of a limit. */
+export const ALERT_THRESHOLDS = [80, 100] as const;
+
+/** One alert a settlement fired (its row was inserted by this transaction). */
+export interface FiredAlert {
+  id: string;
+  tenantId: string;
+  period: string;
+  threshold: number;
+  limit: BudgetLimitName;
+  used: string;
+  max: string;
+}
+
+/** The body of a budget-alert webhook (Standard Webhooks; `webhook-id` is the alert id). */
+export interface BudgetAlertPayload {
+  type: 'budget.threshold_reached';
+  timestamp: string;
+  data: { alert_id: string; tenant_id: string; period: string; threshold: number; limit: BudgetLimitName; used: string; max: string };
+}
+
+export type AlertEnqueue = (name: 'budgets.alert', payload: { alert: string }, options?: { singletonKey?: string }) => Promise<unknown>;
+
+const LIMITS: [BudgetLimitName, keyof BudgetLimits, keyof BudgetAmount, (v: bigint) => string][] = [
+  ['tokens_in', 'tokensIn', 'inTokens', String],
+  ['tokens_out', 'tokensOut', 'outTokens', String],
+  ['cost', 'costMicros', 'costMicros', formatMicros],
+];
+
+/**
+ * Soft alerts of tenant budgets at 80 % and 100 % (docs/adr/0064). The settlement that brings a
+ * limit to a threshold inserts `budget_alerts (tenant, period, threshold, limit)` with ON CONFLICT
+ * DO NOTHING inside the run's success transaction: the unique key makes the alert fire exactly once
+ * per period, tenant, threshold and limit whatever the number of concurrent runs and replicas, and
+ * a rolled-back run fires nothing. The row is the outbox of its delivery: after the commit the
+ * `budgets.alert` job is enqueued (singleton per alert) and POSTs the event, signed the Standard
+ * Webhooks way with the same library and pinned-address POST as run-completion webhooks (ADR 0049),
+ * to `BUDGET_ALERT_WEBHOOK_URL`; a job lost with a dead worker is re-enqueued by the sweep.
+ */
+export class BudgetAlerts {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly audit: AuditService;
+  private readonly enqueue: AlertEnqueue | undefined;
+  private readonly webhook: { url: string; secret: string; timeoutMs: number } | undefined;
+  private readonly resolver: Resolver;
+
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; audit: AuditService; enqueue?: AlertEnqueue; webhook?: { url: string; secret: string; timeoutMs: number }; resolver?: Resolver }) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.logger = deps.logger.child({ component: 'budget-alerts' });
+    this.audit = deps.audit;
+    this.enqueue = deps.enqueue;
+    this.webhook = deps.webhook;
+    this.resolver = deps.resolver ?? systemResolver;
+  }
+
+  /**
+   * In the settlement transaction: records every threshold the tenant's used amounts have reached
+   * and that has not fired yet this period; returns those this transaction fired (audited with it).
+   */
+  async record(tx: Tx, tenantId: string, period: string, limits: BudgetLimits, used: BudgetAmount): Promise<FiredAlert[]> {
+    const fired: FiredAlert[] = [];
+    for (const [name, lk, uk, fmt] of LIMITS) {
+      const max = limits[lk];
+      if (max === null) continue;
+      for (const threshold of ALERT_THRESHOLDS) {
+        // used / max ≥ threshold %, in integers.
+        if (used[uk] * 100n < max * BigInt(threshold)) continue;
+        const a: FiredAlert = { id: newId(), tenantId, period, threshold, limit: name, used: fmt(used[uk]), max: fmt(max) };
+        const rows = await tx
+          .insert(budgetAlerts)
+          .values({ id: a.id, tenantId, period, threshold, limitName: name, used: a.used, max: a.max, deliveryStatus: this.webhook ? 'pending' : 'none', createdAt: this.clock.now() })
+          .onConflictDoNothing()
+          .returning({ id: budgetAlerts.id });
+        if (rows.length === 0) continue;
+        await this.audit.record(tx, systemActor('budgets'), {
+          action: 'budget.alert',
+          targetType: 'tenant',
+          targetId: tenantId,
+          tenantId,
+          details: { alert: a.id, period, threshold, limit: name, used: a.used, max: a.max },
+        });
+        fired.push(a);
+      }
+    }
+    return fired;
+  }
+
+  /** After the commit: logs each fired alert and enqueues its webhook delivery. */
+  async fired(alerts: FiredAlert[]): Promise<void> {
+    for (const a of alerts) {
+      this.logger.warn({ tenant: a.tenantId, period: a.period, threshold: a.threshold, limit: a.limit, used: a.used, max: a.max, alert: a.id }, `tenant budget ${a.limit} reached ${a.threshold} %`);
+      if (this.webhook && this.enqueue) {
+        try {
+          await this.enqueue('budgets.alert', { alert: a.id }, { singletonKey: a.id });
+        } catch (err) {
+          // The sweep enqueues it again.
+          this.logger.warn({ alert: a.id, err: errorMessage(err) }, 'could not enqueue a budget alert delivery');
+        }
+      }
+    }
+  }
+
+  /**
+   * One delivery attempt of an alert's webhook; throws (the job retries with backoff) on anything
+   * but a 2xx. The `webhook-id` is the alert id, the same on every retry (receivers dedupe on it).
+   */
+  async deliver(alertId: string, ctx: { lastAttempt: boolean; signal?: AbortSignal }): Promise<{ status: number } | { skipped: string }> {
+    const [a] = await this.db.select().from(budgetAlerts).where(eq(budgetAlerts.id, alertId));
+    if (!a) return { skipped: 'no such alert' };
+    if (a.deliveryStatus !== 'pending') return { skipped: `alert is ${a.deliveryStatus}` };
+    if (!this.webhook) {
+      await this.db.update(budgetAlerts).set({ deliveryStatus: 'none' }).where(eq(budgetAlerts.id, alertId));
+      return { skipped: 'BUDGET_ALERT_WEBHOOK_URL is not set' };
+    }
+    const note = (patch: Partial<typeof budgetAlerts.$inferInsert>) =>
+      this.db
+        .update(budgetAlerts)
+        .set({ ...patch, attempts: sql`${budgetAlerts.attempts} + 1` })
+        .where(eq(budgetAlerts.id, alertId));
+    try {
+      const now = this.clock.now();
+      const body = JSON.stringify({
+        type: 'budget.threshold_reached',
+        timestamp: now.toISOString(),
+        data: { alert_id: a.id, tenant_id: a.tenantId, period: a.period, threshold: a.threshold, limit: a.limitName, used: a.used, max: a.max },
+      } satisfies BudgetAlertPayload);
+      const signature = new Webhook(this.webhook.secret).sign(a.id, now, body);
+      const url = new URL(this.webhook.url);
+      // The operator configured this URL: private addresses are allowed, metadata and reserved ones never.
+      const r = await resolveChecked(url.hostname, this.resolver, { allowPrivate: true });
+      if (!r.ok) throw new Error(`BUDGET_ALERT_WEBHOOK_URL refused: ${r.reason}`);
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'agent-platform-webhooks/1',
+        'webhook-id': a.id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signature,
+      };
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(this.webhook.timeoutMs)]) : AbortSignal.timeout(this.webhook.timeoutMs);
+      const res = await postPinned(url, r.address, headers, body, signal);
+      if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`);
+      await note({ deliveryStatus: 'delivered', deliveredAt: this.clock.now(), lastError: null });
+      return { status: res.status };
+    } catch (err) {
+      const message = errorMessage(err).slice(0, 1000);
+      await note({ deliveryStatus: ctx.lastAttempt ? 'failed' : 'pending', lastError: message });
+      this.logger.warn({ alert: alertId, err: message, final: ctx.lastAttempt }, 'budget alert delivery failed');
+      throw err;
+    }
+  }
+
+  /** Enqueues deliveries of pending alerts older than a minute (a worker died before its enqueue); returns how many. */
+  async sweep(): Promise<number> {
+    if (!this.webhook || !this.enqueue) return 0;
+    const stale = await this.db
+      .select({ id: budgetAlerts.id })
+      .from(budgetAlerts)
+      .where(and(eq(budgetAlerts.deliveryStatus, 'pending'), lte(budgetAlerts.createdAt, new Date(this.clock.now().getTime() - 60_000))))
+      .limit(1000);
+    for (const s of stale) await this.enqueue('budgets.alert', { alert: s.id }, { singletonKey: s.id });
+    return stale.length;
+  }
+
+  /** `budget_used_ratio{tenant}` for every tenant with a tenant budget, this UTC month. */
+  async ratios(): Promise<Map<string, number>> {
+    const period = periodOf('month', this.clock.now());
+    const rows = await queryRows<{ id: string; ti: string | null; to: string | null; tc: string | null; iu: string | null; ou: string | null; cu: string | null }>(
+      this.db,
+      sql`select t.id, t.budget_tokens_in::text as ti, t.budget_tokens_out::text as "to", t.budget_cost_micros::text as tc,
+                 c.in_used::text as iu, c.out_used::text as ou, c.cost_used::text as cu
+          from tenants t left join tenant_budget_counters c on c.tenant_id = t.id and c.period = ${period}
+          where t.budget_tokens_in is not null or t.budget_tokens_out is not null or t.budget_cost_micros is not null`,
+    );
+    const out = new Map<string, number>();
+    for (const r of rows) {
+      const parts: [string | null, string | null][] = [
+        [r.ti, r.iu],
+        [r.to, r.ou],
+        [r.tc, r.cu],
+      ];
+      let ratio = 0;
+      for (const [max, used] of parts) {
+        if (max === null) continue;
+        const m = Number(max);
+        const u = Number(used ?? 0);
+        ratio = Math.max(ratio, m === 0 ? (u > 0 ? 1 : 0) : u / m);
+      }
+      out.set(r.id, ratio);
+    }
+    return out;
+  }
+}
