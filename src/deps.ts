@@ -30,6 +30,7 @@ import { GatewayService } from './modules/gateway/service.ts';
 import { Invoker } from './modules/gateway/invoke.ts';
 import { McpDoor } from './modules/channels/mcp/service.ts';
 import { SlackDoor } from './modules/channels/slack/service.ts';
+import { SlackSocketMode } from './modules/channels/slack/socket.ts';
 import { SlackClient } from './integrations/slack/client.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
@@ -103,6 +104,8 @@ export interface Deps {
     mcpDoor: McpDoor;
     /** The Slack door at /slack/events and its workspace bindings (src/modules/channels/slack, ADR 0057). */
     slack: SlackDoor;
+    /** Set with SLACK_APP_TOKEN: makes the Socket Mode connection the API role opens (ADR 0062). */
+    slackSocketMode: (() => SlackSocketMode) | undefined;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -301,10 +304,16 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     accesses,
     callers,
     invoker,
+    metrics,
+    conversations,
     slack: new SlackClient({ baseUrl: config.SLACK_API_URL }),
     sealKey: deriveKey(master, 'slack-bot-tokens'),
     signingSecret: config.SLACK_SIGNING_SECRET,
+    streamUpdateMs: config.SLACK_STREAM_UPDATE_MS,
   });
+  // Socket Mode (ADR 0062): one connection per API app instance, made when the routes are built.
+  const slackAppToken = config.SLACK_APP_TOKEN;
+  const slackSocketMode = slackAppToken ? () => new SlackSocketMode({ appToken: slackAppToken, apiUrl: config.SLACK_API_URL, door: slack, logger }) : undefined;
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
   const background = new BackgroundRuns({
     db,
@@ -345,7 +354,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, prices, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, slackSocketMode, budgets, prices, ...portal },
     jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

@@ -124,7 +124,7 @@ describe('Slack door: signed events answered in their thread, on the bound acces
 
   test('the bot token is sealed at rest; an unbound workspace gets no answer', async () => {
     const [row] = await t.deps.db.select().from(slackBindings);
-    assert.ok(row && !row.botTokenEnc.includes(BOT) && !row.botTokenEnc.includes('xoxb'));
+    assert.ok(row?.botTokenEnc && !row.botTokenEnc.includes(BOT) && !row.botTokenEnc.includes('xoxb'));
     const callsBefore = slack.calls.length;
     const other = mention('anyone?', { team_id: 'T0OTHER1' });
     assert.equal((await signed(other)).statusCode, 200);

@@ -7491,7 +7491,7 @@ export interface paths {
                                 /** @description null: the whole workspace */
                                 channel_id: string | null;
                                 access_id: string;
-                                /** @description masked */
+                                /** @description masked, or `(the workspace installation)` */
                                 bot_token: string;
                                 created_at: string;
                             }[];
@@ -7525,7 +7525,8 @@ export interface paths {
                         access_id: string;
                         team_id: string;
                         channel_id?: string;
-                        bot_token: string;
+                        /** @description left out: the token the workspace's OAuth install stored (GET /slack/install) */
+                        bot_token?: string;
                     };
                 };
             };
@@ -7542,7 +7543,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -7626,7 +7627,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -11111,6 +11112,40 @@ export interface paths {
         get?: never;
         put?: never;
         /** Slack Events API (signed by the Slack app; url_verification, app mentions, direct messages) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/slack/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Slack slash command /ask (form-encoded, signed by the Slack app): an ephemeral "thinking…" at once, the answer in the channel */
         post: {
             parameters: {
                 query?: never;

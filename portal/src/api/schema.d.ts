@@ -10525,7 +10525,7 @@ export interface paths {
                                 /** @description null: the whole workspace */
                                 channel_id: string | null;
                                 access_id: string;
-                                /** @description masked */
+                                /** @description masked, or `(the workspace installation)` */
                                 bot_token: string;
                                 created_at: string;
                             }[];
@@ -10573,7 +10573,8 @@ export interface paths {
                         access_id: string;
                         team_id: string;
                         channel_id?: string;
-                        bot_token: string;
+                        /** @description left out: the token the workspace's OAuth install stored (GET /slack/install) */
+                        bot_token?: string;
                     };
                 };
             };
@@ -10590,7 +10591,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -10730,7 +10731,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -16763,6 +16764,40 @@ export interface paths {
         get?: never;
         put?: never;
         /** Slack Events API (signed by the Slack app; url_verification, app mentions, direct messages) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/slack/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Slack slash command /ask (form-encoded, signed by the Slack app): an ephemeral "thinking…" at once, the answer in the channel */
         post: {
             parameters: {
                 query?: never;

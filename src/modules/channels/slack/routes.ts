@@ -5,14 +5,22 @@ import { problems } from '../../../http/problem.ts';
 import type { ZodApp } from '../../../http/types.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { slackBindingInput, slackBindingView, type SlackDoor } from './service.ts';
+import type { SlackSocketMode } from './socket.ts';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /**
- * `POST /slack/events`: Slack's Events API (ADR 0057). The body is read raw (a Buffer) so the
- * signature is checked on exactly the bytes Slack signed, before anything is parsed or stored.
+ * `POST /slack/events`: Slack's Events API (ADR 0057); `POST /slack/commands`: the `/ask` slash
+ * command (ADR 0062). Bodies are read raw (a Buffer) so the signature is checked on exactly the
+ * bytes Slack signed, before anything is parsed or stored. With an app-level token the same door
+ * also listens over Socket Mode, closed with the server.
  */
-export async function slackEventRoutes(app: FastifyInstance, s: { slack: SlackDoor }) {
+export async function slackEventRoutes(app: FastifyInstance, s: { slack: SlackDoor; socketMode?: SlackSocketMode | undefined }) {
+  if (s.socketMode) {
+    const socket = s.socketMode;
+    socket.start();
+    app.addHook('onClose', async () => socket.stop());
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post('/slack/events', { schema: { tags: ['Slack'], summary: 'Slack Events API (signed by the Slack app; url_verification, app mentions, direct messages)' } }, async (req) => {
@@ -25,6 +33,11 @@ export async function slackEventRoutes(app: FastifyInstance, s: { slack: SlackDo
       throw new AppError('invalid_json', 'the Slack event is not JSON');
     }
     return s.slack.handle(payload);
+  });
+  app.post('/slack/commands', { schema: { tags: ['Slack'], summary: 'Slack slash command /ask (form-encoded, signed by the Slack app): an ephemeral "thinking…" at once, the answer in the channel' } }, async (req) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    s.slack.verify(raw, header(req.headers['x-slack-request-timestamp']), header(req.headers['x-slack-signature']));
+    return s.slack.command(Object.fromEntries(new URLSearchParams(raw.toString('utf8'))));
   });
 }
 
