@@ -37,6 +37,8 @@ export class FakeSlack {
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
   /** Socket Mode acknowledgements received, oldest first. */
   readonly acks: SlackAck[] = [];
+  /** Channels the bot is not a member of: chat.postMessage there answers `not_in_channel`. */
+  readonly closedChannels = new Set<string>();
   /** OAuth codes `oauth.v2.access` accepts once, with the team and token each gives. */
   readonly oauthCodes = new Map<string, { team: { id: string; name: string }; token: string }>();
   private readonly http: Server;
@@ -83,7 +85,7 @@ export class FakeSlack {
   }
 
   /** A response_url for one slash command invocation. */
-  responseUrl(id = randomUUID()): string {
+  responseUrl(id: string = randomUUID()): string {
     return `http://127.0.0.1:${this.port}/respond/${id}`;
   }
 
@@ -180,6 +182,7 @@ export class FakeSlack {
       case 'auth.test':
         return send({ ok: true, team_id: 'T0FAKE', user_id: 'U0BOT', bot_id: 'B0BOT' });
       case 'chat.postMessage': {
+        if (this.closedChannels.has(String(body.channel))) return send({ ok: false, error: 'not_in_channel' });
         const ts = this.nextTs();
         this.messages.push({ channel: String(body.channel), ts, thread_ts: body.thread_ts as string | undefined, text, updates: 0, history: [text] });
         return send({ ok: true, channel: body.channel, ts });
