@@ -31,6 +31,7 @@ import { Invoker } from './modules/gateway/invoke.ts';
 import { McpDoor } from './modules/channels/mcp/service.ts';
 import { SlackDoor } from './modules/channels/slack/service.ts';
 import { SlackSocketMode } from './modules/channels/slack/socket.ts';
+import { SlackInstall } from './modules/channels/slack/install.ts';
 import { SlackClient } from './integrations/slack/client.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
@@ -106,6 +107,8 @@ export interface Deps {
     slack: SlackDoor;
     /** Set with SLACK_APP_TOKEN: makes the Socket Mode connection the API role opens (ADR 0062). */
     slackSocketMode: (() => SlackSocketMode) | undefined;
+    /** "Add to Slack" (OAuth v2) at /slack/install (ADR 0063); answers slack_not_configured without SLACK_CLIENT_ID/SECRET. */
+    slackInstall: SlackInstall;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -296,6 +299,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
+  const slackClient = new SlackClient({ baseUrl: config.SLACK_API_URL });
   const slack = new SlackDoor({
     db,
     clock,
@@ -306,11 +310,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     invoker,
     metrics,
     conversations,
-    slack: new SlackClient({ baseUrl: config.SLACK_API_URL }),
+    slack: slackClient,
     sealKey: deriveKey(master, 'slack-bot-tokens'),
     signingSecret: config.SLACK_SIGNING_SECRET,
     streamUpdateMs: config.SLACK_STREAM_UPDATE_MS,
   });
+  const slackInstall = new SlackInstall({ clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateKey: deriveKey(master, 'slack-oauth-state'), publicUrl: config.publicUrl, slack: slackClient, door: slack, clock, logger });
   // Socket Mode (ADR 0062): one connection per API app instance, made when the routes are built.
   const slackAppToken = config.SLACK_APP_TOKEN;
   const slackSocketMode = slackAppToken ? () => new SlackSocketMode({ appToken: slackAppToken, apiUrl: config.SLACK_API_URL, door: slack, logger }) : undefined;
@@ -354,7 +359,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, slackSocketMode, budgets, prices, ...portal },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, slackSocketMode, slackInstall, budgets, prices, ...portal },
     jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },

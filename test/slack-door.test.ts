@@ -64,6 +64,12 @@ describe('Slack door: signed events answered in their thread, on the bound acces
     usage: await usage(),
   });
 
+  test('without SLACK_CLIENT_ID/SECRET the "Add to Slack" install is 404 slack_not_configured', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/slack/install' });
+    assert.equal(res.statusCode, 404, res.body);
+    assert.equal(res.json().code, 'slack_not_configured');
+  });
+
   test('url_verification answers the challenge', async () => {
     const res = await signed({ type: 'url_verification', challenge: 'abc123' });
     assert.equal(res.statusCode, 200, res.body);
