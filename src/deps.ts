@@ -360,7 +360,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     events,
     jobs,
     services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, slackSocketMode, slackInstall, budgets, prices, ...portal },
-    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
+    jobServices: { config, clock, logger, runs, quota, budgets, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims, slack },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {
