@@ -30,6 +30,8 @@ import { GatewayService } from './modules/gateway/service.ts';
 import { Invoker } from './modules/gateway/invoke.ts';
 import { McpDoor } from './modules/channels/mcp/service.ts';
 import { SlackDoor } from './modules/channels/slack/service.ts';
+import { SlackSocketMode } from './modules/channels/slack/socket.ts';
+import { SlackInstall } from './modules/channels/slack/install.ts';
 import { SlackClient } from './integrations/slack/client.ts';
 import { RateLimits } from './modules/gateway/ratelimit.ts';
 import { Peppers } from './modules/keys/peppers.ts';
@@ -106,6 +108,10 @@ export interface Deps {
     mcpDoor: McpDoor;
     /** The Slack door at /slack/events and its workspace bindings (src/modules/channels/slack, ADR 0057). */
     slack: SlackDoor;
+    /** Set with SLACK_APP_TOKEN: makes the Socket Mode connection the API role opens (ADR 0062). */
+    slackSocketMode: (() => SlackSocketMode) | undefined;
+    /** "Add to Slack" (OAuth v2) at /slack/install (ADR 0063); answers slack_not_configured without SLACK_CLIENT_ID/SECRET. */
+    slackInstall: SlackInstall;
     secrets: SecretStore;
     /** Maintenance mode, secret rotation, portal sessions, cache warm-up (src/modules/ops). */
     ops: OpsServices;
@@ -310,6 +316,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
 
   // Background runs and schedules (docs/adr/0048-0050): both run through the invoker as an access.
   const callers = new AccessCallers({ accesses });
+  const slackClient = new SlackClient({ baseUrl: config.SLACK_API_URL });
   const slack = new SlackDoor({
     db,
     clock,
@@ -318,10 +325,17 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     accesses,
     callers,
     invoker,
-    slack: new SlackClient({ baseUrl: config.SLACK_API_URL }),
+    metrics,
+    conversations,
+    slack: slackClient,
     sealKey: deriveKey(master, 'slack-bot-tokens'),
     signingSecret: config.SLACK_SIGNING_SECRET,
+    streamUpdateMs: config.SLACK_STREAM_UPDATE_MS,
   });
+  const slackInstall = new SlackInstall({ clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateKey: deriveKey(master, 'slack-oauth-state'), publicUrl: config.publicUrl, slack: slackClient, door: slack, clock, logger });
+  // Socket Mode (ADR 0062): one connection per API app instance, made when the routes are built.
+  const slackAppToken = config.SLACK_APP_TOKEN;
+  const slackSocketMode = slackAppToken ? () => new SlackSocketMode({ appToken: slackAppToken, apiUrl: config.SLACK_API_URL, door: slack, logger }) : undefined;
   // The portal reads conversations, knowledge bases and Slack bindings through their services.
   const portal = createPortalServices({ config, db, clock, logger, audit, secrets, tenants, accesses, agents, keys, claims, usage, conversations, knowledge, slack, ...(opts.oidcFetch ? { oidcFetch: opts.oidcFetch } : {}) });
   const runWebhooks = new RunWebhooks({ db, clock, logger, runs, sealKey: deriveKey(master, 'run-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS });
@@ -365,8 +379,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     redis,
     events,
     jobs,
-    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, budgets, budgetAlerts, prices, ...portal },
-    jobServices: { config, clock, logger, runs, quota, budgets, budgetAlerts, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims },
+    services: { audit, adminTokens, tenants, providers, agents, runs, conversations, quota, keys, verifier, accesses, usage, limits, gateway, invoker, secrets, offerings, orders, provisioning, reconciler, webhooks, usageSync, marketplace, backups, ops, claims, breakers, tools, mcpServers, background, runWebhooks, schedules, ipBlocks, addressLimits, jobAdmin, knowledge, mcpDoor, slack, slackSocketMode, slackInstall, budgets, budgetAlerts, prices, ...portal },
+    jobServices: { config, clock, logger, runs, quota, budgets, budgetAlerts, usage, usageSync, marketplace, webhooks, audit, backups, background, runWebhooks, schedules, mcpServers, knowledge, claims, slack },
     waldur,
     state: { shuttingDown: false, startedAt: new Date(), migrationsApplied: false },
     close: async () => {

@@ -64,6 +64,12 @@ describe('Slack door: signed events answered in their thread, on the bound acces
     usage: await usage(),
   });
 
+  test('without SLACK_CLIENT_ID/SECRET the "Add to Slack" install is 404 slack_not_configured', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/slack/install' });
+    assert.equal(res.statusCode, 404, res.body);
+    assert.equal(res.json().code, 'slack_not_configured');
+  });
+
   test('url_verification answers the challenge', async () => {
     const res = await signed({ type: 'url_verification', challenge: 'abc123' });
     assert.equal(res.statusCode, 200, res.body);
@@ -122,9 +128,18 @@ describe('Slack door: signed events answered in their thread, on the bound acces
     assert.equal(await usage(), 2);
   });
 
+  test('the slack.pruneEvents job deletes event ids older than 7 days, keeps newer ones', async () => {
+    await t.deps.db.execute(sql`insert into slack_events (event_id, team_id, received_at) values ('EvOld1', ${TEAM}, now() - interval '8 days'), ('EvNew1', ${TEAM}, now() - interval '6 days')`);
+    const { jobCatalog } = await import('../src/jobs/catalog.ts');
+    const out = await jobCatalog['slack.pruneEvents'].handler({ slack: t.deps.services.slack }, {}, {} as never);
+    assert.deepEqual(out, { deleted: 1 });
+    const ids = (await queryRows<{ event_id: string }>(t.deps.db, sql`select event_id from slack_events where event_id like 'Ev%1'`)).map((r) => r.event_id);
+    assert.ok(ids.includes('EvNew1') && !ids.includes('EvOld1'));
+  });
+
   test('the bot token is sealed at rest; an unbound workspace gets no answer', async () => {
     const [row] = await t.deps.db.select().from(slackBindings);
-    assert.ok(row && !row.botTokenEnc.includes(BOT) && !row.botTokenEnc.includes('xoxb'));
+    assert.ok(row?.botTokenEnc && !row.botTokenEnc.includes(BOT) && !row.botTokenEnc.includes('xoxb'));
     const callsBefore = slack.calls.length;
     const other = mention('anyone?', { team_id: 'T0OTHER1' });
     assert.equal((await signed(other)).statusCode, 200);

@@ -8073,7 +8073,7 @@ export interface paths {
                                 /** @description null: the whole workspace */
                                 channel_id: string | null;
                                 access_id: string;
-                                /** @description masked */
+                                /** @description masked, or `(the workspace installation)` */
                                 bot_token: string;
                                 created_at: string;
                             }[];
@@ -8107,7 +8107,8 @@ export interface paths {
                         access_id: string;
                         team_id: string;
                         channel_id?: string;
-                        bot_token: string;
+                        /** @description left out: the token the workspace's OAuth install stored (GET /slack/install) */
+                        bot_token?: string;
                     };
                 };
             };
@@ -8124,7 +8125,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -8208,7 +8209,7 @@ export interface paths {
                             /** @description null: the whole workspace */
                             channel_id: string | null;
                             access_id: string;
-                            /** @description masked */
+                            /** @description masked, or `(the workspace installation)` */
                             bot_token: string;
                             created_at: string;
                         };
@@ -11713,6 +11714,108 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/slack/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Slack slash command /ask (form-encoded, signed by the Slack app): an ephemeral "thinking…" at once, the answer in the channel */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/slack/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Add to Slack: redirects to Slack's OAuth v2 authorize page (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/slack/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Add to Slack: Slack's OAuth v2 redirect; stores the workspace's bot token (sealed, audited) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -24,6 +24,8 @@ export const SECRET_KEYS = [
   'OIDC_CLIENT_SECRET',
   'SLACK_SIGNING_SECRET',
   'BUDGET_ALERT_WEBHOOK_SECRET',
+  'SLACK_APP_TOKEN',
+  'SLACK_CLIENT_SECRET',
 ] as const;
 
 const bool = z
@@ -114,6 +116,13 @@ export const configSchema = z
     SLACK_SIGNING_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
     /** Slack Web API base URL (tests point it at a fake). */
     SLACK_API_URL: z.url().default('https://slack.com/api'),
+    /** The Slack app's app-level token (xapp-…, scope connections:write): set, the API role also receives events and /ask over Socket Mode (ADR 0062). */
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]{4,}$/, 'must be an app-level token (xapp-…)').optional(),
+    /** A streamed Slack answer edits its message (chat.update) at most this often, and once at the end (ADR 0062). */
+    SLACK_STREAM_UPDATE_MS: int(100, 60_000).default(1000),
+    /** OAuth v2 install ("Add to Slack", ADR 0063): the app's client id and secret; both set, /slack/install is served. */
+    SLACK_CLIENT_ID: z.string().min(1).optional(),
+    SLACK_CLIENT_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
     WALDUR_URL: z.url().optional(),
     WALDUR_TOKEN: z.string().min(1).optional(),
     WALDUR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -526,17 +526,41 @@ export const slackBindings = pgTable('slack_bindings', {
   /** '' binds the whole workspace; a channel binding wins over the workspace's. */
   channelId: text('channel_id').notNull().default(''),
   accessId: uuid('access_id').notNull().references(() => accesses.id, { onDelete: 'cascade' }),
-  /** The bot token (xoxb-…), sealed with a key derived from SECRETS_KEY. */
-  botTokenEnc: text('bot_token_enc').notNull(),
+  /** The bot token (xoxb-…), sealed with a key derived from SECRETS_KEY; null: the workspace's OAuth installation's token (ADR 0063). */
+  botTokenEnc: text('bot_token_enc'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('slack_bindings_team_channel_uq').on(t.teamId, t.channelId)]);
+
+/** A workspace that installed the Slack app through OAuth v2 ("Add to Slack", ADR 0063): its bot token, sealed. */
+export const slackInstallations = pgTable('slack_installations', {
+  teamId: text('team_id').primaryKey(),
+  teamName: text('team_name'),
+  botUserId: text('bot_user_id'),
+  scope: text('scope'),
+  /** The bot token (xoxb-…), sealed like the bindings' tokens. */
+  botTokenEnc: text('bot_token_enc').notNull(),
+  installedBy: text('installed_by'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** A Slack thread is a conversation (ADR 0062): the thread's first answered message created it. */
+export const slackThreads = pgTable('slack_threads', {
+  teamId: text('team_id').notNull(),
+  channelId: text('channel_id').notNull(),
+  threadTs: text('thread_ts').notNull(),
+  /** The access the thread was answered on: another binding later starts another conversation. */
+  accessId: uuid('access_id').notNull().references(() => accesses.id, { onDelete: 'cascade' }),
+  conversationId: uuid('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.teamId, t.channelId, t.threadTs, t.accessId] })]);
 
 /** Slack event ids already accepted: a retried delivery (X-Slack-Retry-Num) is answered once. */
 export const slackEvents = pgTable('slack_events', {
   eventId: text('event_id').primaryKey(),
   teamId: text('team_id').notNull(),
   receivedAt: ts('received_at').notNull(),
-});
+}, (t) => [index('slack_events_received_idx').on(t.receivedAt)]);
 
 /**
  * The IP deny list (src/modules/abuse): addresses and networks refused before authentication on

@@ -161,7 +161,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   if (role === 'api') {
     await z.register(async (scope) => adminRoutes(scope.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/admin/api/v1' });
     await z.register(async (scope) => gatewayRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, agents: s.agents, accesses: s.accesses, runs: s.runs, conversations: s.conversations, knowledge: s.knowledge }));
-    await app.register(async (scope) => slackEventRoutes(scope, { slack: s.slack }));
+    await app.register(async (scope) => slackEventRoutes(scope, { slack: s.slack, socketMode: s.slackSocketMode?.(), install: s.slackInstall }));
     await app.register(async (scope) => mcpRoutes(scope, { gateway: s.gateway, mcp: s.mcpDoor, metrics: deps.metrics }));
     await z.register(async (scope) => backgroundRoutes(scope.withTypeProvider<ZodTypeProvider>(), { gateway: s.gateway, invoker: s.invoker, background: s.background, webhooks: s.runWebhooks }));
     await app.register(async (scope) => webhookRoutes(scope, { webhooks: s.webhooks, limits: s.limits, metrics: deps.metrics, jobs: deps.jobs }));

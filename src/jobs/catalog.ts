@@ -94,6 +94,15 @@ export const jobCatalog = {
       deleted: await s.webhooks.prune(new Date(s.clock.now().getTime() - s.config.WEBHOOK_RETENTION_DAYS * 86_400_000)),
     }),
   }),
+  'slack.pruneEvents': defineJob({
+    name: 'slack.pruneEvents',
+    description: 'Deletes Slack event ids older than 7 days (ADR 0062): Slack retries an event within minutes, so older ids cannot repeat.',
+    schema: z.object({}).default({}),
+    queue: { retryLimit: 1, expireInSeconds: 600 },
+    schedule: () => '29 4 * * *',
+    uses: ['slack'],
+    handler: async (s) => ({ deleted: await s.slack.pruneEvents(7) }),
+  }),
   'keys.expireClaims': defineJob({
     name: 'keys.expireClaims',
     description: 'Revokes the first keys of marketplace orders left unclaimed for FIRST_KEY_CLAIM_TTL_DAYS and erases their sealed copies (ADR 0039).',

@@ -1,3 +1,4 @@
+import type { SlackDoor } from '../modules/channels/slack/service.ts';
 import type { McpServerService } from '../modules/mcp-servers/service.ts';
 import type { KnowledgeService } from '../modules/knowledge/service.ts';
 import type { Logger } from 'pino';
@@ -55,6 +56,7 @@ export interface JobServices {
   mcpServers: McpServerService;
   knowledge: KnowledgeService;
   claims: KeyClaims;
+  slack: SlackDoor;
 }
 
 export interface JobDef<S extends z.ZodType = z.ZodType, U extends keyof JobServices = keyof JobServices> {

@@ -63,7 +63,9 @@ export const errorCatalog = {
   // marketplace
   webhook_unverified: { status: 401, title: 'Webhook not verified', description: 'The delivery carried no valid token (?token=) or signature for WALDUR_WEBHOOK_SECRET; it was stored and nothing was created.' },
   slack_signature_invalid: { status: 401, title: 'Slack signature invalid', description: 'The request has no valid X-Slack-Signature for SLACK_SIGNING_SECRET, or its X-Slack-Request-Timestamp is more than five minutes away; nothing was done.' },
-  slack_not_configured: { status: 404, title: 'Slack not configured', description: 'Set SLACK_SIGNING_SECRET (the Slack app\'s signing secret) to receive Slack events.' },
+  slack_not_configured: { status: 404, title: 'Slack not configured', description: 'Set SLACK_SIGNING_SECRET (the Slack app\'s signing secret) to receive Slack events, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for the "Add to Slack" install.' },
+  slack_oauth_state_invalid: { status: 400, title: 'Slack install link invalid', description: 'The OAuth callback\'s state is forged, expired (ten minutes) or from another browser, or Slack sent no code (the install was cancelled); start again at /slack/install. Nothing was stored.' },
+  slack_install_failed: { status: 502, title: 'Slack install failed', description: 'Slack refused to exchange the OAuth code (oauth.v2.access: invalid_code, a wrong SLACK_CLIENT_SECRET, …) or could not be reached; nothing was stored.', log: 'warn' },
   upstream_error: { status: 502, title: 'Marketplace error', description: 'Waldur answered with an error or could not be reached; see detail.', log: 'warn' },
   marketplace_not_configured: { status: 409, title: 'Marketplace not configured', description: 'Set WALDUR_URL and WALDUR_TOKEN to talk to Waldur.' },
   // runs and providers

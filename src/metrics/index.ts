@@ -124,6 +124,12 @@ export function createMetrics() {
       labelNames: ['tool', 'result'] as const,
       registers: [registry],
     }),
+    slackEvents: new Counter({
+      name: 'slack_events_total',
+      help: 'Slack deliveries by type (event, command) and result (answered, duplicate, ignored, unbound, refused: a polite quota or access error, failed: not answered or the answer not posted, invalid_signature).',
+      labelNames: ['type', 'result'] as const,
+      registers: [registry],
+    }),
     mcpSessions: new Gauge({ name: 'mcp_sessions', help: 'Open MCP exchanges on /mcp (stateless Streamable HTTP: requests whose response stream is still open).', registers: [registry] }),
     /** Registers the source of `budget_used_ratio{tenant}` (read from the database at every scrape). */
     registerBudgetRatios(source: () => Promise<Map<string, number>>) {

@@ -13,11 +13,12 @@ export function registerSlack(program: Command): void {
     .requiredOption('--team <id>', 'the Slack team (workspace) id, e.g. T0123ABCD')
     .option('--channel <id>', 'only this channel (a channel binding wins over the workspace binding)')
     .option('--bot-token-env <VAR>', 'the environment variable holding the bot token (xoxb-…)', 'SLACK_BOT_TOKEN')
-    .action(async (o: { access: string; team: string; channel?: string; botTokenEnv: string }, cmd: Command) => {
-      const token = readNamedEnv(o.botTokenEnv);
-      if (!token) throw new CliError(`slack bind: the environment variable ${o.botTokenEnv} (--bot-token-env) holds no bot token`, { exitCode: EXIT.config, code: 'config' });
+    .option('--installed', 'use the bot token the workspace stored by installing the app ("Add to Slack", /slack/install) instead of one given here')
+    .action(async (o: { access: string; team: string; channel?: string; botTokenEnv: string; installed?: boolean }, cmd: Command) => {
+      const token = o.installed ? undefined : readNamedEnv(o.botTokenEnv);
+      if (!token && !o.installed) throw new CliError(`slack bind: the environment variable ${o.botTokenEnv} (--bot-token-env) holds no bot token`, { exitCode: EXIT.config, code: 'config' });
       const c = new ApiClient(cmd);
-      const res = await c.call(c.api.POST('/admin/api/v1/slack/bindings', { body: { access_id: o.access, team_id: o.team, ...(o.channel ? { channel_id: o.channel } : {}), bot_token: token } }), {
+      const res = await c.call(c.api.POST('/admin/api/v1/slack/bindings', { body: { access_id: o.access, team_id: o.team, ...(o.channel ? { channel_id: o.channel } : {}), ...(token ? { bot_token: token } : {}) } }), {
         fields: { access_id: '--access', team_id: '--team', channel_id: '--channel', bot_token: '--bot-token-env' },
       });
       emit(globals(cmd).json, res, () => printFields(res, ['id', 'team_id', 'channel_id', 'access_id', 'bot_token', 'created_at']));
