@@ -13591,6 +13591,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };

@@ -20293,6 +20293,8 @@ export interface paths {
                                 position: number;
                                 chunk_id: string;
                             }[];
+                            finish_reason?: string;
+                            budget_capped_max_tokens?: number;
                         };
                     };
                 };
