@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { startFakeOidc, type FakeOidc } from './fakes/oidc.ts';
 import { startFakeWaldur, type FakeWaldur } from './fakes/waldur.ts';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { browserSuiteSkip, launchChromium, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { onPostgres } from './helpers/env.ts';
 import { createTestApp, type TestApp } from './helpers/harness.ts';
 import { freePort } from './helpers/servers.ts';
@@ -22,14 +22,7 @@ import { freePort } from './helpers/servers.ts';
 const ANN = 'ann@acme.example';
 const BOB = 'bob@beta.example';
 
-// The browser suite runs once, on the PGlite pass (it takes a few minutes); the rules it exercises
-// run on both backends in test/portal-api.test.ts. Without Chromium it is skipped, except in CI,
-// where a missing browser fails the run (.ci/run installs it).
-const skip = onPostgres
-  ? 'the browser suite runs on the PGlite pass; its server-side rules run on both backends in test/portal-api.test.ts'
-  : !chromiumAvailable() && !process.env.CI
-    ? `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`
-    : false;
+const skip = browserSuiteSkip(onPostgres);
 
 describe('portal in a browser', { skip }, () => {
   let t: TestApp;

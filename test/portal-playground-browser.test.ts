@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { manualClock } from '../src/lib/clock.ts';
 import { startFakeWaldur, type FakeWaldur } from './fakes/waldur.ts';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium, screenshot, seriousA11yViolations } from './helpers/browser.ts';
+import { browserSuiteSkip, launchChromium, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 import { onPostgres } from './helpers/env.ts';
 import { createTestApp, type TestApp } from './helpers/harness.ts';
 import { freePort } from './helpers/servers.ts';
@@ -25,11 +25,7 @@ import { freePort } from './helpers/servers.ts';
 const ANN = 'ann@acme.example';
 const ANSWER = 'Unplug the printer at once, keep everyone away from it, and call facilities on extension 4242.';
 
-const skip = onPostgres
-  ? 'the browser suite runs on the PGlite pass; its server-side rules run on both backends in test/portal-api.test.ts'
-  : !chromiumAvailable() && !process.env.CI
-    ? `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`
-    : false;
+const skip = browserSuiteSkip(onPostgres);
 
 describe('portal playground in a browser', { skip }, () => {
   let t: TestApp;

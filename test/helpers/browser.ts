@@ -33,3 +33,13 @@ export async function seriousA11yViolations(page: Page): Promise<{ id: string; i
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
 }
+
+/**
+ * Why a browser suite is skipped, or false: it runs once, on the PGlite pass (its server-side rules
+ * run on both backends in test/portal-api.test.ts); without Chromium it is skipped, except in CI,
+ * where a missing browser fails the run (.ci/run installs it).
+ */
+export function browserSuiteSkip(onPostgres: boolean): string | false {
+  if (onPostgres) return 'the browser suite runs on the PGlite pass; its server-side rules run on both backends in test/portal-api.test.ts';
+  return !chromiumAvailable() && !process.env.CI ? `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)` : false;
+}

@@ -103,17 +103,12 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
             if (e.budgetCappedOutputTokens !== undefined) sse.headers[CAPPED] = String(e.budgetCappedOutputTokens);
             started = { run_id: e.runId, agent_id: e.agentId };
             return;
-          case 'run.finished':
-            return;
-          case 'text.delta':
+          default: {
+            const event = chatStreamEvent(e);
+            if (!event) return;
             flushStart();
-            return send('text.delta', { text: e.text });
-          case 'tool.call':
-            flushStart();
-            return send('tool.call', { id: e.toolCallId, name: e.name, arguments: e.arguments, client: e.client });
-          case 'tool.result':
-            flushStart();
-            return send('tool.result', { id: e.toolCallId, name: e.name, result: e.result, error: e.error });
+            return send(...event);
+          }
         }
       };
       try {
@@ -236,6 +231,23 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       return reply;
     },
   );
+}
+
+/**
+ * The server-sent event a run's progress becomes on the chat streams (`/api/v1` and the portal's
+ * playground): one wire format for both. `run.started` and `run.finished` are each door's own.
+ */
+export function chatStreamEvent(e: InvokeEvent): [event: string, data: unknown] | undefined {
+  switch (e.type) {
+    case 'text.delta':
+      return ['text.delta', { text: e.text }];
+    case 'tool.call':
+      return ['tool.call', { id: e.toolCallId, name: e.name, arguments: e.arguments, client: e.client }];
+    case 'tool.result':
+      return ['tool.result', { id: e.toolCallId, name: e.name, result: e.result, error: e.error }];
+    default:
+      return undefined;
+  }
 }
 
 /**

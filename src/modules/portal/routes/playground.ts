@@ -5,7 +5,7 @@ import type { ZodApp } from '../../../http/types.ts';
 import { conversationList, conversationView, messageList, pageQuery } from '../../conversations/schemas.ts';
 import type { AccessCallers } from '../../gateway/access-caller.ts';
 import type { InvokeEvent, Invoker } from '../../gateway/invoke.ts';
-import { clientGone, EventStream, problemOf, toChat } from '../../gateway/routes.ts';
+import { chatStreamEvent, clientGone, EventStream, problemOf, toChat } from '../../gateway/routes.ts';
 import { chatResponse } from '../../gateway/schemas.ts';
 import type { PortalService, Viewer } from '../service.ts';
 
@@ -58,14 +58,10 @@ export async function portalPlaygroundRoutes(app: ZodApp, d: { portal: PortalSer
             sse.headers['x-run-id'] = e.runId;
             // Sent at once: the browser shows "thinking" before the first token.
             return send('run.started', { run_id: e.runId, agent_id: e.agentId });
-          case 'text.delta':
-            return send('text.delta', { text: e.text });
-          case 'tool.call':
-            return send('tool.call', { id: e.toolCallId, name: e.name, arguments: e.arguments, client: e.client });
-          case 'tool.result':
-            return send('tool.result', { id: e.toolCallId, name: e.name, result: e.result, error: e.error });
-          default:
-            return;
+          default: {
+            const event = chatStreamEvent(e);
+            return event ? send(...event) : undefined;
+          }
         }
       };
       try {
