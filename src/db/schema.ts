@@ -48,6 +48,10 @@ export const tenants = pgTable('tenants', {
   budgetTokensIn: bigint('budget_tokens_in', { mode: 'bigint' }),
   budgetTokensOut: bigint('budget_tokens_out', { mode: 'bigint' }),
   budgetCostMicros: bigint('budget_cost_micros', { mode: 'bigint' }),
+  /** The tenant's own budget-alert webhook (docs/adr/0076); null: the platform's BUDGET_ALERT_WEBHOOK_URL. */
+  budgetAlertWebhookUrl: text('budget_alert_webhook_url'),
+  /** Its Standard Webhooks secret (`whsec_…`), AES-256-GCM under a key derived from SECRETS_KEY; never plain. */
+  budgetAlertWebhookSecretEnc: text('budget_alert_webhook_secret_enc'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('tenants_name_uq').on(t.name), uniqueIndex('tenants_external_id_uq').on(t.externalId)]);
 
@@ -120,6 +124,8 @@ export const runs = pgTable('runs', {
   error: text('error'),
   inputTokens: integer('input_tokens').notNull().default(0),
   outputTokens: integer('output_tokens').notNull().default(0),
+  /** Of `inputTokens`, those the provider served from its prompt cache (priced apart, docs/adr/0065). */
+  cachedInputTokens: integer('cached_input_tokens').notNull().default(0),
   attempts: integer('attempts').notNull().default(0),
   latencyMs: integer('latency_ms'),
   /** Cost in micro-units of `currency`, priced at the run's start (docs/adr/0061); null: not metered or unpriced. */
@@ -251,6 +257,8 @@ export const usageRecords = pgTable('usage_records', {
   requests: integer('requests').notNull().default(1),
   inputTokens: integer('input_tokens').notNull().default(0),
   outputTokens: integer('output_tokens').notNull().default(0),
+  /** Of `inputTokens`, those served from the provider's prompt cache (docs/adr/0065). */
+  cachedInputTokens: integer('cached_input_tokens').notNull().default(0),
   /** The door the run came through (the run's channel): `api`, `openai`, `mcp`, `slack`, … */
   channel: text('channel').$type<'admin' | 'api' | 'openai' | 'mcp' | 'slack' | 'portal' | 'schedule'>().notNull().default('api'),
   /** The run's cost in micro-units of `currency` (docs/adr/0061); 0 and null currency when unpriced. */
@@ -268,7 +276,7 @@ export const offerings = pgTable('offerings', {
   name: text('name').notNull(),
   /** Waldur component type per metered unit, and the divisor applied before reporting. */
   components: jsonb('components')
-    .$type<{ requests: string | null; input_tokens: string | null; output_tokens: string | null; token_unit: number }>()
+    .$type<{ requests: string | null; input_tokens: string | null; output_tokens: string | null; token_unit: number; cost?: string | null }>()
     .notNull(),
   /** Quota and limits for orders whose plan has no mapping (null: such orders are rejected). */
   defaultQuota: integer('default_quota'),
@@ -286,8 +294,22 @@ export const offeringPlans = pgTable('offering_plans', {
   quota: integer('quota').notNull(),
   period: text('period').$type<'month' | 'total'>().notNull().default('month'),
   rateLimitPerMinute: integer('rate_limit_per_minute'),
+  /**
+   * The budgets the plan grants its accesses (docs/adr/0076): limits as decimal strings (tokens,
+   * cost in micro-units; null = no limit) and the cap mode. Null: the plan does not manage budgets
+   * (an access keeps what the operator set).
+   */
+  budgets: jsonb('budgets').$type<PlanBudgets | null>(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.offeringId, t.planRef] })]);
+
+/** A plan's budgets (offering_plans.budgets): tokens and micro-units as decimal strings, null = no limit. */
+export interface PlanBudgets {
+  tokens_in: string | null;
+  tokens_out: string | null;
+  cost_micros: string | null;
+  mode: 'refuse' | 'cap';
+}
 
 /** Every inbound webhook as received: what came, whether it verified, what became of it. */
 export const webhookDeliveries = pgTable('webhook_deliveries', {
