@@ -278,6 +278,19 @@ describe('cached input tokens are priced at the cached-input price (ADR 0065)', 
         sql`select (select sum(cost_micros)::text from usage_records where access_id = ${access.id}) as usage, (select cost_used::text from tenant_budget_counters) as tenant`,
       );
       assert.deepEqual([row!.usage, row!.tenant], ['2960', '2960']);
+      // The cached count is kept on the run and its usage record, and shown by the run and usage APIs (agentctl usage show).
+      const stored = await queryRows<{ run: number; usage: number }>(
+        t.deps.db,
+        sql`select r.cached_input_tokens as run, u.cached_input_tokens as usage from runs r join usage_records u on u.run_id = r.id where r.access_id = ${access.id} order by r.created_at`,
+      );
+      assert.deepEqual(stored.map((x) => [x.run, x.usage]), [[800, 800], [0, 0]]);
+      const run = await t.app.inject({ method: 'GET', url: `/admin/api/v1/runs/${cachedRun.json().run_id}`, headers: t.admin });
+      assert.deepEqual(run.json().usage, { input_tokens: 1000, output_tokens: 10, cached_input_tokens: 800 });
+      const usage = await t.app.inject({ method: 'GET', url: `/admin/api/v1/accesses/${access.id}/usage`, headers: t.admin });
+      assert.equal(usage.statusCode, 200, usage.body);
+      assert.deepEqual([usage.json().periods[0].input_tokens, usage.json().periods[0].cached_input_tokens, usage.json().periods[0].cost], [2000, 800, '0.002960']);
+      const month = await t.app.inject({ method: 'GET', url: '/admin/api/v1/usage', headers: t.admin });
+      assert.equal(month.json().items.find((i: { access_id: string }) => i.access_id === access.id).cached_input_tokens, 800);
     } finally {
       await t.close();
       await fake.close();

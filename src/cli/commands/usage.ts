@@ -15,13 +15,13 @@ export function registerUsage(program: Command): Command {
         const res = await c.call(c.api.GET('/admin/api/v1/accesses/{id}/usage', { params: { path: { id: o.access }, query } }));
         // Lists are `items` in every --json output (the API calls these `periods`).
         const out = { access_id: res.access_id, items: res.periods };
-        emit(globals(cmd).json, out, () => printTable(out.items, ['period', 'requests', 'input_tokens', 'output_tokens', 'cost', 'currency']));
+        emit(globals(cmd).json, out, () => printTable(out.items, ['period', 'requests', 'input_tokens', 'cached_input_tokens', 'output_tokens', 'cost', 'currency']));
         return;
       }
       const res = await c.call(c.api.GET('/admin/api/v1/usage', { params: { query } }));
       emit(globals(cmd).json, res, () => {
         console.log(`period ${res.period}`);
-        printTable(res.items, ['access_id', 'requests', 'input_tokens', 'output_tokens', 'cost', 'currency']);
+        printTable(res.items, ['access_id', 'requests', 'input_tokens', 'cached_input_tokens', 'output_tokens', 'cost', 'currency']);
       });
     });
   u.command('sync')

@@ -134,6 +134,7 @@ export class Invoker {
             agentId,
             inputTokens: r.usage.input_tokens,
             outputTokens: r.usage.output_tokens,
+            cachedInputTokens: r.usage.cached_input_tokens,
             at: reservation.at,
             channel: options.channel,
             ...(cost ? { cost } : {}),

@@ -42,8 +42,8 @@ export const runView = z.object({
   input: z.string(),
   output: z.string().nullable(),
   error: z.string().nullable(),
-  /** The run's tokens, including those of the nested runs it delegated to (what its usage record meters). */
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  /** The run's tokens, including those of the nested runs it delegated to (what its usage record meters); `cached_input_tokens` of the input came from the provider's prompt cache. */
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), cached_input_tokens: z.number() }),
   /** What the run cost, priced at its start (docs/adr/0061); null when not metered or unpriced. */
   cost: z.object({ amount: z.string(), currency: z.string() }).nullable(),
   attempts: z.number(),
@@ -553,7 +553,7 @@ export class RunService {
 
     const latencyMs = Math.round(performance.now() - t0);
     const finishedAt = this.clock.now();
-    const fields = { status, output, error, inputTokens, outputTokens, attempts, latencyMs, finishedAt };
+    const fields = { status, output, error, inputTokens, outputTokens, cachedInputTokens, attempts, latencyMs, finishedAt };
     const view = toView({
       id,
       agentId: agent.id,
@@ -824,7 +824,7 @@ function toView(r: typeof runs.$inferSelect): RunView {
     input: r.input,
     output: r.output,
     error: r.error,
-    usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+    usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens, cached_input_tokens: r.cachedInputTokens },
     cost: r.costMicros !== null && r.currency !== null ? { amount: formatMicros(r.costMicros), currency: r.currency } : null,
     attempts: r.attempts,
     latency_ms: r.latencyMs,

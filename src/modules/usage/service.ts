@@ -28,6 +28,8 @@ export const usagePeriodView = z.object({
   requests: z.number(),
   input_tokens: z.number(),
   output_tokens: z.number(),
+  /** Of `input_tokens`, those the provider served from its prompt cache (priced at the cached-input price, docs/adr/0065). */
+  cached_input_tokens: z.number(),
   /** Cost of the period's runs as a decimal (docs/adr/0061), in `currency`; "0.000000" and null currency when nothing was priced. */
   cost: z.string(),
   currency: z.string().nullable(),
@@ -59,7 +61,7 @@ export class UsageService {
     return monthIn(d, this.timeZone);
   }
 
-  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel']; cost?: { costMicros: bigint; currency: string } }): Promise<void> {
+  async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; cachedInputTokens?: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel']; cost?: { costMicros: bigint; currency: string } }): Promise<void> {
     await tx.insert(usageRecords).values({
       id: newId(),
       runId: r.runId,
@@ -70,6 +72,7 @@ export class UsageService {
       requests: 1,
       inputTokens: r.inputTokens,
       outputTokens: r.outputTokens,
+      cachedInputTokens: r.cachedInputTokens ?? 0,
       ...(r.channel ? { channel: r.channel } : {}),
       costMicros: r.cost?.costMicros ?? 0n,
       currency: r.cost?.currency ?? null,
@@ -91,6 +94,7 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cached_input_tokens: sql<number>`sum(${usageRecords.cachedInputTokens})::bigint`,
         cost: sql<string>`sum(${usageRecords.costMicros})::text`,
         currency: sql<string | null>`max(${usageRecords.currency})`,
       })
@@ -98,7 +102,7 @@ export class UsageService {
       .where(and(...conds))
       .groupBy(usageRecords.period)
       .orderBy(desc(usageRecords.period));
-    return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
+    return rows.map((r) => ({ period: r.period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cached_input_tokens: Number(r.cached_input_tokens), ...money(r) }));
   }
 
   /**
@@ -113,6 +117,7 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cached_input_tokens: sql<number>`sum(${usageRecords.cachedInputTokens})::bigint`,
         cost: sql<string>`sum(${usageRecords.costMicros})::text`,
         currency: sql<string | null>`max(${usageRecords.currency})`,
       })
@@ -120,7 +125,7 @@ export class UsageService {
       .where(and(eq(usageRecords.accessId, accessId), gte(usageRecords.createdAt, since)))
       .groupBy(day)
       .orderBy(day);
-    return rows.map((r) => ({ day: r.day, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
+    return rows.map((r) => ({ day: r.day, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cached_input_tokens: Number(r.cached_input_tokens), ...money(r) }));
   }
 
   /** Totals of every access for one month. */
@@ -131,13 +136,14 @@ export class UsageService {
         requests: sql<number>`sum(${usageRecords.requests})::int`,
         input_tokens: sql<number>`sum(${usageRecords.inputTokens})::bigint`,
         output_tokens: sql<number>`sum(${usageRecords.outputTokens})::bigint`,
+        cached_input_tokens: sql<number>`sum(${usageRecords.cachedInputTokens})::bigint`,
         cost: sql<string>`sum(${usageRecords.costMicros})::text`,
         currency: sql<string | null>`max(${usageRecords.currency})`,
       })
       .from(usageRecords)
       .where(eq(usageRecords.period, period))
       .groupBy(usageRecords.accessId);
-    return rows.map((r) => ({ access_id: r.access_id, period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), ...money(r) }));
+    return rows.map((r) => ({ access_id: r.access_id, period, requests: Number(r.requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cached_input_tokens: Number(r.cached_input_tokens), ...money(r) }));
   }
 }
 
