@@ -40,7 +40,7 @@ import { KeyVerifier } from './modules/keys/verifier.ts';
 import { QuotaService } from './modules/quota/service.ts';
 import { BudgetService } from './modules/budgets/service.ts';
 import { RunMetering } from './modules/budgets/metering.ts';
-import { BudgetAlerts } from './modules/budgets/alerts.ts';
+import { BudgetAlerts, TenantAlertHooks } from './modules/budgets/alerts.ts';
 import { PriceService } from './modules/prices/service.ts';
 import { UsageService } from './modules/usage/service.ts';
 import { SecretStore } from './modules/secrets/store.ts';
@@ -206,7 +206,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const audit = new AuditService({ db, clock });
   const adminTokens = new AdminTokenService({ db, clock, audit });
   const budgets = new BudgetService({ db, clock });
-  const tenants = new TenantService({ db, clock, audit, events, budgets });
+  // A tenant's own budget-alert webhook (ADR 0076): secret sealed, URL under the customer-webhook network policy.
+  const tenantAlertHooks = new TenantAlertHooks({ sealKey: deriveKey(master, 'budget-alert-webhook-secrets'), allowPrivate: config.RUN_WEBHOOK_ALLOW_PRIVATE });
+  const tenants = new TenantService({ db, clock, audit, events, budgets, alertHooks: tenantAlertHooks });
   const providers = new ProviderService({ db, clock, audit, events, providerKeyKey: deriveKey(master, 'provider-keys') });
   const breakers = new ProviderBreakers({ clock, metrics, logger, failures: config.PROVIDER_BREAKER_FAILURES, cooldownMs: config.PROVIDER_BREAKER_COOLDOWN_MS });
   // A provider the operator changed (URL, key) starts with a closed circuit, on every replica.
@@ -263,6 +265,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     logger,
     audit,
     enqueue: (name, payload, options) => jobs.send(name, payload, options),
+    tenantHooks: tenantAlertHooks,
+    timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS,
     ...(config.BUDGET_ALERT_WEBHOOK_URL && config.BUDGET_ALERT_WEBHOOK_SECRET ? { webhook: { url: config.BUDGET_ALERT_WEBHOOK_URL, secret: config.BUDGET_ALERT_WEBHOOK_SECRET, timeoutMs: config.RUN_WEBHOOK_TIMEOUT_MS } } : {}),
   });
   metrics.registerBudgetRatios(async () => {

@@ -169,6 +169,92 @@ describe('tenant-wide budgets (ADR 0064)', () => {
   });
 });
 
+describe("a tenant's own budget-alert webhook (ADR 0076)", () => {
+  test("a tenant with its own webhook gets its alerts there, signed with its own secret; others fall back to the platform's", async () => {
+    const platformHook = await receiver();
+    const tenantHook = await receiver();
+    const TENANT_SECRET = `whsec_${Buffer.from('the-tenant-own-secret-32-bytes!!').toString('base64')}`;
+    const t = await createTestApp({ env: { BUDGET_ALERT_WEBHOOK_URL: platformHook.url, BUDGET_ALERT_WEBHOOK_SECRET: SECRET, RUN_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    try {
+      await t.deps.jobs.start(t.deps.jobServices, { work: true });
+      const own = await seed(t, 'alpha', 5, null);
+      const plain = await seed(t, 'beta', 5, null);
+      const patch = (payload: Record<string, unknown>) => t.app.inject({ method: 'PATCH', url: `/admin/api/v1/tenants/${own.tenant.id}`, headers: t.admin, payload });
+      // Refusals: a URL without a secret, a malformed secret, a metadata address.
+      const noSecret = await patch({ budget_alert_webhook_url: tenantHook.url });
+      assert.equal(noSecret.statusCode, 400, noSecret.body);
+      assert.equal(noSecret.json().errors[0].pointer, '/body/budget_alert_webhook_secret');
+      assert.equal((await patch({ budget_alert_webhook_url: tenantHook.url, budget_alert_webhook_secret: 'not-a-secret' })).statusCode, 400);
+      const metadata = await patch({ budget_alert_webhook_url: 'http://169.254.169.254/hook', budget_alert_webhook_secret: TENANT_SECRET });
+      assert.equal(metadata.statusCode, 400, metadata.body);
+      assert.equal(metadata.json().code, 'validation_failed');
+      const set = await patch({ budget_alert_webhook_url: tenantHook.url, budget_alert_webhook_secret: TENANT_SECRET });
+      assert.equal(set.statusCode, 200, set.body);
+      assert.equal(set.json().budget_alert_webhook_url, tenantHook.url);
+      assert.equal(JSON.stringify(set.json()).includes(TENANT_SECRET), false, 'the secret is never shown');
+      // Sealed at rest and never in the audit log.
+      const [stored] = await queryRows<{ enc: string }>(t.deps.db, sql`select budget_alert_webhook_secret_enc as enc from tenants where id = ${own.tenant.id}`);
+      assert.ok(stored!.enc && !stored!.enc.includes(TENANT_SECRET.slice(6)), 'sealed');
+      const audits = await queryRows<{ details: unknown }>(t.deps.db, sql`select details from audit_events where action = 'tenant.update' and target_id = ${own.tenant.id}`);
+      assert.equal(audits.length, 1);
+      assert.ok(!JSON.stringify(audits).includes(TENANT_SECRET.slice(6)), 'no secret in the audit log');
+      assert.deepEqual(audits[0]!.details, { budget_alert_webhook_url: tenantHook.url, budget_alert_webhook_secret: 'replaced' });
+
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await chat(t, own.keys[i % 2]!, 'alpha')).statusCode, 200);
+        assert.equal((await chat(t, plain.keys[i % 2]!, 'beta')).statusCode, 200);
+      }
+      await eventually(async () => tenantHook.got.length + platformHook.got.length, (n) => n >= 4, 'four alert deliveries', { timeoutMs: 30_000, intervalMs: 100 });
+      await new Promise((r) => setTimeout(r, 500));
+      const read = (got: typeof tenantHook.got, secret: string) => got.map((g) => (new Webhook(secret).verify(g.body, g.headers as Record<string, string>) as { data: { tenant_id: string; threshold: number } }).data);
+      const mine = read(tenantHook.got, TENANT_SECRET);
+      assert.deepEqual(mine.map((d) => [d.tenant_id, d.threshold]).sort(), [[own.tenant.id, 100], [own.tenant.id, 80]].sort());
+      // Signed with the tenant's secret, not the platform's.
+      assert.throws(() => new Webhook(SECRET).verify(tenantHook.got[0]!.body, tenantHook.got[0]!.headers as Record<string, string>));
+      const theirs = read(platformHook.got, SECRET);
+      assert.deepEqual(theirs.map((d) => [d.tenant_id, d.threshold]).sort(), [[plain.tenant.id, 100], [plain.tenant.id, 80]].sort());
+      // Removing the tenant's webhook sends its later alerts to the platform's again.
+      const cleared = await patch({ budget_alert_webhook_url: null });
+      assert.equal(cleared.json().budget_alert_webhook_url, null);
+      const [row] = await queryRows<{ url: string | null; enc: string | null }>(t.deps.db, sql`select budget_alert_webhook_url as url, budget_alert_webhook_secret_enc as enc from tenants where id = ${own.tenant.id}`);
+      assert.deepEqual([row!.url, row!.enc], [null, null]);
+    } finally {
+      await t.close();
+      await platformHook.close();
+      await tenantHook.close();
+    }
+  });
+});
+
+describe("a tenant's own budget-alert webhook without a platform webhook (ADR 0076)", () => {
+  test('with no BUDGET_ALERT_WEBHOOK_URL, a tenant with its own webhook still gets its alerts; one without gets none', async () => {
+    const hook = await receiver();
+    const TENANT_SECRET = `whsec_${Buffer.from('the-tenant-own-secret-32-bytes!!').toString('base64')}`;
+    const t = await createTestApp({ env: { RUN_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    try {
+      await t.deps.jobs.start(t.deps.jobServices, { work: true });
+      const own = await seed(t, 'alpha', 5, null);
+      const plain = await seed(t, 'beta', 5, null);
+      await t.deps.services.tenants.update(own.tenant.id, { budget_alert_webhook_url: hook.url, budget_alert_webhook_secret: TENANT_SECRET }, actor);
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await chat(t, own.keys[i % 2]!, 'alpha')).statusCode, 200);
+        assert.equal((await chat(t, plain.keys[i % 2]!, 'beta')).statusCode, 200);
+      }
+      await eventually(async () => hook.got.length, (n) => n >= 2, 'two alert deliveries', { timeoutMs: 30_000, intervalMs: 100 });
+      const got = hook.got.map((g) => (new Webhook(TENANT_SECRET).verify(g.body, g.headers as Record<string, string>) as { data: { tenant_id: string } }).data.tenant_id);
+      assert.deepEqual(got, [own.tenant.id, own.tenant.id]);
+      const rows = await queryRows<{ tenant_id: string; delivery_status: string }>(t.deps.db, sql`select tenant_id, delivery_status from budget_alerts order by tenant_id, threshold`);
+      assert.deepEqual(
+        rows.map((r) => [r.tenant_id === own.tenant.id ? 'own' : 'plain', r.delivery_status]).sort(),
+        [['own', 'delivered'], ['own', 'delivered'], ['plain', 'none'], ['plain', 'none']],
+      );
+    } finally {
+      await t.close();
+      await hook.close();
+    }
+  });
+});
+
 describe('tenant budgets across two replicas on PostgreSQL', { skip: !onPostgres }, () => {
   let env: TestEnv;
   let a: Replica;

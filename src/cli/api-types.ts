@@ -1519,6 +1519,7 @@ export interface paths {
                                 usage: {
                                     input_tokens: number;
                                     output_tokens: number;
+                                    cached_input_tokens: number;
                                 };
                                 cost: {
                                     amount: string;
@@ -1602,6 +1603,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -1719,6 +1721,7 @@ export interface paths {
                                 usage: {
                                     input_tokens: number;
                                     output_tokens: number;
+                                    cached_input_tokens: number;
                                 };
                                 cost: {
                                     amount: string;
@@ -1800,6 +1803,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -2147,6 +2151,7 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                budget_alert_webhook_url: string | null;
                             }[];
                         };
                     };
@@ -2182,6 +2187,10 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /** @description where this tenant's 80 %/100 % budget alerts are POSTed instead of BUDGET_ALERT_WEBHOOK_URL (null: back to the platform's); needs budget_alert_webhook_secret */
+                        budget_alert_webhook_url?: string | null;
+                        /** @description the Standard Webhooks secret that signs this tenant's alerts; stored sealed, never shown again */
+                        budget_alert_webhook_secret?: string;
                     };
                 };
             };
@@ -2219,6 +2228,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -2309,6 +2319,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -2357,6 +2368,10 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /** @description where this tenant's 80 %/100 % budget alerts are POSTed instead of BUDGET_ALERT_WEBHOOK_URL (null: back to the platform's); needs budget_alert_webhook_secret */
+                        budget_alert_webhook_url?: string | null;
+                        /** @description the Standard Webhooks secret that signs this tenant's alerts; stored sealed, never shown again */
+                        budget_alert_webhook_secret?: string;
                     };
                 };
             };
@@ -2394,6 +2409,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -3841,6 +3857,7 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                                 cost: string;
                                 currency: string | null;
                             }[];
@@ -4139,6 +4156,7 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                                 cost: string;
                                 currency: string | null;
                                 access_id: string;
@@ -11147,6 +11165,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -11911,6 +11930,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -11944,6 +11964,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;

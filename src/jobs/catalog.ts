@@ -40,7 +40,7 @@ export const jobCatalog = {
   }),
   'budgets.alert': defineJob({
     name: 'budgets.alert',
-    description: 'Delivers a tenant-budget alert (80 % or 100 %, ADR 0064) to BUDGET_ALERT_WEBHOOK_URL, signed the Standard Webhooks way; retried with backoff on anything but a 2xx.',
+    description: 'Delivers a tenant-budget alert (80 % or 100 %, ADR 0064) to the webhook of its tenant (ADR 0076) or BUDGET_ALERT_WEBHOOK_URL, signed the Standard Webhooks way; retried with backoff on anything but a 2xx.',
     schema: z.object({ alert: z.uuid() }),
     queue: { retryLimit: 10, retryDelay: 10, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 120 },
     concurrency: 2,

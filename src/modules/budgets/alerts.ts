@@ -3,16 +3,17 @@ import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/client.ts';
-import { budgetAlerts } from '../../db/schema.ts';
+import { budgetAlerts, tenants } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { decryptString, encryptString } from '../../lib/crypto.ts';
+import { AppError, errorMessage } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { formatMicros } from '../../lib/money.ts';
 import type { AuditService } from '../audit/service.ts';
 import { systemActor } from '../audit/service.ts';
 import { postPinned } from '../background/webhooks.ts';
 import { periodOf } from '../quota/service.ts';
-import { resolveChecked, systemResolver, type Resolver } from '../tools/net-policy.ts';
+import { resolveChecked, systemResolver, type ResolvedAddress, type Resolver } from '../tools/net-policy.ts';
 import type { BudgetAmount, BudgetLimitName, BudgetLimits } from './service.ts';
 
 /** The thresholds of a tenant budget's soft alerts, in percent of a limit. */
@@ -27,6 +28,52 @@ export interface FiredAlert {
   limit: BudgetLimitName;
   used: string;
   max: string;
+  /** Whether a webhook (the tenant's or the platform's) will be told. */
+  deliver: boolean;
+}
+
+/** The Standard Webhooks secret format: `whsec_` + base64 of at least 16 bytes. */
+export const WEBHOOK_SECRET_RE = /^whsec_[A-Za-z0-9+/=]{24,}$/;
+
+/**
+ * A tenant's own alert webhook (docs/adr/0076): its URL is checked when it is set (http or https,
+ * no credentials, every address the host resolves to allowed by the outbound network policy —
+ * private ones only with RUN_WEBHOOK_ALLOW_PRIVATE, as customer run webhooks) and again at every
+ * delivery; its secret is sealed with AES-256-GCM under a key derived from SECRETS_KEY.
+ */
+export class TenantAlertHooks {
+  private readonly key: Buffer;
+  private readonly allowPrivate: boolean;
+  private readonly resolver: Resolver;
+  constructor(deps: { sealKey: Buffer; allowPrivate: boolean; resolver?: Resolver }) {
+    this.key = deps.sealKey;
+    this.allowPrivate = deps.allowPrivate;
+    this.resolver = deps.resolver ?? systemResolver;
+  }
+
+  seal(secret: string): string {
+    return encryptString(this.key, secret);
+  }
+
+  open(sealed: string): string {
+    return decryptString(this.key, sealed);
+  }
+
+  /** Checks a tenant's webhook URL; returns the address to connect to or throws `validation_failed` naming `pointer`. */
+  async check(raw: string, pointer: string): Promise<{ url: URL; address: ResolvedAddress }> {
+    const refuse = (detail: string) => new AppError('validation_failed', `budget_alert_webhook_url: ${detail}`, { extra: { errors: [{ pointer, detail }] } });
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw refuse('not an absolute URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`only http and https are allowed, not ${url.protocol}`);
+    if (url.username || url.password) throw refuse('URLs with credentials are not allowed');
+    const r = await resolveChecked(url.hostname, this.resolver, { allowPrivate: this.allowPrivate });
+    if (!r.ok) throw refuse(`refused: ${r.reason}${this.allowPrivate ? '' : ' (an operator can allow private addresses with RUN_WEBHOOK_ALLOW_PRIVATE)'}`);
+    return { url, address: r.address };
+  }
 }
 
 /** The body of a budget-alert webhook (Standard Webhooks; `webhook-id` is the alert id). */
@@ -52,7 +99,8 @@ const LIMITS: [BudgetLimitName, keyof BudgetLimits, keyof BudgetAmount, (v: bigi
  * a rolled-back run fires nothing. The row is the outbox of its delivery: after the commit the
  * `budgets.alert` job is enqueued (singleton per alert) and POSTs the event, signed the Standard
  * Webhooks way with the same library and pinned-address POST as run-completion webhooks (ADR 0049),
- * to `BUDGET_ALERT_WEBHOOK_URL`; a job lost with a dead worker is re-enqueued by the sweep.
+ * to the tenant's own `budget_alert_webhook_url` with its own secret (ADR 0076), else to
+ * `BUDGET_ALERT_WEBHOOK_URL`; a job lost with a dead worker is re-enqueued by the sweep.
  */
 export class BudgetAlerts {
   private readonly db: Db;
@@ -62,8 +110,21 @@ export class BudgetAlerts {
   private readonly enqueue: AlertEnqueue | undefined;
   private readonly webhook: { url: string; secret: string; timeoutMs: number } | undefined;
   private readonly resolver: Resolver;
+  private readonly tenantHooks: TenantAlertHooks | undefined;
+  private readonly timeoutMs: number;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; audit: AuditService; enqueue?: AlertEnqueue; webhook?: { url: string; secret: string; timeoutMs: number }; resolver?: Resolver }) {
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    logger: Logger;
+    audit: AuditService;
+    enqueue?: AlertEnqueue;
+    webhook?: { url: string; secret: string; timeoutMs: number };
+    resolver?: Resolver;
+    /** Tenants' own webhooks (ADR 0076); without it, only the platform's. */
+    tenantHooks?: TenantAlertHooks;
+    timeoutMs?: number;
+  }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.logger = deps.logger.child({ component: 'budget-alerts' });
@@ -71,6 +132,8 @@ export class BudgetAlerts {
     this.enqueue = deps.enqueue;
     this.webhook = deps.webhook;
     this.resolver = deps.resolver ?? systemResolver;
+    this.tenantHooks = deps.tenantHooks;
+    this.timeoutMs = deps.webhook?.timeoutMs ?? deps.timeoutMs ?? 10_000;
   }
 
   /**
@@ -85,13 +148,20 @@ export class BudgetAlerts {
       for (const threshold of ALERT_THRESHOLDS) {
         // used / max ≥ threshold %, in integers.
         if (used[uk] * 100n < max * BigInt(threshold)) continue;
-        const a: FiredAlert = { id: newId(), tenantId, period, threshold, limit: name, used: fmt(used[uk]), max: fmt(max) };
+        const a: FiredAlert = { id: newId(), tenantId, period, threshold, limit: name, used: fmt(used[uk]), max: fmt(max), deliver: false };
+        // Pending when someone will be told: the platform's webhook, else the tenant's own (read in the same statement).
+        const status = this.webhook
+          ? sql`'pending'`
+          : this.tenantHooks
+            ? sql`(select case when t.budget_alert_webhook_url is not null then 'pending' else 'none' end from ${tenants} t where t.id = ${tenantId})`
+            : sql`'none'`;
         const rows = await tx
           .insert(budgetAlerts)
-          .values({ id: a.id, tenantId, period, threshold, limitName: name, used: a.used, max: a.max, deliveryStatus: this.webhook ? 'pending' : 'none', createdAt: this.clock.now() })
+          .values({ id: a.id, tenantId, period, threshold, limitName: name, used: a.used, max: a.max, deliveryStatus: status, createdAt: this.clock.now() })
           .onConflictDoNothing()
-          .returning({ id: budgetAlerts.id });
+          .returning({ id: budgetAlerts.id, status: budgetAlerts.deliveryStatus });
         if (rows.length === 0) continue;
+        a.deliver = rows[0]!.status === 'pending';
         await this.audit.record(tx, systemActor('budgets'), {
           action: 'budget.alert',
           targetType: 'tenant',
@@ -109,7 +179,7 @@ export class BudgetAlerts {
   async fired(alerts: FiredAlert[]): Promise<void> {
     for (const a of alerts) {
       this.logger.warn({ tenant: a.tenantId, period: a.period, threshold: a.threshold, limit: a.limit, used: a.used, max: a.max, alert: a.id }, `tenant budget ${a.limit} reached ${a.threshold} %`);
-      if (this.webhook && this.enqueue) {
+      if (a.deliver && this.enqueue) {
         try {
           await this.enqueue('budgets.alert', { alert: a.id }, { singletonKey: a.id });
         } catch (err) {
@@ -128,9 +198,10 @@ export class BudgetAlerts {
     const [a] = await this.db.select().from(budgetAlerts).where(eq(budgetAlerts.id, alertId));
     if (!a) return { skipped: 'no such alert' };
     if (a.deliveryStatus !== 'pending') return { skipped: `alert is ${a.deliveryStatus}` };
-    if (!this.webhook) {
+    const target = await this.target(a.tenantId);
+    if (!target) {
       await this.db.update(budgetAlerts).set({ deliveryStatus: 'none' }).where(eq(budgetAlerts.id, alertId));
-      return { skipped: 'BUDGET_ALERT_WEBHOOK_URL is not set' };
+      return { skipped: 'neither the tenant nor BUDGET_ALERT_WEBHOOK_URL has an alert webhook' };
     }
     const note = (patch: Partial<typeof budgetAlerts.$inferInsert>) =>
       this.db
@@ -144,11 +215,8 @@ export class BudgetAlerts {
         timestamp: now.toISOString(),
         data: { alert_id: a.id, tenant_id: a.tenantId, period: a.period, threshold: a.threshold, limit: a.limitName, used: a.used, max: a.max },
       } satisfies BudgetAlertPayload);
-      const signature = new Webhook(this.webhook.secret).sign(a.id, now, body);
-      const url = new URL(this.webhook.url);
-      // The operator configured this URL: private addresses are allowed, metadata and reserved ones never.
-      const r = await resolveChecked(url.hostname, this.resolver, { allowPrivate: true });
-      if (!r.ok) throw new Error(`BUDGET_ALERT_WEBHOOK_URL refused: ${r.reason}`);
+      const signature = new Webhook(target.secret).sign(a.id, now, body);
+      const { url, address } = await target.resolve();
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'agent-platform-webhooks/1',
@@ -156,8 +224,8 @@ export class BudgetAlerts {
         'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
         'webhook-signature': signature,
       };
-      const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(this.webhook.timeoutMs)]) : AbortSignal.timeout(this.webhook.timeoutMs);
-      const res = await postPinned(url, r.address, headers, body, signal);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
+      const res = await postPinned(url, address, headers, body, signal);
       if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`);
       await note({ deliveryStatus: 'delivered', deliveredAt: this.clock.now(), lastError: null });
       return { status: res.status };
@@ -169,9 +237,33 @@ export class BudgetAlerts {
     }
   }
 
+  /**
+   * Where a tenant's alerts go (ADR 0076): its own webhook with its own secret when it has one,
+   * else the platform's; undefined when neither is set.
+   */
+  private async target(tenantId: string): Promise<{ secret: string; resolve: () => Promise<{ url: URL; address: ResolvedAddress }> } | undefined> {
+    if (this.tenantHooks) {
+      const hooks = this.tenantHooks;
+      const [t] = await this.db.select({ url: tenants.budgetAlertWebhookUrl, enc: tenants.budgetAlertWebhookSecretEnc }).from(tenants).where(eq(tenants.id, tenantId));
+      if (t?.url && t.enc) return { secret: hooks.open(t.enc), resolve: () => hooks.check(t.url!, '/budget_alert_webhook_url') };
+    }
+    const w = this.webhook;
+    if (!w) return undefined;
+    return {
+      secret: w.secret,
+      resolve: async () => {
+        const url = new URL(w.url);
+        // The operator configured this URL: private addresses are allowed, metadata and reserved ones never.
+        const r = await resolveChecked(url.hostname, this.resolver, { allowPrivate: true });
+        if (!r.ok) throw new Error(`BUDGET_ALERT_WEBHOOK_URL refused: ${r.reason}`);
+        return { url, address: r.address };
+      },
+    };
+  }
+
   /** Enqueues deliveries of pending alerts older than a minute (a worker died before its enqueue); returns how many. */
   async sweep(): Promise<number> {
-    if (!this.webhook || !this.enqueue) return 0;
+    if (!this.enqueue) return 0;
     const stale = await this.db
       .select({ id: budgetAlerts.id })
       .from(budgetAlerts)

@@ -11,6 +11,12 @@ import { formatMicros, parseMicros } from '../../lib/money.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import type { BudgetService } from '../budgets/service.ts';
 
+/** Seals a tenant's alert-webhook secret and checks its URL (`TenantAlertHooks`, src/modules/budgets/alerts.ts). */
+export interface AlertHookSealer {
+  seal(secret: string): string;
+  check(url: string, pointer: string): Promise<unknown>;
+}
+
 // Tenant-wide budgets (docs/adr/0064): per UTC month, across all the tenant's accesses.
 const budgetTokens = z.number().int().min(0).max(1_000_000_000_000);
 const budgetCost = z.string().regex(/^\d{1,12}(\.\d{1,6})?$/, 'a non-negative decimal with at most 6 decimals, e.g. 250.00');
@@ -18,6 +24,17 @@ const budgetFields = {
   budget_tokens_in: budgetTokens.nullish().describe('input tokens all accesses of the tenant may use per UTC month together (null: no limit)'),
   budget_tokens_out: budgetTokens.nullish().describe('output tokens all accesses of the tenant may use per UTC month together (null: no limit)'),
   budget_cost: budgetCost.nullish().describe("cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit)"),
+  // The tenant's own budget-alert webhook (docs/adr/0076).
+  budget_alert_webhook_url: z
+    .string()
+    .max(2000)
+    .nullish()
+    .describe("where this tenant's 80 %/100 % budget alerts are POSTed instead of BUDGET_ALERT_WEBHOOK_URL (null: back to the platform's); needs budget_alert_webhook_secret"),
+  budget_alert_webhook_secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'whsec_ followed by base64 of at least 16 bytes (e.g. whsec_$(openssl rand -base64 32))')
+    .optional()
+    .describe("the Standard Webhooks secret that signs this tenant's alerts; stored sealed, never shown again"),
 };
 
 export const tenantCreate = z.object({
@@ -47,6 +64,8 @@ export const tenantView = z.object({
   created_at: z.string(),
   /** The tenant-wide budget with its use this UTC month; null when the tenant has none. */
   budget: tenantBudgetView.nullable(),
+  /** The tenant's own budget-alert webhook (its secret is never shown); null: alerts go to BUDGET_ALERT_WEBHOOK_URL, if set. */
+  budget_alert_webhook_url: z.string().nullable(),
 });
 export type TenantView = z.infer<typeof tenantView>;
 
@@ -57,16 +76,40 @@ export class TenantService {
   private readonly audit: AuditService;
   private readonly events: EventBus | undefined;
   private readonly budgets: BudgetService | undefined;
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events?: EventBus; budgets?: BudgetService }) {
+  private readonly alertHooks: AlertHookSealer | undefined;
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events?: EventBus; budgets?: BudgetService; alertHooks?: AlertHookSealer }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
     this.events = deps.events;
     this.budgets = deps.budgets;
+    this.alertHooks = deps.alertHooks;
+  }
+
+  /**
+   * The alert-webhook columns an input sets (docs/adr/0076): a URL needs a secret (given now or
+   * already stored); null removes both; a secret alone replaces the stored one. The URL is checked
+   * against the outbound network policy and the secret sealed before anything is written.
+   */
+  private async hookColumns(input: HookInput, current: { url: string | null; hasSecret: boolean } | null) {
+    const { budget_alert_webhook_url: url, budget_alert_webhook_secret: secret } = input;
+    if (url === undefined && secret === undefined) return {};
+    const refuse = (pointer: string, detail: string) => new AppError('validation_failed', detail, { extra: { errors: [{ pointer, detail }] } });
+    if (!this.alertHooks) throw refuse('/body/budget_alert_webhook_url', 'tenant alert webhooks are not available in this deployment');
+    if (url === null) {
+      if (secret !== undefined) throw refuse('/body/budget_alert_webhook_secret', 'a secret without a webhook URL: give budget_alert_webhook_url too');
+      return { budgetAlertWebhookUrl: null, budgetAlertWebhookSecretEnc: null };
+    }
+    const effectiveUrl = url ?? current?.url ?? null;
+    if (effectiveUrl === null) throw refuse('/body/budget_alert_webhook_url', 'a secret without a webhook URL: give budget_alert_webhook_url too');
+    if (secret === undefined && !current?.hasSecret) throw refuse('/body/budget_alert_webhook_secret', 'a webhook URL needs budget_alert_webhook_secret (whsec_…): receivers verify the signature with it');
+    if (url !== undefined) await this.alertHooks.check(url, '/body/budget_alert_webhook_url');
+    return { ...(url !== undefined ? { budgetAlertWebhookUrl: url } : {}), ...(secret !== undefined ? { budgetAlertWebhookSecretEnc: this.alertHooks.seal(secret) } : {}) };
   }
 
   async create(raw: z.input<typeof tenantCreate>, ctx: ActorContext, tx?: DbOrTx): Promise<TenantView> {
     const input = tenantCreate.parse(raw);
+    const hooks = await this.hookColumns(input, null);
     const run = async (t: DbOrTx) => {
       const clash = await t
         .select({ id: tenants.id, name: tenants.name })
@@ -75,9 +118,9 @@ export class TenantService {
       if (clash.length > 0) throw new AppError('conflict', `a tenant named "${input.name}"${input.external_id ? ` or with external id ${input.external_id}` : ''} already exists`);
       const [row] = await t
         .insert(tenants)
-        .values({ id: newId(), name: input.name, externalId: input.external_id ?? null, ...budgetColumns(input), createdAt: this.clock.now() })
+        .values({ id: newId(), name: input.name, externalId: input.external_id ?? null, ...budgetColumns(input), ...hooks, createdAt: this.clock.now() })
         .returning();
-      await this.audit.record(t, ctx, { action: 'tenant.create', targetType: 'tenant', targetId: row!.id, tenantId: row!.id, details: { name: input.name, external_id: input.external_id ?? null, ...budgetDetails(input) } });
+      await this.audit.record(t, ctx, { action: 'tenant.create', targetType: 'tenant', targetId: row!.id, tenantId: row!.id, details: { name: input.name, external_id: input.external_id ?? null, ...budgetDetails(input), ...hookDetails(input) } });
       return this.view(row!, t);
     };
     return inTransaction(this.db, tx, run);
@@ -116,16 +159,18 @@ export class TenantService {
       undefined,
       async (t) => {
         const current = await this.find(ref, t);
+        const [stored] = await t.select({ enc: tenants.budgetAlertWebhookSecretEnc }).from(tenants).where(eq(tenants.id, current.id));
+        const hooks = await this.hookColumns(input, { url: current.budget_alert_webhook_url, hasSecret: Boolean(stored?.enc) });
         if (input.name !== undefined && input.name !== current.name) {
           const [clash] = await t.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, input.name));
           if (clash) throw new AppError('conflict', `a tenant named "${input.name}" already exists`);
         }
         const [row] = await t
           .update(tenants)
-          .set({ ...(input.name !== undefined ? { name: input.name } : {}), ...budgetColumns(input) })
+          .set({ ...(input.name !== undefined ? { name: input.name } : {}), ...budgetColumns(input), ...hooks })
           .where(eq(tenants.id, current.id))
           .returning();
-        await this.audit.record(t, ctx, { action: 'tenant.update', targetType: 'tenant', targetId: current.id, tenantId: current.id, details: { ...(input.name !== undefined ? { name: input.name } : {}), ...budgetDetails(input) } });
+        await this.audit.record(t, ctx, { action: 'tenant.update', targetType: 'tenant', targetId: current.id, tenantId: current.id, details: { ...(input.name !== undefined ? { name: input.name } : {}), ...budgetDetails(input), ...hookDetails(input) } });
         if (budgetChanged) await this.events?.publish(t, { type: 'keys.flush' });
         return this.view(row!, t);
       },
@@ -172,7 +217,16 @@ export class TenantService {
 
 /** A tenant without its budget (the service adds it with its use). */
 function toView(r: typeof tenants.$inferSelect): TenantView {
-  return { id: r.id, name: r.name, external_id: r.externalId, status: r.status, created_at: r.createdAt.toISOString(), budget: null };
+  return { id: r.id, name: r.name, external_id: r.externalId, status: r.status, created_at: r.createdAt.toISOString(), budget: null, budget_alert_webhook_url: r.budgetAlertWebhookUrl };
+}
+
+type HookInput = { budget_alert_webhook_url?: string | null | undefined; budget_alert_webhook_secret?: string | undefined };
+/** What the audit log keeps of a webhook change: the URL, and that the secret changed — never the secret. */
+function hookDetails(input: HookInput) {
+  return {
+    ...(input.budget_alert_webhook_url !== undefined ? { budget_alert_webhook_url: input.budget_alert_webhook_url } : {}),
+    ...(input.budget_alert_webhook_secret !== undefined ? { budget_alert_webhook_secret: 'replaced' } : {}),
+  };
 }
 
 type BudgetInput = { budget_tokens_in?: number | null | undefined; budget_tokens_out?: number | null | undefined; budget_cost?: string | null | undefined };
