@@ -410,3 +410,51 @@ describe('marketplace: token components of an order become the access budgets (A
     }
   });
 });
+
+describe('marketplace: limits per plan (ADR 0076)', () => {
+  test("a plan's requests, token and cost limits and cap mode reach its accesses on Create and on a plan switch; an order's cost component overrides the plan's cost", async () => {
+    const { createWorld } = await import('./helpers/marketplace-world.ts');
+    const w = await createWorld();
+    try {
+      const s = w.t.deps.services;
+      const put = (payload: Record<string, unknown>) => w.t.app.inject({ method: 'PUT', url: `/admin/api/v1/offerings/${w.offering}/plans`, headers: w.t.admin, payload });
+      // Small: 100 requests, 50 000 input tokens, no output tokens at all (every run is refused), 1.50 per month.
+      const small = await put({ plan: w.plans[0], quota: 100, budget_tokens_in: 50_000, budget_tokens_out: 0, budget_cost: '1.5' });
+      assert.equal(small.statusCode, 200, small.body);
+      assert.deepEqual(small.json().plans.find((p: { plan: string }) => p.plan === w.plans[0]).budgets, { tokens_in: 50_000, tokens_out: 0, cost: '1.500000', mode: 'refuse' });
+      // Large: 1000 requests, only a cost limit, capped instead of refused.
+      assert.equal((await put({ plan: w.plans[1], quota: 1000, budget_cost: '5', budget_mode: 'cap' })).statusCode, 200);
+      assert.equal((await put({ plan: w.plans[1], quota: 1000, budget_cost: '1.1234567' })).statusCode, 400);
+
+      const order = w.fake.createOrder({ offeringUuid: w.offering, planUuid: w.plans[0] });
+      assert.equal((await s.orders.process(order)).status, 'done');
+      const [row] = await w.accessesOfOrder(order);
+      assert.deepEqual([row!.quotaLimit, row!.budgetTokensIn, row!.budgetTokensOut, row!.budgetCostMicros, row!.budgetMode], [100, 50_000n, 0n, 1_500_000n, 'refuse']);
+      const key = (await s.keys.create(row!.id, {}, actor)).key;
+      const chatHelpdesk = () => w.t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': key }, payload: { message: 'hi' } });
+      const refused = await chatHelpdesk();
+      assert.equal(refused.statusCode, 429, refused.body);
+      assert.deepEqual([refused.json().code, refused.json().budget.scope, refused.json().budget.limit], ['budget_exceeded', 'access', 'tokens_out']);
+
+      // A switch to Large in Waldur: the access takes Large's terms, its token limits lifted, its cost limit and mode Large's.
+      const update = w.fake.createOrder({ offeringUuid: w.offering, type: 'Update', resourceUuid: row!.resourceRef!, planUuid: w.plans[1] });
+      assert.equal((await s.orders.process(update)).status, 'done');
+      const [after] = await w.accessesOfOrder(order);
+      assert.deepEqual([after!.quotaLimit, after!.budgetTokensIn, after!.budgetTokensOut, after!.budgetCostMicros, after!.budgetMode], [1000, null, null, 5_000_000n, 'cap']);
+      assert.equal((await chatHelpdesk()).statusCode, 200);
+      const changes = await queryRows<{ n: number }>(w.t.deps.db, sql`select count(*)::int as n from audit_events where action = 'access.plan_change' and target_id = ${row!.id}`);
+      assert.equal(changes[0]!.n, 1);
+
+      // A limit-type cost component: the order's limit (in the prices' currency) is the access's cost budget, over the plan's.
+      const remap = await w.t.app.inject({ method: 'POST', url: '/admin/api/v1/offerings', headers: w.t.admin, payload: { offering: w.offering, agent: 'helpdesk', components: { cost: 'llm_eur' } } });
+      assert.equal(remap.statusCode, 200, remap.body);
+      assert.equal(remap.json().components.cost, 'llm_eur');
+      const withCost = w.fake.createOrder({ offeringUuid: w.offering, planUuid: w.plans[1], limits: { llm_eur: 12.5, output_ktokens: 3 } });
+      assert.equal((await s.orders.process(withCost)).status, 'done');
+      const [costly] = await w.accessesOfOrder(withCost);
+      assert.deepEqual([costly!.budgetCostMicros, costly!.budgetTokensOut, costly!.budgetMode], [12_500_000n, 3000n, 'cap']);
+    } finally {
+      await w.close();
+    }
+  });
+});

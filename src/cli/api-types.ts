@@ -5737,6 +5737,7 @@ export interface paths {
                                     input_tokens: string | null;
                                     output_tokens: string | null;
                                     token_unit: number;
+                                    cost: string | null;
                                 };
                                 default_quota: number | null;
                                 default_period: string;
@@ -5747,6 +5748,13 @@ export interface paths {
                                     quota: number;
                                     period: string;
                                     rate_limit_per_minute: number | null;
+                                    budgets: {
+                                        tokens_in: number | null;
+                                        tokens_out: number | null;
+                                        cost: string | null;
+                                        /** @enum {string} */
+                                        mode: "refuse" | "cap";
+                                    } | null;
                                 }[];
                                 created_at: string;
                                 updated_at: string;
@@ -5786,6 +5794,7 @@ export interface paths {
                             input_tokens?: string | null;
                             output_tokens?: string | null;
                             token_unit?: number;
+                            cost?: string | null;
                         };
                         default_quota?: number | null;
                         /** @enum {string} */
@@ -5794,6 +5803,7 @@ export interface paths {
                         plan?: {
                             plan: string;
                             name?: string;
+                            /** @description requests per period */
                             quota: number;
                             /**
                              * @default month
@@ -5801,6 +5811,17 @@ export interface paths {
                              */
                             period?: "month" | "total";
                             rate_limit_per_minute?: number | null;
+                            /** @description input tokens per period for the plan's accesses (null: no limit) */
+                            budget_tokens_in?: number | null;
+                            /** @description output tokens per period for the plan's accesses (null: no limit) */
+                            budget_tokens_out?: number | null;
+                            /** @description cost per period for the plan's accesses, in the prices' currency (null: no limit) */
+                            budget_cost?: string | null;
+                            /**
+                             * @description when a run's worst case does not fit: refuse (429 budget_exceeded, default) or cap its output (ADR 0065)
+                             * @enum {string}
+                             */
+                            budget_mode?: "refuse" | "cap";
                         };
                     };
                 };
@@ -5822,6 +5843,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -5832,6 +5854,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;
@@ -5899,6 +5928,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -5909,6 +5939,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;
@@ -5975,6 +6012,7 @@ export interface paths {
                     "application/json": {
                         plan: string;
                         name?: string;
+                        /** @description requests per period */
                         quota: number;
                         /**
                          * @default month
@@ -5982,6 +6020,17 @@ export interface paths {
                          */
                         period?: "month" | "total";
                         rate_limit_per_minute?: number | null;
+                        /** @description input tokens per period for the plan's accesses (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens per period for the plan's accesses (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost per period for the plan's accesses, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit: refuse (429 budget_exceeded, default) or cap its output (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -6002,6 +6051,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -6012,6 +6062,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;

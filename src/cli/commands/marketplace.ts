@@ -9,15 +9,41 @@ const periodOption = () => new Option('--period <period>', 'month or total').cho
 /** Body fields whose flag is not the field's name (plan fields come from --quota, --period, --rate-limit). */
 const FIELDS = { rate_limit_per_minute: '--rate-limit', components: '--component-*' };
 
+/** A plan's budget flags (docs/adr/0076): any of them makes the plan set all four on its accesses. */
+type PlanBudgetFlags = { budgetTokensIn?: string; budgetTokensOut?: string; budgetCost?: string; budgetMode?: 'refuse' | 'cap' };
+const planTokens = (v: string, flag: string): number | null => {
+  if (v === 'none') return null;
+  if (!/^\d+$/.test(v)) throw new CliError(`${flag} must be a whole number of tokens or "none"`, { exitCode: EXIT.usage, code: 'usage' });
+  return Number(v);
+};
+const planBudgetBody = (o: PlanBudgetFlags) => ({
+  ...(o.budgetTokensIn !== undefined ? { budget_tokens_in: planTokens(o.budgetTokensIn, '--budget-tokens-in') } : {}),
+  ...(o.budgetTokensOut !== undefined ? { budget_tokens_out: planTokens(o.budgetTokensOut, '--budget-tokens-out') } : {}),
+  ...(o.budgetCost !== undefined ? { budget_cost: o.budgetCost === 'none' ? null : o.budgetCost } : {}),
+  ...(o.budgetMode !== undefined ? { budget_mode: o.budgetMode } : {}),
+});
+const withPlanBudgetFlags = (c: Command) =>
+  c
+    .option('--budget-tokens-in <n>', "input tokens per period for the plan's accesses (\"none\": no limit)")
+    .option('--budget-tokens-out <n>', "output tokens per period for the plan's accesses (\"none\": no limit)")
+    .option('--budget-cost <amount>', "cost per period for the plan's accesses, e.g. 25.00 (\"none\": no limit)")
+    .addOption(new Option('--budget-mode <mode>', 'refuse (429 budget_exceeded) or cap max output tokens to what remains').choices(['refuse', 'cap']));
+type PlanRow = Offering['plans'][number];
+const planBudgets = (p: PlanRow) =>
+  p.budgets ? [`in ${p.budgets.tokens_in ?? '-'}`, `out ${p.budgets.tokens_out ?? '-'}`, `cost ${p.budgets.cost ?? '-'}`, p.budgets.mode].join(', ') : 'not managed';
+
 function printOffering(o: Offering) {
   printFields({ offering: o.offering, agent: o.agent_id, name: o.name, components: o.components, default_quota: o.default_quota ?? 'none (unmapped plans are rejected)' });
   console.log('');
-  printTable(o.plans, ['plan', 'name', 'quota', 'period', 'rate_limit_per_minute']);
+  printTable(
+    o.plans.map((p) => ({ ...p, budgets: planBudgets(p) })),
+    ['plan', 'name', 'quota', 'period', 'rate_limit_per_minute', 'budgets'],
+  );
 }
 
 export function registerMarketplace(program: Command): void {
   const off = program.command('offerings').description('Waldur offerings sold as agents');
-  off
+  withPlanBudgetFlags(off
     .command('map')
     .description('map a Waldur offering to an agent; with --plan, also set what that plan grants')
     .requiredOption('--offering <uuid>', 'Waldur offering UUID')
@@ -32,6 +58,7 @@ export function registerMarketplace(program: Command): void {
     .option('--component-input-tokens <type>', 'Waldur component type that carries input tokens (default input_tokens)')
     .option('--component-output-tokens <type>', 'Waldur component type that carries output tokens (default output_tokens)')
     .option('--token-unit <n>', 'report tokens in units of this many, e.g. 1000', intArg)
+    .option('--component-cost <type>', "Waldur limit-type component whose ordered limit is the access's cost budget, in the prices' currency (default none)"))
     .action(
       async (
         o: {
@@ -47,7 +74,8 @@ export function registerMarketplace(program: Command): void {
           componentInputTokens?: string;
           componentOutputTokens?: string;
           tokenUnit?: number;
-        },
+          componentCost?: string;
+        } & PlanBudgetFlags,
         cmd: Command,
       ) => {
         if (o.plan !== undefined && o.quota === undefined) throw new CliError('--plan needs --quota (what the plan grants per period)', { exitCode: EXIT.usage, code: 'usage' });
@@ -58,6 +86,7 @@ export function registerMarketplace(program: Command): void {
           ...(o.componentInputTokens !== undefined ? { input_tokens: component(o.componentInputTokens) } : {}),
           ...(o.componentOutputTokens !== undefined ? { output_tokens: component(o.componentOutputTokens) } : {}),
           ...(o.tokenUnit !== undefined ? { token_unit: o.tokenUnit } : {}),
+          ...(o.componentCost !== undefined ? { cost: component(o.componentCost) } : {}),
         };
         const body = {
           offering: o.offering,
@@ -65,25 +94,25 @@ export function registerMarketplace(program: Command): void {
           components,
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(o.defaultQuota !== undefined ? { default_quota: o.defaultQuota } : {}),
-          ...(o.plan !== undefined ? { plan: { plan: o.plan, quota: o.quota!, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}) } } : {}),
+          ...(o.plan !== undefined ? { plan: { plan: o.plan, quota: o.quota!, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}), ...planBudgetBody(o) } } : {}),
         };
         const c = new ApiClient(cmd);
         const res = await c.call(c.api.POST('/admin/api/v1/offerings', { body }), { fields: FIELDS });
         emit(globals(cmd).json, res, () => printOffering(res));
       },
     );
-  off
+  withPlanBudgetFlags(off
     .command('plan')
-    .description('set what a plan of a mapped offering grants')
+    .description('set what a plan of a mapped offering grants: requests, token and cost budgets, cap mode (replaces the plan\'s previous terms)')
     .requiredOption('--offering <uuid>', 'Waldur offering UUID')
     .requiredOption('--plan <uuid>', 'Waldur plan UUID')
     .requiredOption('--quota <n>', 'requests per period', intArg)
     .addOption(periodOption())
     .option('--rate-limit <perMinute>', 'requests per minute per key', intArg)
-    .option('--name <name>', 'plan name')
-    .action(async (o: { offering: string; plan: string; quota: number; period: 'month' | 'total'; rateLimit?: number; name?: string }, cmd: Command) => {
+    .option('--name <name>', 'plan name'))
+    .action(async (o: { offering: string; plan: string; quota: number; period: 'month' | 'total'; rateLimit?: number; name?: string } & PlanBudgetFlags, cmd: Command) => {
       const c = new ApiClient(cmd);
-      const body = { plan: o.plan, quota: o.quota, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}), ...(o.name !== undefined ? { name: o.name } : {}) };
+      const body = { plan: o.plan, quota: o.quota, period: o.period, ...(o.rateLimit !== undefined ? { rate_limit_per_minute: o.rateLimit } : {}), ...(o.name !== undefined ? { name: o.name } : {}), ...planBudgetBody(o) };
       const res = await c.call(c.api.PUT('/admin/api/v1/offerings/{ref}/plans', { params: { path: { ref: o.offering } }, body }), { fields: { ...FIELDS, ref: '--offering' } });
       emit(globals(cmd).json, res, () => printOffering(res));
     });

@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import { agents, offeringPlans, offerings } from '../../db/schema.ts';
+import { agents, offeringPlans, offerings, type PlanBudgets } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newId, SLUG_RE } from '../../lib/ids.ts';
+import { formatMicros, parseMicros } from '../../lib/money.ts';
 import { normalizeUuid } from '../../integrations/waldur/types.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 
@@ -16,12 +17,23 @@ export const waldurUuid = z
 
 const componentType = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a Waldur component type key').nullable();
 
+const planTokens = z.number().int().min(0).max(1_000_000_000_000);
 export const planInput = z.object({
   plan: waldurUuid,
   name: z.string().max(200).optional(),
-  quota: z.number().int().min(0).max(1_000_000_000),
+  quota: z.number().int().min(0).max(1_000_000_000).describe('requests per period'),
   period: z.enum(['month', 'total']).default('month'),
   rate_limit_per_minute: z.number().int().min(1).max(1_000_000).nullish(),
+  // Budgets the plan grants its accesses (docs/adr/0076). Giving any of them makes the plan manage budgets: its accesses take all
+  // four on Create and on a switch to this plan (an omitted limit = no limit); giving none leaves accesses' budgets to the operator.
+  budget_tokens_in: planTokens.nullish().describe("input tokens per period for the plan's accesses (null: no limit)"),
+  budget_tokens_out: planTokens.nullish().describe("output tokens per period for the plan's accesses (null: no limit)"),
+  budget_cost: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,6})?$/, 'a non-negative decimal with at most 6 decimals, e.g. 25.00')
+    .nullish()
+    .describe("cost per period for the plan's accesses, in the prices' currency (null: no limit)"),
+  budget_mode: z.enum(['refuse', 'cap']).optional().describe("when a run's worst case does not fit: refuse (429 budget_exceeded, default) or cap its output (ADR 0065)"),
 });
 
 export const offeringMapInput = z.object({
@@ -35,6 +47,8 @@ export const offeringMapInput = z.object({
       output_tokens: componentType.optional(),
       /** Report tokens in units of this many (e.g. 1000 for "thousands of tokens"). */
       token_unit: z.number().int().min(1).max(1_000_000_000).optional(),
+      /** A limit-type component whose order limit is the access's cost budget, in the prices' currency (ADR 0076). */
+      cost: componentType.optional(),
     })
     .default({}),
   default_quota: z.number().int().min(0).max(1_000_000_000).nullish(),
@@ -43,13 +57,22 @@ export const offeringMapInput = z.object({
   plan: planInput.optional(),
 });
 
-const planView = z.object({ plan: z.string(), name: z.string().nullable(), quota: z.number(), period: z.string(), rate_limit_per_minute: z.number().nullable() });
+const planBudgetsView = z.object({ tokens_in: z.number().nullable(), tokens_out: z.number().nullable(), cost: z.string().nullable(), mode: z.enum(['refuse', 'cap']) });
+const planView = z.object({
+  plan: z.string(),
+  name: z.string().nullable(),
+  quota: z.number(),
+  period: z.string(),
+  rate_limit_per_minute: z.number().nullable(),
+  /** The budgets the plan grants (ADR 0076); null: the plan does not manage its accesses' budgets. */
+  budgets: planBudgetsView.nullable(),
+});
 export const offeringView = z.object({
   id: z.string(),
   offering: z.string(),
   agent_id: z.string(),
   name: z.string(),
-  components: z.object({ requests: z.string().nullable(), input_tokens: z.string().nullable(), output_tokens: z.string().nullable(), token_unit: z.number() }),
+  components: z.object({ requests: z.string().nullable(), input_tokens: z.string().nullable(), output_tokens: z.string().nullable(), token_unit: z.number(), cost: z.string().nullable() }),
   default_quota: z.number().nullable(),
   default_period: z.string(),
   default_rate_limit: z.number().nullable(),
@@ -64,9 +87,34 @@ export interface PlanTerms {
   quota: number;
   period: 'month' | 'total';
   rateLimitPerMinute: number | null;
+  /** The plan's budgets (ADR 0076); null: the plan does not manage budgets. */
+  budgets: PlanBudgets | null;
 }
 
-const DEFAULT_COMPONENTS = { requests: 'requests', input_tokens: 'input_tokens', output_tokens: 'output_tokens', token_unit: 1 };
+/** The access fields a plan's budgets set (all four: a limit the plan leaves out is no limit); none when the plan has no budgets. */
+export function planBudgetFields(b: PlanBudgets | null): { budget_tokens_in?: number | null; budget_tokens_out?: number | null; budget_cost?: string | null; budget_mode?: 'refuse' | 'cap' } {
+  if (!b) return {};
+  return {
+    budget_tokens_in: b.tokens_in === null ? null : Number(b.tokens_in),
+    budget_tokens_out: b.tokens_out === null ? null : Number(b.tokens_out),
+    budget_cost: b.cost_micros === null ? null : formatMicros(BigInt(b.cost_micros)),
+    budget_mode: b.mode,
+  };
+}
+
+/** The stored form of a plan input's budgets: null when it gives none. */
+function planBudgets(p: z.output<typeof planInput>): PlanBudgets | null {
+  if (p.budget_tokens_in === undefined && p.budget_tokens_out === undefined && p.budget_cost === undefined && p.budget_mode === undefined) return null;
+  const s = (v: number | null | undefined) => (v == null ? null : String(v));
+  return { tokens_in: s(p.budget_tokens_in), tokens_out: s(p.budget_tokens_out), cost_micros: p.budget_cost == null ? null : parseMicros(p.budget_cost)!.toString(), mode: p.budget_mode ?? 'refuse' };
+}
+
+function budgetsView(b: PlanBudgets | null): z.infer<typeof planBudgetsView> | null {
+  if (!b) return null;
+  return { tokens_in: b.tokens_in === null ? null : Number(b.tokens_in), tokens_out: b.tokens_out === null ? null : Number(b.tokens_out), cost: b.cost_micros === null ? null : formatMicros(BigInt(b.cost_micros)), mode: b.mode };
+}
+
+const DEFAULT_COMPONENTS = { requests: 'requests', input_tokens: 'input_tokens', output_tokens: 'output_tokens', token_unit: 1, cost: null as string | null };
 
 /**
  * Which Waldur offering sells which agent, what each plan grants, and which Waldur component
@@ -148,12 +196,13 @@ export class OfferingService {
   }
 
   private async upsertPlan(tx: DbOrTx, offeringId: string, plan: z.output<typeof planInput>, now: Date) {
+    const budgets = planBudgets(plan);
     await tx
       .insert(offeringPlans)
-      .values({ offeringId, planRef: plan.plan, name: plan.name ?? null, quota: plan.quota, period: plan.period, rateLimitPerMinute: plan.rate_limit_per_minute ?? null, createdAt: now })
+      .values({ offeringId, planRef: plan.plan, name: plan.name ?? null, quota: plan.quota, period: plan.period, rateLimitPerMinute: plan.rate_limit_per_minute ?? null, budgets, createdAt: now })
       .onConflictDoUpdate({
         target: [offeringPlans.offeringId, offeringPlans.planRef],
-        set: { name: plan.name ?? null, quota: plan.quota, period: plan.period, rateLimitPerMinute: plan.rate_limit_per_minute ?? null },
+        set: { name: plan.name ?? null, quota: plan.quota, period: plan.period, rateLimitPerMinute: plan.rate_limit_per_minute ?? null, budgets },
       });
   }
 
@@ -181,19 +230,20 @@ export class OfferingService {
     const ref = planRef ? normalizeUuid(planRef) : null;
     if (ref) {
       const [p] = await db.select().from(offeringPlans).where(and(eq(offeringPlans.offeringId, offeringId), eq(offeringPlans.planRef, ref)));
-      if (p) return { planRef: ref, quota: p.quota, period: p.period, rateLimitPerMinute: p.rateLimitPerMinute };
+      if (p) return { planRef: ref, quota: p.quota, period: p.period, rateLimitPerMinute: p.rateLimitPerMinute, budgets: p.budgets ?? null };
     }
     const [o] = await db.select().from(offerings).where(eq(offerings.id, offeringId));
     if (o?.defaultQuota == null) return null;
-    return { planRef: ref, quota: o.defaultQuota, period: o.defaultPeriod, rateLimitPerMinute: o.defaultRateLimit };
+    return { planRef: ref, quota: o.defaultQuota, period: o.defaultPeriod, rateLimitPerMinute: o.defaultRateLimit, budgets: null };
   }
 
   /**
    * The access budgets an order's component limits grant (ADR 0065): the limits of the offering's
-   * `input_tokens` / `output_tokens` components, in their unit (`token_unit`), as tokens per period.
-   * A component the order does not limit leaves that budget unset.
+   * `input_tokens` / `output_tokens` components, in their unit (`token_unit`), as tokens per period,
+   * and of its `cost` component (ADR 0076), in the prices' currency. A component the order does not
+   * limit leaves that budget unset.
    */
-  async budgetsFromLimits(offeringId: string, limits: Record<string, number>, db: DbOrTx = this.db): Promise<{ budget_tokens_in?: number; budget_tokens_out?: number }> {
+  async budgetsFromLimits(offeringId: string, limits: Record<string, number>, db: DbOrTx = this.db): Promise<{ budget_tokens_in?: number; budget_tokens_out?: number; budget_cost?: string }> {
     const [o] = await db.select({ components: offerings.components }).from(offerings).where(eq(offerings.id, offeringId));
     const c = { ...DEFAULT_COMPONENTS, ...(o?.components ?? {}) };
     const tokens = (key: string | null | undefined) => {
@@ -202,7 +252,10 @@ export class OfferingService {
     };
     const tin = tokens(c.input_tokens);
     const tout = tokens(c.output_tokens);
-    return { ...(tin !== undefined ? { budget_tokens_in: tin } : {}), ...(tout !== undefined ? { budget_tokens_out: tout } : {}) };
+    const money = c.cost ? limits[c.cost] : undefined;
+    // Waldur limits are decimals; micro-units are the finest amount a budget holds (rounded down: never more than ordered).
+    const cost = money === undefined || !Number.isFinite(money) || money < 0 ? undefined : formatMicros(BigInt(Math.floor(Math.min(money, 999_999_999_999) * 1_000_000)));
+    return { ...(tin !== undefined ? { budget_tokens_in: tin } : {}), ...(tout !== undefined ? { budget_tokens_out: tout } : {}), ...(cost !== undefined ? { budget_cost: cost } : {}) };
   }
 
   private async view(r: typeof offerings.$inferSelect, db: DbOrTx = this.db): Promise<OfferingView> {
@@ -216,7 +269,7 @@ export class OfferingService {
       default_quota: r.defaultQuota,
       default_period: r.defaultPeriod,
       default_rate_limit: r.defaultRateLimit,
-      plans: plans.map((p) => ({ plan: p.planRef, name: p.name, quota: p.quota, period: p.period, rate_limit_per_minute: p.rateLimitPerMinute })),
+      plans: plans.map((p) => ({ plan: p.planRef, name: p.name, quota: p.quota, period: p.period, rate_limit_per_minute: p.rateLimitPerMinute, budgets: budgetsView(p.budgets ?? null) })),
       created_at: r.createdAt.toISOString(),
       updated_at: r.updatedAt.toISOString(),
     };

@@ -7,7 +7,7 @@ import type { ActorContext } from '../audit/service.ts';
 import type { KeyClaims } from '../keys/claims.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { TenantService } from '../tenants/service.ts';
-import type { OfferingService } from './offerings.ts';
+import { planBudgetFields, type OfferingService } from './offerings.ts';
 
 /** The actor of everything the marketplace integration does, in the audit log. */
 export const WALDUR_ACTOR: ActorContext = { actor: 'system:waldur' };
@@ -105,6 +105,8 @@ export class Provisioning {
             order_ref: o.orderRef,
             resource_ref: o.resourceRef,
             key_name: 'initial',
+            // The plan's budgets (ADR 0076), then the order's own component limits (ADR 0065) where it has them.
+            ...planBudgetFields(terms.budgets),
             ...budgets,
           },
           { ...ctx, requestId: o.orderRef },
@@ -158,11 +160,11 @@ export class Provisioning {
     const terms = await this.offerings.terms(offeringId, planRef);
     if (!terms) throw new AppError('validation_failed', `plan ${planRef ?? '(none)'} has no quota mapping`);
     if (access.status !== 'terminated') {
-      // New component limits (a limit change or a plan switch carrying them) replace the token budgets.
+      // The new plan's budgets (ADR 0076), then new component limits (a limit change or a plan switch carrying them, ADR 0065).
       const budgets = await this.offerings.budgetsFromLimits(offeringId, order.limits);
       await this.accesses.update(
         access.id,
-        { quota: terms.quota, period: terms.period, rate_limit_per_minute: terms.rateLimitPerMinute, plan_ref: terms.planRef, ...budgets },
+        { quota: terms.quota, period: terms.period, rate_limit_per_minute: terms.rateLimitPerMinute, plan_ref: terms.planRef, ...planBudgetFields(terms.budgets), ...budgets },
         { ...WALDUR_ACTOR, requestId: ref },
         undefined,
         'access.plan_change',

@@ -82,6 +82,8 @@ export class Reconciler {
           projectRef: r.project_uuid ? normalizeUuid(r.project_uuid) : null,
           username: null,
           email: typeof r.attributes.email === 'string' ? r.attributes.email : null,
+          // The resource's component limits, as its Create order's would have been (token and cost budgets).
+          limits: r.limits,
         });
         report.created.push({ resource: ref, access_id: access.id });
         if (r.backend_id !== access.id) {
