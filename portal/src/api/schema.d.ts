@@ -1865,6 +1865,7 @@ export interface paths {
                                 usage: {
                                     input_tokens: number;
                                     output_tokens: number;
+                                    cached_input_tokens: number;
                                 };
                                 cost: {
                                     amount: string;
@@ -1990,6 +1991,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -2191,6 +2193,7 @@ export interface paths {
                                 usage: {
                                     input_tokens: number;
                                     output_tokens: number;
+                                    cached_input_tokens: number;
                                 };
                                 cost: {
                                     amount: string;
@@ -2300,6 +2303,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -2801,6 +2805,7 @@ export interface paths {
                                         remaining: string;
                                     } | null;
                                 } | null;
+                                budget_alert_webhook_url: string | null;
                             }[];
                         };
                     };
@@ -2850,6 +2855,10 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /** @description where this tenant's 80 %/100 % budget alerts are POSTed instead of BUDGET_ALERT_WEBHOOK_URL (null: back to the platform's); needs budget_alert_webhook_secret */
+                        budget_alert_webhook_url?: string | null;
+                        /** @description the Standard Webhooks secret that signs this tenant's alerts; stored sealed, never shown again */
+                        budget_alert_webhook_secret?: string;
                     };
                 };
             };
@@ -2887,6 +2896,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -3019,6 +3029,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -3095,6 +3106,10 @@ export interface paths {
                         budget_tokens_out?: number | null;
                         /** @description cost all accesses of the tenant may spend per UTC month together, in the prices' currency (null: no limit) */
                         budget_cost?: string | null;
+                        /** @description where this tenant's 80 %/100 % budget alerts are POSTed instead of BUDGET_ALERT_WEBHOOK_URL (null: back to the platform's); needs budget_alert_webhook_secret */
+                        budget_alert_webhook_url?: string | null;
+                        /** @description the Standard Webhooks secret that signs this tenant's alerts; stored sealed, never shown again */
+                        budget_alert_webhook_secret?: string;
                     };
                 };
             };
@@ -3132,6 +3147,7 @@ export interface paths {
                                     remaining: string;
                                 } | null;
                             } | null;
+                            budget_alert_webhook_url: string | null;
                         };
                     };
                 };
@@ -5209,6 +5225,7 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                                 cost: string;
                                 currency: string | null;
                             }[];
@@ -5647,6 +5664,7 @@ export interface paths {
                                 requests: number;
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                                 cost: string;
                                 currency: string | null;
                                 access_id: string;
@@ -7913,6 +7931,7 @@ export interface paths {
                                     input_tokens: string | null;
                                     output_tokens: string | null;
                                     token_unit: number;
+                                    cost: string | null;
                                 };
                                 default_quota: number | null;
                                 default_period: string;
@@ -7923,6 +7942,13 @@ export interface paths {
                                     quota: number;
                                     period: string;
                                     rate_limit_per_minute: number | null;
+                                    budgets: {
+                                        tokens_in: number | null;
+                                        tokens_out: number | null;
+                                        cost: string | null;
+                                        /** @enum {string} */
+                                        mode: "refuse" | "cap";
+                                    } | null;
                                 }[];
                                 created_at: string;
                                 updated_at: string;
@@ -7976,6 +8002,7 @@ export interface paths {
                             input_tokens?: string | null;
                             output_tokens?: string | null;
                             token_unit?: number;
+                            cost?: string | null;
                         };
                         default_quota?: number | null;
                         /** @enum {string} */
@@ -7984,6 +8011,7 @@ export interface paths {
                         plan?: {
                             plan: string;
                             name?: string;
+                            /** @description requests per period */
                             quota: number;
                             /**
                              * @default month
@@ -7991,6 +8019,17 @@ export interface paths {
                              */
                             period?: "month" | "total";
                             rate_limit_per_minute?: number | null;
+                            /** @description input tokens per period for the plan's accesses (null: no limit) */
+                            budget_tokens_in?: number | null;
+                            /** @description output tokens per period for the plan's accesses (null: no limit) */
+                            budget_tokens_out?: number | null;
+                            /** @description cost per period for the plan's accesses, in the prices' currency (null: no limit) */
+                            budget_cost?: string | null;
+                            /**
+                             * @description when a run's worst case does not fit: refuse (429 budget_exceeded, default) or cap its output (ADR 0065)
+                             * @enum {string}
+                             */
+                            budget_mode?: "refuse" | "cap";
                         };
                     };
                 };
@@ -8012,6 +8051,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -8022,6 +8062,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;
@@ -8117,6 +8164,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -8127,6 +8175,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;
@@ -8235,6 +8290,7 @@ export interface paths {
                     "application/json": {
                         plan: string;
                         name?: string;
+                        /** @description requests per period */
                         quota: number;
                         /**
                          * @default month
@@ -8242,6 +8298,17 @@ export interface paths {
                          */
                         period?: "month" | "total";
                         rate_limit_per_minute?: number | null;
+                        /** @description input tokens per period for the plan's accesses (null: no limit) */
+                        budget_tokens_in?: number | null;
+                        /** @description output tokens per period for the plan's accesses (null: no limit) */
+                        budget_tokens_out?: number | null;
+                        /** @description cost per period for the plan's accesses, in the prices' currency (null: no limit) */
+                        budget_cost?: string | null;
+                        /**
+                         * @description when a run's worst case does not fit: refuse (429 budget_exceeded, default) or cap its output (ADR 0065)
+                         * @enum {string}
+                         */
+                        budget_mode?: "refuse" | "cap";
                     };
                 };
             };
@@ -8262,6 +8329,7 @@ export interface paths {
                                 input_tokens: string | null;
                                 output_tokens: string | null;
                                 token_unit: number;
+                                cost: string | null;
                             };
                             default_quota: number | null;
                             default_period: string;
@@ -8272,6 +8340,13 @@ export interface paths {
                                 quota: number;
                                 period: string;
                                 rate_limit_per_minute: number | null;
+                                budgets: {
+                                    tokens_in: number | null;
+                                    tokens_out: number | null;
+                                    cost: string | null;
+                                    /** @enum {string} */
+                                    mode: "refuse" | "cap";
+                                } | null;
                             }[];
                             created_at: string;
                             updated_at: string;
@@ -16701,6 +16776,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -17801,6 +17877,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
@@ -17834,6 +17911,7 @@ export interface paths {
                             usage: {
                                 input_tokens: number;
                                 output_tokens: number;
+                                cached_input_tokens: number;
                             };
                             cost: {
                                 amount: string;
