@@ -73,7 +73,7 @@ describe('LLM providers against fake provider servers', () => {
     const r = res.json();
     assert.equal(r.status, 'succeeded');
     assert.equal(r.output, 'Restart the print spooler.');
-    assert.deepEqual(r.usage, { input_tokens: 42, output_tokens: 7 });
+    assert.deepEqual(r.usage, { input_tokens: 42, output_tokens: 7, cached_input_tokens: 0 });
     assert.equal(r.attempts, 1);
 
     assert.equal(fake.completions.length, 1);
@@ -87,7 +87,7 @@ describe('LLM providers against fake provider servers', () => {
     const stored = (await get(`/runs/${r.id}`)).json();
     assert.equal(stored.status, 'succeeded');
     assert.equal(stored.output, 'Restart the print spooler.');
-    assert.deepEqual(stored.usage, { input_tokens: 42, output_tokens: 7 });
+    assert.deepEqual(stored.usage, { input_tokens: 42, output_tokens: 7, cached_input_tokens: 0 });
   });
 
   test('429 then success: retried once, honouring Retry-After, and counted in provider_retries_total', async () => {
@@ -201,7 +201,7 @@ describe('LLM providers against fake provider servers', () => {
     const res = await run('claude-agent', 'printer on fire');
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().output, 'P1 safety: leave the area.');
-    assert.deepEqual(res.json().usage, { input_tokens: 30, output_tokens: 9 });
+    assert.deepEqual(res.json().usage, { input_tokens: 30, output_tokens: 9, cached_input_tokens: 0 });
     assert.equal(anthropic.messages.length, 1);
     const sent = anthropic.messages[0]!;
     assert.equal(sent.headers['x-api-key'], ANTHROPIC_KEY);

@@ -122,7 +122,7 @@ describe('sub-agents', () => {
     // The nested runs have their own steps.
     const kbRun = await runDetail(t, kbResult.run_id);
     assert.equal(kbRun.parent_run_id, body.run_id);
-    assert.deepEqual(kbRun.usage, { input_tokens: 10, output_tokens: 5 });
+    assert.deepEqual(kbRun.usage, { input_tokens: 10, output_tokens: 5, cached_input_tokens: 0 });
     assert.deepEqual(kbRun.steps.map((st) => st.kind), ['model']);
 
     // One usage record (the customer's run) with the summed tokens; the counter took one unit.
