@@ -258,8 +258,21 @@ describe('agentctl against a running embedded platform', () => {
     assert.match(show.stdout, new RegExp(`budget_cost:\\s+${cost.amount.replace('.', '\\.')} used of 1\\.500000`));
     const usage = await cli(['usage', 'show', '--access', access.id]);
     ok(usage, 'usage show');
-    assert.match(usage.stdout, /PERIOD\s+REQUESTS\s+INPUT_TOKENS\s+OUTPUT_TOKENS\s+COST\s+CURRENCY/);
+    assert.match(usage.stdout, /PERIOD\s+REQUESTS\s+INPUT_TOKENS\s+CACHED_INPUT_TOKENS\s+OUTPUT_TOKENS\s+COST\s+CURRENCY/);
     assert.match(usage.stdout, new RegExp(`\\s1\\s.*${cost.amount.replace('.', '\\.')}\\s+EUR`));
+  });
+
+  test("tenants update --budget-alert-webhook-url with the secret from the environment (ADR 0076); none removes it", async () => {
+    const secret = `whsec_${Buffer.from('cli-tenant-alert-secret-32bytes!').toString('base64')}`;
+    const missing = await cli(['tenants', 'update', 'demo', '--budget-alert-webhook-url', 'https://93.184.215.14/budget']);
+    assert.notEqual(missing.code, 0, 'a URL without a secret is refused');
+    const set = await cli(['tenants', 'update', 'demo', '--budget-alert-webhook-url', 'https://93.184.215.14/budget', '--budget-alert-webhook-secret-env', 'HOOK_SECRET'], { HOOK_SECRET: secret });
+    ok(set, 'tenants update --budget-alert-webhook-url');
+    assert.match(set.stdout, /budget_alert_webhook:\s+https:\/\/93\.184\.215\.14\/budget/);
+    assert.ok(!set.stdout.includes(secret.slice(6)), 'the secret is never printed');
+    const cleared = await cli(['--json', 'tenants', 'update', 'demo', '--budget-alert-webhook-url', 'none']);
+    ok(cleared, 'tenants update --budget-alert-webhook-url none');
+    assert.equal(JSON.parse(cleared.stdout).budget_alert_webhook_url, null);
   });
 
   test('access update --manage-knowledge / --no-manage-knowledge', async () => {
