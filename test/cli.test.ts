@@ -262,6 +262,20 @@ describe('agentctl against a running embedded platform', () => {
     assert.match(usage.stdout, new RegExp(`\\s1\\s.*${cost.amount.replace('.', '\\.')}\\s+EUR`));
   });
 
+  test('offerings plan --budget-* sets what a plan grants; offerings map --component-cost (ADR 0076)', async () => {
+    const offering = '0f0e0d0c0b0a49088776655443322110';
+    const plan = '1f1e1d1c1b1a49088776655443322110';
+    const mapped = await cli(['--json', 'offerings', 'map', '--offering', offering, '--agent', 'helpdesk', '--component-cost', 'llm_eur']);
+    ok(mapped, 'offerings map --component-cost');
+    assert.equal(JSON.parse(mapped.stdout).components.cost, 'llm_eur');
+    const set = await cli(['offerings', 'plan', '--offering', offering, '--plan', plan, '--quota', '10', '--budget-tokens-out', '1000', '--budget-cost', '2.5', '--budget-mode', 'cap']);
+    ok(set, 'offerings plan --budget-*');
+    assert.match(set.stdout, /in -, out 1000, cost 2\.500000, cap/);
+    const bad = await cli(['offerings', 'plan', '--offering', offering, '--plan', plan, '--quota', '10', '--budget-tokens-in', 'lots']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--budget-tokens-in must be a whole number/);
+  });
+
   test("tenants update --budget-alert-webhook-url with the secret from the environment (ADR 0076); none removes it", async () => {
     const secret = `whsec_${Buffer.from('cli-tenant-alert-secret-32bytes!').toString('base64')}`;
     const missing = await cli(['tenants', 'update', 'demo', '--budget-alert-webhook-url', 'https://93.184.215.14/budget']);
