@@ -10,6 +10,7 @@ import type { RunService } from '../runs/service.ts';
 import type { UsageService } from '../usage/service.ts';
 import type { GatewayService } from './service.ts';
 import type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
+import { traced } from '../../telemetry/index.ts';
 
 export type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
 
@@ -73,7 +74,7 @@ export class Invoker {
     let reservation: Reservation;
     try {
       // A background run's unit was reserved when it was accepted (docs/adr/0048).
-      reservation = options.reservation ?? (await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs));
+      reservation = options.reservation ?? (await traced('quota.reserve', () => this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs)));
     } catch (err) {
       if (err instanceof AppError && err.code === 'quota_exceeded') this.metrics.quotaExceeded.inc();
       throw err;
@@ -127,7 +128,7 @@ export class Invoker {
           if (ticket) cost = await this.metering!.settle(tx, ticket, { ...r.usage, cached_input_tokens: meter.cachedInputTokens });
           if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);
           // The usage belongs to the month in which the unit was taken (the run's start).
-          await this.usage.record(tx, {
+          await traced('usage.record', () => this.usage.record(tx, {
             runId: r.id,
             accessId: caller.accessId,
             tenantId: caller.tenantId,
@@ -137,7 +138,7 @@ export class Invoker {
             at: reservation.at,
             channel: options.channel,
             ...(cost ? { cost } : {}),
-          });
+          }));
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
           // A cancelled run is metered (ADR 0043) but leaves no half turn in the conversation (ADR 0046).
           if (r.status === 'succeeded') await conversation?.append(tx, r);
