@@ -88,6 +88,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     const labels = { method: req.method, route, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (req.caller) deps.metrics.countTenantRequest(req.caller.tenantId, reply.statusCode);
     // `reqId` is already bound to req.log by Fastify: the line must not carry it a second time.
     const line = { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...(reply.problemCode ? { code: reply.problemCode } : {}) };
     // 5xx are errors unless the problem says otherwise: planned maintenance is info, upstream and
