@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from './config/index.ts';
+import { loadConfig, otelEnv, type Config } from './config/index.ts';
 import { createDeps, type Deps, type DepsOptions } from './deps.ts';
 import { buildApp } from './http/app.ts';
 import { ensureLocalAdminToken, seedDemoData } from './modules/system/bootstrap.ts';
@@ -25,7 +25,7 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
   const t0 = performance.now();
   const release = config.mode === 'embedded' && !opts.memory ? acquireDataDirLock(config.dataDir) : () => {};
   let deps: Deps;
-  let tracing = false;
+  let tracing: boolean;
   try {
     // OTLP traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set (ADR 0073); the SDK is not loaded otherwise.
     tracing = await startTelemetry({ version: config.version, role });
@@ -35,7 +35,10 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
     throw err;
   }
   try {
-    if (tracing) deps.logger.info({ endpoint: process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] }, 'OpenTelemetry tracing on: spans exported by OTLP/HTTP (JSON)');
+    if (tracing) {
+      const otel = otelEnv();
+      deps.logger.info({ endpoint: otel['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || otel['OTEL_EXPORTER_OTLP_ENDPOINT'] }, 'OpenTelemetry tracing on: spans exported by OTLP/HTTP (JSON)');
+    }
     if (role !== 'worker') {
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);

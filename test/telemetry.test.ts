@@ -142,7 +142,7 @@ describe('tracing on: OTLP/HTTP JSON to a local collector', () => {
     assert.equal(attr(chat, 'gen_ai.operation.name'), 'chat');
     assert.equal(attr(chat, 'gen_ai.request.model'), 'mock-1');
     assert.equal(attr(chat, 'gen_ai.provider.name'), 'mock');
-    const { usage } = res.json() as { usage: { input_tokens: number; output_tokens: number } };
+    const { usage } = res.json<{ usage: { input_tokens: number; output_tokens: number } }>();
     assert.ok(usage.output_tokens > 0);
     assert.equal(attr(chat, 'gen_ai.usage.input_tokens'), usage.input_tokens);
     assert.equal(attr(chat, 'gen_ai.usage.output_tokens'), usage.output_tokens);

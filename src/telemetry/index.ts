@@ -10,6 +10,7 @@
  * propagator): `startTelemetry` once before the app is built, `stopTelemetry` after it closed.
  */
 import type * as OtelApi from '@opentelemetry/api';
+import { otelEnv } from '../config/index.ts';
 import type { LanguageModelMiddleware } from 'ai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -23,7 +24,7 @@ interface TelemetryState {
 let state: TelemetryState | undefined;
 
 /** The OTel SDK's own switches: an endpoint for traces, not disabled, not exporter `none`. */
-export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+export function tracingRequested(env: Record<string, string | undefined> = otelEnv()): boolean {
   if (!(env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])) return false;
   if ((env['OTEL_SDK_DISABLED'] ?? '').toLowerCase() === 'true') return false;
   return (env['OTEL_TRACES_EXPORTER'] ?? 'otlp').toLowerCase() !== 'none';
@@ -35,7 +36,7 @@ export function tracingEnabled(): boolean {
 }
 
 export interface StartTelemetryOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   /** `service.version` of the resource. */
   version?: string;
   /** `service.instance.id`-like role of the process (api, worker, all). */
@@ -50,7 +51,7 @@ export interface StartTelemetryOptions {
  * `…_HEADERS`, `…_TIMEOUT`); `OTEL_SERVICE_NAME` names the service (default `agent-platform`).
  */
 export async function startTelemetry(opts: StartTelemetryOptions = {}): Promise<boolean> {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? otelEnv();
   if (state) return true;
   if (!tracingRequested(env)) return false;
   const [api, core, sdk, exporter, resources, semconv, hooks] = await Promise.all([
@@ -232,7 +233,9 @@ export function modelCallTracing(provider: { id: string; kind: string }): Langua
         }
         let ended = false;
         const end = () => {
-          if (!ended) (ended = true), span.end();
+          if (ended) return;
+          ended = true;
+          span.end();
         };
         const stream = r.stream.pipeThrough(
           new TransformStream({
