@@ -128,7 +128,7 @@ export class Invoker {
           if (ticket) cost = await this.metering!.settle(tx, ticket, { ...r.usage, cached_input_tokens: meter.cachedInputTokens });
           if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);
           // The usage belongs to the month in which the unit was taken (the run's start).
-          await traced('usage.record', () => this.usage.record(tx, {
+          await this.usage.record(tx, {
             runId: r.id,
             accessId: caller.accessId,
             tenantId: caller.tenantId,
@@ -138,7 +138,7 @@ export class Invoker {
             at: reservation.at,
             channel: options.channel,
             ...(cost ? { cost } : {}),
-          }));
+          });
           if (caller.keyId) await this.keys.touch(tx, caller.keyId);
           // A cancelled run is metered (ADR 0043) but leaves no half turn in the conversation (ADR 0046).
           if (r.status === 'succeeded') await conversation?.append(tx, r);
