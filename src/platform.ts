@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from './config/index.ts';
+import { loadConfig, otelEnv, type Config } from './config/index.ts';
 import { createDeps, type Deps, type DepsOptions } from './deps.ts';
 import { buildApp } from './http/app.ts';
 import { ensureLocalAdminToken, seedDemoData } from './modules/system/bootstrap.ts';
 import { acquireDataDirLock } from './lib/datadir-lock.ts';
 import { writeServerFile } from './lib/server-file.ts';
+import { startTelemetry, stopTelemetry } from './telemetry/index.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -24,13 +25,20 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
   const t0 = performance.now();
   const release = config.mode === 'embedded' && !opts.memory ? acquireDataDirLock(config.dataDir) : () => {};
   let deps: Deps;
+  let tracing: boolean;
   try {
+    // OTLP traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set (ADR 0073); the SDK is not loaded otherwise.
+    tracing = await startTelemetry({ version: config.version, role });
     deps = await createDeps(config, opts);
   } catch (err) {
     release();
     throw err;
   }
   try {
+    if (tracing) {
+      const otel = otelEnv();
+      deps.logger.info({ endpoint: otel['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || otel['OTEL_EXPORTER_OTLP_ENDPOINT'] }, 'OpenTelemetry tracing on: spans exported by OTLP/HTTP (JSON)');
+    }
     if (role !== 'worker') {
       await ensureLocalAdminToken(deps);
       await seedDemoData(deps);
@@ -62,6 +70,8 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
         removeServerFile();
         await deps.close();
         release();
+        // The last spans leave before the process does.
+        await stopTelemetry().catch((err: unknown) => deps.logger.warn({ err }, 'OpenTelemetry: the last spans could not be exported'));
         deps.logger.info('shutdown complete');
       })();
       return stopping;

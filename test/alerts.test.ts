@@ -40,6 +40,8 @@ const RUNBOOK_METRICS = [
   'agent_registry_active_accesses_total',
   'agent_registry_last_usage_sync_timestamp',
   'agent_runs_total',
+  'agent_run_duration_seconds_bucket',
+  'tenant_requests_total',
 ];
 
 /**
@@ -222,6 +224,11 @@ describe('a live /metrics after every path an alert watches has happened', { ski
       redis_up: sample(text, 'redis_up'),
     };
     for (const [series, v] of Object.entries(seen)) assert.ok(v >= 1, `${series} = ${v} after its path ran`);
+    // Requests by tenant (ADR 0074): the customer calls above were counted under their tenant's id,
+    // the refused quota call as a 4xx; a call with an invalid key has no tenant to count.
+    const tenantLines = text.split('\n').filter((l) => l.startsWith('tenant_requests_total{'));
+    assert.ok(tenantLines.some((l) => /^tenant_requests_total\{tenant="[0-9a-f-]{36}",status_class="2xx"\} [1-9]/.test(l)), tenantLines.join('\n'));
+    assert.ok(tenantLines.some((l) => /status_class="4xx"\} [1-9]/.test(l)), tenantLines.join('\n'));
   });
 
   test('the series the runbooks query are exported', () => {
@@ -292,6 +299,9 @@ describe('alert rules: structure', () => {
     assert.match(expr('DatabasePoolSaturation', 'warning'), /db_pool_connections_total \/ db_pool_connections_max > 0\.8[\s\S]*db_pool_waiting_requests > 0/);
     assert.match(expr('DatabasePoolSaturation', 'critical'), /> 0\.95$/);
     assert.match(expr('AgentSuccessRateLow', 'warning'), /\[15m\][\s\S]*< 0\.95[\s\S]*and[\s\S]*>= \d+/);
+    assert.match(expr('AgentLatencyHigh', 'warning'), /histogram_quantile\(0\.95,[\s\S]*agent_run_duration_seconds_bucket\[15m\][\s\S]*> 60[\s\S]*and[\s\S]*>= 10\s*$/);
+    const recorded = new Set(rules.filter((r) => r.record).map((r) => r.record));
+    for (const name of ['api_latency_p95', 'error_rate', 'agent_error_ratio', 'agent_latency_p95', 'tenant_request_rate', 'tenant_error_ratio']) assert.ok(recorded.has(name), `recording rule ${name} missing`);
     assert.match(expr('BackupTooOld', 'warning'), /time\(\) - max\(backup_last_success_timestamp > 0\) > 93600/);
     for (const name of ['DatabaseDown', 'RedisDown', 'QuotaExceededSpike', 'RateLimitedSpike', 'ServiceTargetMissing', 'BackupMissing']) {
       assert.ok(sev(name).length > 0, `${name} missing`);

@@ -9,6 +9,7 @@ import { startPlatform, type RunningPlatform } from '../src/platform.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { cpuLimitCores, memoryLimitBytes } from '../src/metrics/resources.ts';
+import { createMetrics, OTHER_TENANT, TENANT_SERIES_LIMIT } from '../src/metrics/index.ts';
 import { backend } from './helpers/env.ts';
 import { createTestApp, LogCapture, seedAgent, type TestApp } from './helpers/harness.ts';
 import { loadTemplate } from './helpers/pglite-template.ts';
@@ -61,10 +62,45 @@ describe(`seed metrics on ${backend}`, () => {
     assert.equal(value(text, 'agent_tokens_total{agent="helpdesk",direction="output"}'), Number(ledger!.output));
   });
 
+  test('tenant_requests_total{tenant,status_class} counts the customer doors by the tenant of the key; unauthenticated and admin requests count nothing', async () => {
+    const tenant = (await t.deps.services.tenants.find('acme')).id;
+    const series = (cls: string) => `tenant_requests_total{tenant="${tenant}",status_class="${cls}"}`;
+    const before = await scrape();
+    assert.equal((await chat()).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/access', headers: { 'x-api-key': key } })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/other/chat', headers: { 'x-api-key': key }, payload: { message: 'x' } })).statusCode, 404);
+    const mcp = await t.app.inject({ method: 'POST', url: '/mcp', headers: { 'x-api-key': key, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, payload: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+    assert.equal(mcp.statusCode, 200, mcp.body);
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/helpdesk/chat', headers: { 'x-api-key': 'wrong' }, payload: { message: 'x' } })).statusCode, 401);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/admin/api/v1/tenants', headers: t.admin })).statusCode, 200);
+    const after = await scrape();
+    const delta = (cls: string) => (value(after, series(cls)) ?? 0) - (value(before, series(cls)) ?? 0);
+    assert.equal(delta('2xx'), 3, 'chat, access, MCP');
+    assert.equal(delta('4xx'), 1, 'the agent the key does not grant');
+    const tenants = new Set([...after.matchAll(/^tenant_requests_total\{tenant="([^"]+)"/gm)].map((m) => m[1]));
+    assert.deepEqual([...tenants], [tenant], 'no series for requests without a valid key');
+  });
+
   test('active_accesses equals agent_registry_active_accesses_total', async () => {
     const text = await scrape();
     assert.equal(value(text, 'active_accesses'), 1);
     assert.equal(value(text, 'agent_registry_active_accesses_total'), 1);
+  });
+});
+
+describe('tenant_requests_total cardinality (ADR 0074)', () => {
+  test(`at most ${TENANT_SERIES_LIMIT} tenants get their own series; later ones count as ${OTHER_TENANT}, earlier ones keep theirs`, async () => {
+    const m = createMetrics();
+    for (let i = 0; i < TENANT_SERIES_LIMIT + 5; i++) m.countTenantRequest(`t${i}`, 200);
+    m.countTenantRequest('t0', 503);
+    m.countTenantRequest(`t${TENANT_SERIES_LIMIT + 1}`, 404);
+    const text = await m.registry.metrics();
+    const tenants = new Set([...text.matchAll(/^tenant_requests_total\{tenant="([^"]+)"/gm)].map((x) => x[1]));
+    assert.equal(tenants.size, TENANT_SERIES_LIMIT + 1);
+    assert.equal(value(text, `tenant_requests_total{tenant="${OTHER_TENANT}",status_class="2xx"}`), 5);
+    assert.equal(value(text, `tenant_requests_total{tenant="${OTHER_TENANT}",status_class="4xx"}`), 1);
+    assert.equal(value(text, 'tenant_requests_total{tenant="t0",status_class="5xx"}'), 1);
+    assert.equal(value(text, `tenant_requests_total{tenant="t${TENANT_SERIES_LIMIT - 1}",status_class="2xx"}`), 1);
   });
 });
 

@@ -340,3 +340,11 @@ export function cliEnv(env: Record<string, string | undefined> = process.env): {
 export function readNamedEnv(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
   return env[name] || undefined;
 }
+
+/**
+ * The OpenTelemetry SDK's own variables (`OTEL_*`): not platform settings, read by src/telemetry to
+ * decide whether to trace and by the OTLP exporter itself (ADR 0073).
+ */
+export function otelEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OTEL_')));
+}

@@ -25,6 +25,7 @@ import { authRoutes } from '../modules/auth/routes/index.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';
 import { portalApiRoutes } from '../modules/portal/routes/api.ts';
 import { AccessCallers } from '../modules/gateway/access-caller.ts';
+import { traceRequests } from '../telemetry/index.ts';
 import { portalStaticRoutes } from '../modules/portal/routes/static.ts';
 
 export type App = FastifyInstance;
@@ -75,6 +76,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  traceRequests(app);
   // PostgreSQL text cannot hold NUL characters: refuse them up front, naming the fields, so no
   // route reaches the database (or an earlier check about another field) with them.
   app.addHook('preValidation', async (req) => {
@@ -86,6 +88,7 @@ export async function buildApp(deps: Deps, opts: BuildAppOptions = {}): Promise<
     const labels = { method: req.method, route, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (req.caller) deps.metrics.countTenantRequest(req.caller.tenantId, reply.statusCode);
     // `reqId` is already bound to req.log by Fastify: the line must not carry it a second time.
     const line = { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...(reply.problemCode ? { code: reply.problemCode } : {}) };
     // 5xx are errors unless the problem says otherwise: planned maintenance is info, upstream and

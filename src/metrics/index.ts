@@ -7,6 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
+  /** Tenants that have a `tenant_requests_total` series in this process (at most TENANT_SERIES_LIMIT). */
+  const tenantsSeen = new Set<string>();
   collectDefaultMetrics({ register: registry });
   /** Per-process caches that count their own hits and misses (plain numbers, read at scrape time). */
   const cacheSources = new Map<string, () => CacheStats>();
@@ -49,6 +51,23 @@ export function createMetrics() {
       registers: [registry],
     }),
     activeAccessesShort: new Gauge({ name: 'active_accesses', help: 'Accesses that are active and not expired (the same value as agent_registry_active_accesses_total, under the name seed 001 queries).', registers: [registry] }),
+    tenantRequests: new Counter({
+      name: 'tenant_requests_total',
+      help: `Requests on the customer doors (/api/v1, /v1, /mcp) that presented a valid API key, by tenant id and status class (2xx, 3xx, 4xx, 5xx). The label comes from the verified key (no query); at most ${TENANT_SERIES_LIMIT} tenants per process get their own series, later ones are counted under tenant="${OTHER_TENANT}" (ADR 0074).`,
+      labelNames: ['tenant', 'status_class'] as const,
+      registers: [registry],
+    }),
+    /**
+     * Counts one customer-door request of a tenant (the onResponse hook, from the caller the key
+     * verification already built): a Set lookup and a counter increment, no I/O.
+     */
+    countTenantRequest(tenant: string, status: number) {
+      if (!tenantsSeen.has(tenant)) {
+        if (tenantsSeen.size >= TENANT_SERIES_LIMIT) tenant = OTHER_TENANT;
+        else tenantsSeen.add(tenant);
+      }
+      m.tenantRequests.inc({ tenant, status_class: statusClass(status) });
+    },
     httpRequests: new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route template and status code.',
@@ -199,6 +218,19 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * How many tenants one process gives a `tenant_requests_total` series of their own (ADR 0074):
+ * 5 status classes each, so at most 1,000 series; beyond it requests count under OTHER_TENANT.
+ */
+export const TENANT_SERIES_LIMIT = 200;
+/** The `tenant` label of requests of tenants beyond TENANT_SERIES_LIMIT (not a valid tenant id: ids have no underscore prefix). */
+export const OTHER_TENANT = '_other';
+
+/** `2xx` … `5xx` for a status code. */
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
 
 /** Hits and misses a per-process cache counted since the process started. */
 export interface CacheStats {

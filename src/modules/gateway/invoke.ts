@@ -10,6 +10,7 @@ import type { RunService } from '../runs/service.ts';
 import type { UsageService } from '../usage/service.ts';
 import type { GatewayService } from './service.ts';
 import type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
+import { traced } from '../../telemetry/index.ts';
 
 export type { Caller, InvokeEvent, InvokeInput, InvokeOptions, InvokeResult } from './types.ts';
 
@@ -73,7 +74,7 @@ export class Invoker {
     let reservation: Reservation;
     try {
       // A background run's unit was reserved when it was accepted (docs/adr/0048).
-      reservation = options.reservation ?? (await this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs));
+      reservation = options.reservation ?? (await traced('quota.reserve', () => this.quota.reserve(caller.accessId, caller.quota.period, caller.quota.limit, agent.timeoutMs + this.reservationMarginMs)));
     } catch (err) {
       if (err instanceof AppError && err.code === 'quota_exceeded') this.metrics.quotaExceeded.inc();
       throw err;

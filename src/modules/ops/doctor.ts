@@ -261,7 +261,9 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
           const r = await probeProvider(p.kind, p.baseUrl);
           const models = [...new Set(used.filter((a) => a.provider === p.id).map((a) => a.model))];
           if (!r.ok || p.kind !== 'openai-compatible' || models.length === 0) return { p, r, missing: [] as string[] };
-          const m = await checkModels(p.baseUrl ?? DEFAULT_BASE[p.kind]!, models);
+          // With the provider's key when it has one (a vLLM or hosted API answers 401 without it); none for an Ollama.
+          const { apiKey } = await deps.services.providers.resolve(p.id);
+          const m = await checkModels(p.baseUrl ?? DEFAULT_BASE[p.kind]!, models, { apiKey });
           return { p, r: { ok: true, detail: `${r.detail}; ${m.detail}` }, missing: m.missing };
         }),
       );
@@ -387,13 +389,16 @@ export async function probeProvider(kind: string, baseUrl: string | null, timeou
 /**
  * Whether the models agents use are served: `GET <base>/models` (OpenAI's list, which Ollama's
  * /v1 also answers); when a model is missing and the server is an Ollama (`GET /api/tags` answers),
- * it is "not pulled". A list that cannot be read (401 without a key, 404) is said, not failed.
+ * it is "not pulled". The provider's key goes along as a bearer token when it has one; a keyless
+ * provider (an Ollama) is asked without any. A list that cannot be read (401 for a wrong or missing
+ * key, 404) is said, not failed.
  */
-export async function checkModels(baseUrl: string, models: string[], timeoutMs = 3000): Promise<{ detail: string; missing: string[] }> {
+export async function checkModels(baseUrl: string, models: string[], opts: { apiKey?: string | null; timeoutMs?: number } = {}): Promise<{ detail: string; missing: string[] }> {
   const base = baseUrl.replace(/\/+$/, '');
+  const timeoutMs = opts.timeoutMs ?? 3000;
   let listed: string[];
   try {
-    const res = await fetch(`${base}/models`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(`${base}/models`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', ...(opts.apiKey ? { headers: { authorization: `Bearer ${opts.apiKey}` } } : {}) });
     if (!res.ok) {
       await res.body?.cancel();
       return { detail: `model list not readable (GET /models: HTTP ${res.status}), models not checked`, missing: [] };

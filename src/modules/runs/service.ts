@@ -26,6 +26,7 @@ import { ToolError, type Json } from '../tools/types.ts';
 import { delegateTool, type DelegationContext, type DelegationTree } from './delegation.ts';
 import type { KnowledgeService } from '../knowledge/service.ts';
 import { CITE_INSTRUCTIONS, knowledgeSearchTool, type Citation } from '../knowledge/tool.ts';
+import { modelCallTracing } from '../../telemetry/index.ts';
 
 export type RunChannel = (typeof runs.$inferSelect)['channel'];
 export type RunStatus = (typeof runs.$inferSelect)['status'];
@@ -689,7 +690,7 @@ export class RunService {
         return guarded(doStream);
       },
     };
-    return wrapLanguageModel({ model, middleware });
+    return wrapLanguageModel({ model, middleware: [middleware, ...modelCallTracing(p)] });
   }
 
   private recordFailedModelStep(step: { idx: number; t0: number; modelId: string } | undefined, p: ProviderConfig, err: unknown, write: (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>) => void): void {

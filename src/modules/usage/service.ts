@@ -7,6 +7,7 @@ import type { Metrics } from '../../metrics/index.ts';
 import { newId } from '../../lib/ids.ts';
 import { monthOf } from '../quota/service.ts';
 import { formatMicros } from '../../lib/money.ts';
+import { traced } from '../../telemetry/index.ts';
 
 /**
  * The billing month (`YYYY-MM`) of a moment in a time zone: Waldur bills by months of its own
@@ -62,7 +63,7 @@ export class UsageService {
   }
 
   async record(tx: Tx, r: { runId: string; accessId: string; tenantId: string; agentId: string; inputTokens: number; outputTokens: number; cachedInputTokens?: number; at: Date; channel?: (typeof usageRecords.$inferInsert)['channel']; cost?: { costMicros: bigint; currency: string } }): Promise<void> {
-    await tx.insert(usageRecords).values({
+    await traced('usage.record', () => tx.insert(usageRecords).values({
       id: newId(),
       runId: r.runId,
       accessId: r.accessId,
@@ -77,7 +78,7 @@ export class UsageService {
       costMicros: r.cost?.costMicros ?? 0n,
       currency: r.cost?.currency ?? null,
       createdAt: r.at,
-    });
+    }));
     // Counted with the record, inside the run's success transaction: a commit that fails after this
     // (rare; the request then answers an error) leaves the counter a few tokens high, never low.
     this.metrics?.agentTokens.inc({ agent: r.agentId, direction: 'input' }, r.inputTokens);

@@ -21,6 +21,7 @@ export interface McpRouteDeps {
 export async function mcpRoutes(app: FastifyInstance, s: McpRouteDeps) {
   app.post('/mcp', { schema: { tags: ['MCP'], summary: 'MCP (Streamable HTTP, stateless); tools list_agents, ask_agent and one per agent', security: [{ apiKey: [] }] } }, async (req: FastifyRequest, reply: FastifyReply) => {
     const caller = await s.gateway.authenticate(presentedKey(req), req.ip);
+    req.caller = caller; // tenant_requests_total and the trace's tenant (src/http/app.ts)
     if (caller.rate) reply.headers(rateLimitHeaders(caller.rate));
     const body = req.body;
     // A cancellation of a call that runs on an earlier HTTP request (stateless: another server object).
