@@ -19,7 +19,7 @@ async function fails(p: Promise<unknown>, code: string): Promise<AppError> {
 }
 
 /** The messages of an error and its causes (drizzle wraps the database's error). */
-const messages = (e: unknown): string => (e instanceof Error ? `${e.message} | ${messages(e.cause)}` : String(e ?? ''));
+const messages = (e: unknown): string => (e instanceof Error ? `${e.message} | ${messages(e.cause)}` : typeof e === 'string' ? e : '');
 
 /** Installs a trigger that refuses inserts/updates of `table` while `access_id` matches (the test's fault). */
 async function refuse(w: World, table: string, op: 'insert' | 'update', accessId: string, also = 'true') {
@@ -149,7 +149,7 @@ describe('runs success path (invariants)', () => {
   test('another tenant’s private agent is not found, the access’s other agents not allowed; no unit taken', async () => {
     w.clock.set(MARCH);
     await w.s.tenants.create({ name: 'other' }, { actor: 'test' });
-    await w.s.agents.create({ id: 'other-private', provider: 'mock', instructions: 'x', tenant_id: (await w.s.tenants.list()).find((t) => t.name === 'other')!.id } as never, { actor: 'test' });
+    await w.s.agents.create({ id: 'other-private', provider: 'mock', instructions: 'x', tenant_id: (await w.s.tenants.list()).find((t) => t.name === 'other')!.id }, { actor: 'test' });
     await w.s.agents.create({ id: 'translator', provider: 'mock', instructions: 'Translate.' }, { actor: 'test' });
     const { caller, access } = await w.caller(2);
     await fails(w.s.invoker.invoke(caller, 'other-private', { message: 'tokens' }, { channel: 'api' }), 'not_found');

@@ -26,7 +26,7 @@ export async function world(opts: TestEnvOptions = {}) {
   const s = env.deps.services;
   let n = 0;
   const access = async (quota = 3, extra: Record<string, unknown> = {}) =>
-    s.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: `u${++n}@example.com`, quota, ...extra } as Parameters<typeof s.accesses.create>[0], actor);
+    s.accesses.create({ tenant: 'acme', agent: 'helpdesk', email: `u${++n}@example.com`, quota, ...extra }, actor);
   /** Counts rows of a table matching a condition (the test's own reading of the database). */
   const count = async (table: string, where = 'true') => Number((await queryRows<{ n: number }>(env.deps.db, sql.raw(`select count(*)::int as n from ${table} where ${where}`)))[0]!.n);
   const rows = async <T>(q: string) => queryRows<T>(env.deps.db, sql.raw(q));
