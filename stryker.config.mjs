@@ -23,6 +23,10 @@ const TARGETS = [
   { group: 'keys', file: 'src/modules/keys/verifier.ts', fn: ['KeyVerifier.constructor', 'KeyVerifier.verify', 'KeyVerifier.evictAccess', 'KeyVerifier.remember', 'KeyVerifier.flush', 'KeyVerifier.fail', 'KeyVerifier.touch'] },
   { group: 'keys', file: 'src/modules/keys/service.ts', fn: ['KeyService.revoke', 'KeyService.revokeBefore', 'KeyService.revokeAllOfAccess', 'KeyService.publishRevoked'] },
   { group: 'keys', file: 'src/modules/gateway/service.ts', fn: ['GatewayService.authenticate'] },
+  // order processing: the state machine, its lease and bookkeeping (not `list`, an operator view)
+  { group: 'orders', file: 'src/modules/marketplace/orders.ts', fn: ['tolerateConflict', 'OrderProcessor.process', 'OrderProcessor.execute', 'OrderProcessor.reject', 'OrderProcessor.acquire', 'OrderProcessor.forget', 'OrderProcessor.release', 'OrderProcessor.record', 'OrderProcessor.setAccessRef', 'OrderProcessor.note', 'OrderProcessor.finish'] },
+  // usage reporting to Waldur (not `pending`, an operator view)
+  { group: 'billing', file: 'src/modules/marketplace/billing.ts', fn: ['UsageSync.syncAll', 'UsageSync.syncAccess', 'UsageSync.lastSyncSeconds', 'UsageSync.billable', 'UsageSync.periods', 'UsageSync.amounts', 'UsageSync.syncAccessInto', 'UsageSync.syncAccessLocked', 'UsageSync.recordFailure', 'UsageSync.upsert', 'reportDate', 'insideMonth'] },
   // backup verify
   { group: 'backup', file: 'src/modules/ops/backup.ts', fn: ['verifyChecksum', 'readManifest', 'verifyBackup'] },
   { group: 'backup', file: 'src/modules/ops/stats.ts', fn: ['compareStats'] },
