@@ -68,6 +68,8 @@ describe('quota (invariants)', () => {
     assert.equal(full.retryAfterSeconds, undefined, 'nothing in flight: waiting does not help');
     assert.deepEqual(full.extra.quota, { period: '2026-03', limit: 2, used: 2, reserved: 0, remaining: 0, resets_at: '2026-04-01T00:00:00.000Z' });
     assert.doesNotMatch(full.message, /in flight/);
+    // A plan lowered below what was used: nothing remains (never a negative remainder).
+    assert.deepEqual(await w.s.quota.state(access.id, 'month', 1), { period: '2026-03', limit: 1, used: 2, reserved: 0, remaining: 0 });
   });
 
   test('a limit of 0 reserves nothing', async () => {
