@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.tmp/**', '.stryker-tmp/**', 'reports/**', 'src/db/migrations/**', 'portal/dist/**', 'deploy/**'] },
+  { ignores: ['node_modules/**', 'data/**', '.tmp/**', '.stryker-tmp*/**', 'reports/**', 'src/db/migrations/**', 'portal/dist/**', 'deploy/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -98,6 +98,8 @@ export default {
   htmlReporter: { fileName: `reports/mutation/mutation${GROUPS ? `-${GROUPS.join('-')}` : ''}.html` },
   thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: '.stryker-tmp',
+  // Partial runs side by side use `--tempDirName .stryker-tmp-<group>`: never copy one into another.
+  ignorePatterns: ['/.stryker-tmp*'],
   cleanTempDir: true,
   // Messages are not mutated (a changed word is not a broken guarantee).
   mutator: { excludedMutations: ['StringLiteral'] },

@@ -250,6 +250,48 @@ describe('keys: verification and revocation (invariants)', () => {
     assert.equal(v.has(api_key.prefix), false);
   });
 
+  test('a verifier without cache (TTL or size 0) looks every key up; a reconnect of the event stream flushes the cache', async () => {
+    const { api_key } = await w.access(1);
+    const peppers = Reflect.get(w.s.verifier, 'peppers');
+    for (const [ttlMs, max] of [[0, 10], [10_000, 0]] as const) {
+      const v = new KeyVerifier({ db: w.db, clock: w.clock, peppers, metrics: createMetrics(), logger: w.env.deps.logger, events: replicaBus, ttlMs, max });
+      assert.equal((await v.verify(api_key.key)).ok, true);
+      assert.equal((await v.verify(api_key.key)).ok, true);
+      assert.equal(v.has(api_key.prefix), false);
+      assert.equal(v.lookups, 2, `ttl ${ttlMs} max ${max}: no cache`);
+    }
+    assert.equal((await replica.verify(api_key.key)).ok, true);
+    assert.equal(replica.has(api_key.prefix), true);
+    for (const h of Reflect.get(replicaBus, 'resyncHandlers') as Set<() => void>) h();
+    assert.equal(replica.has(api_key.prefix), false, 'the stream was lost: whatever was cached may be stale');
+  });
+
+  test('last_used_at is written in the caller transaction at most once a minute per key', async () => {
+    w.clock.set(MARCH);
+    const { api_key } = await w.access(1);
+    const v = w.s.verifier;
+    const lastUsed = async () => (await w.rows<{ t: Date | null }>(`select last_used_at as t from api_keys where id = '${api_key.id}'`))[0]!.t;
+    await assert.rejects(
+      w.db.transaction(async (tx) => {
+        await v.touch(tx, api_key.id);
+        throw new Error('rollback');
+      }),
+      /rollback/,
+    );
+    assert.equal(await lastUsed(), null, 'rolled back with its transaction');
+    w.clock.set(new Date(MARCH.getTime() + 120_000));
+    await v.touch(w.db, api_key.id);
+    assert.equal(new Date((await lastUsed())!).toISOString(), new Date(MARCH.getTime() + 120_000).toISOString());
+    await w.rows(`update api_keys set last_used_at = null where id = '${api_key.id}'`);
+    w.clock.set(new Date(MARCH.getTime() + 180_000)); // exactly a minute later: still skipped
+    await v.touch(w.db, api_key.id);
+    assert.equal(await lastUsed(), null, 'skipped within the minute');
+    w.clock.set(new Date(MARCH.getTime() + 180_001));
+    await v.touch(w.db, api_key.id);
+    assert.equal(new Date((await lastUsed())!).toISOString(), new Date(MARCH.getTime() + 180_001).toISOString());
+    w.clock.set(MARCH);
+  });
+
   test('authenticate: missing key, counted verifications, the caller an access gets, failed guesses rate-limited', async () => {
     const g = w.s.gateway;
     const m0 = await verifications();
