@@ -157,4 +157,49 @@ describe('runs success path (invariants)', () => {
     await fails(w.s.invoker.invoke(caller, 'nope', { message: 'tokens' }, { channel: 'api' }), 'not_found');
     assert.equal(await quotaRow(access.id), undefined);
   });
+
+  test('a conversation keeps a turn only with its metered run; a failed run leaves none', async () => {
+    w.clock.set(MARCH);
+    const { caller } = await w.caller(5);
+    const conv = await w.s.conversations.create({ accessId: caller.accessId, tenantId: caller.tenantId }, { agent_id: 'helpdesk' });
+    const ok = await w.s.invoker.invoke(caller, 'helpdesk', { message: 'tokens one' }, { channel: 'api', conversationId: conv.id });
+    assert.equal(ok.run.conversation_id, conv.id);
+    assert.deepEqual(await w.rows(`select role, content, run_id from conversation_messages where conversation_id = '${conv.id}' order by position`), [
+      { role: 'user', content: 'tokens one', run_id: ok.run.id },
+      { role: 'assistant', content: 'counted', run_id: ok.run.id },
+    ]);
+    await fails(w.s.invoker.invoke(caller, 'helpdesk', { message: 'fail here' }, { channel: 'api', conversationId: conv.id }), 'provider_error');
+    assert.equal(await w.count('conversation_messages', `conversation_id = '${conv.id}'`), 2, 'no half turn for a failed run');
+    // Another access cannot run in this conversation (checked before a unit is taken).
+    const other = await w.caller(5);
+    await assert.rejects(w.s.invoker.invoke(other.caller, 'helpdesk', { message: 'tokens' }, { channel: 'api', conversationId: conv.id }), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+    assert.equal(await w.count('quota_reservations', `access_id = '${other.access.id}'`), 0);
+    assert.equal(await w.count('runs', `access_id = '${other.access.id}'`), 0);
+  });
+
+  test('a broken event sink does not break the run or its metering', async () => {
+    w.clock.set(MARCH);
+    const { caller, access } = await w.caller(2);
+    const res = await w.s.invoker.invoke(caller, 'helpdesk', { message: 'tokens' }, {
+      channel: 'api',
+      onEvent: () => {
+        throw new Error('sink broken');
+      },
+    });
+    assert.equal(res.run.status, 'succeeded');
+    assert.equal(await w.count('usage_records', `access_id = '${access.id}'`), 1);
+  });
+
+  // Last: a price applies to every later run of this file's provider.
+  test('a priced run: the exact cost on the run, its usage record and the answer, in the same transaction', async () => {
+    w.clock.set(MARCH);
+    await w.s.prices.set({ provider: 'mock', model: 'mock-1', input_per_mtok: '1', output_per_mtok: '2' }, { actor: 'test' });
+    const { caller, access } = await w.caller(2);
+    const res = await w.s.invoker.invoke(caller, 'helpdesk', { message: 'tokens' }, { channel: 'api' });
+    // 7 input tokens at 1 per million + 11 output tokens at 2 per million = 29 micro-units.
+    assert.deepEqual((res.run as { cost?: unknown }).cost, { amount: '0.000029', currency: 'EUR' });
+    assert.deepEqual(await w.rows(`select cost_micros::text as c, currency from usage_records where run_id = '${res.run.id}'`), [{ c: '29', currency: 'EUR' }]);
+    assert.deepEqual(await w.rows(`select cost_micros::text as c, currency from runs where id = '${res.run.id}'`), [{ c: '29', currency: 'EUR' }]);
+    assert.deepEqual(await w.s.usage.forAccess(access.id), [{ period: '2026-03', requests: 1, input_tokens: 7, output_tokens: 11, cost: '0.000029', currency: 'EUR' }]);
+  });
 });
