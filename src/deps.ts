@@ -256,7 +256,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
   const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
-  const prices = new PriceService({ db, clock, audit });
+  const prices = new PriceService({ db, clock, audit, events });
   const budgetAlerts = new BudgetAlerts({
     db,
     clock,
