@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database, type Db } from './db/client.ts';
 import { EventBus } from './db/events.ts';
+import { GroupCommitter } from './db/group-commit.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createRedis, type RedisHandle } from './cache/redis.ts';
 import { JobQueue } from './jobs/queue.ts';
@@ -228,6 +229,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers, knowledge } });
   const runs = new RunService({
     db,
+    commits: new GroupCommitter({ db, logger }),
     clock,
     logger,
     metrics,

@@ -5,6 +5,7 @@ import { and, asc, eq, sql, desc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { queryRows, type Db, type Tx } from '../../db/client.ts';
+import type { GroupCommitter } from '../../db/group-commit.ts';
 import { runs, runSteps } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
@@ -199,9 +200,12 @@ export class RunService {
   private readonly mcp: Pick<McpServerService, 'aiTools'> | undefined;
   private readonly delegation: { maxDepth: number; maxCalls: number };
   private readonly knowledge: Pick<KnowledgeService, 'searchIn'> | undefined;
+  private readonly commits: GroupCommitter | undefined;
 
   constructor(deps: {
     db: Db;
+    /** Group commit of success transactions (docs/adr/0077); absent: one transaction per run. */
+    commits?: GroupCommitter;
     clock: Clock;
     logger: Logger;
     metrics: Metrics;
@@ -234,6 +238,7 @@ export class RunService {
     this.mcp = deps.mcp;
     this.delegation = deps.delegation ?? { maxDepth: 3, maxCalls: 10 };
     this.knowledge = deps.knowledge;
+    this.commits = deps.commits;
   }
 
   /**
@@ -317,12 +322,30 @@ export class RunService {
     };
     let nextIdx = 0;
     const stepWrites: Promise<unknown>[] = [];
-    const writeStep = (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>) => {
-      const p = this.db
-        .insert(runSteps)
-        .values({ ...row, runId: id, createdAt: this.clock.now() })
-        .catch((err: unknown) => this.logger.warn({ run: id, step: row.idx, err: errorMessage(err) }, 'run step not recorded'));
-      stepWrites.push(p);
+    // A finished model step is held until the run does something next (a tool call, another model
+    // call) or ends: the last step of a run is written in its success transaction, not apart (issue 14).
+    let heldSteps: (typeof runSteps.$inferInsert)[] = [];
+    const insertSteps = (rows: (typeof runSteps.$inferInsert)[]) => {
+      if (rows.length === 0) return;
+      stepWrites.push(
+        this.db
+          .insert(runSteps)
+          .values(rows)
+          .catch((err: unknown) => this.logger.warn({ run: id, steps: rows.map((r) => r.idx), err: errorMessage(err) }, 'run step not recorded')),
+      );
+    };
+    const releaseSteps = () => {
+      const rows = heldSteps;
+      heldSteps = [];
+      insertSteps(rows);
+    };
+    const writeStep = (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>, hold = false) => {
+      const full = { ...row, runId: id, createdAt: this.clock.now() };
+      if (hold) heldSteps.push(full);
+      else {
+        releaseSteps();
+        insertSteps([full]);
+      }
     };
     const toolIdx = new Map<string, number>();
     let modelStep: { idx: number; t0: number; modelId: string } | undefined;
@@ -378,6 +401,7 @@ export class RunService {
         // The step's place is taken when the call starts, so steps keep the order they happened in.
         t.execute = (input, options) => {
           toolIdx.set(options.toolCallId, nextIdx++);
+          releaseSteps();
           emit({ type: 'tool.call', runId: id, toolCallId: options.toolCallId, name, arguments: input, client: false });
           return run(input, options);
         };
@@ -416,6 +440,7 @@ export class RunService {
       };
       const attempt = async (p: ProviderConfig, modelId: string) => {
         const model = this.wrap(p, modelOf(p, modelId), params, (mid) => {
+          releaseSteps();
           modelStep = { idx: nextIdx++, t0: performance.now(), modelId: mid };
         });
         const result = streamText({
@@ -472,7 +497,7 @@ export class RunService {
                 durationMs: ms,
                 inputTokens: inT,
                 outputTokens: outT,
-              });
+              }, true);
               modelStep = undefined;
               stepText = '';
               finishReason = part.finishReason;
@@ -576,12 +601,18 @@ export class RunService {
     };
 
     const metered = status === 'succeeded' || (status === 'cancelled' && emitted);
+    const lastSteps = heldSteps;
+    heldSteps = [];
     if (metered) {
       try {
-        await this.db.transaction(async (tx) => {
+        // The run, its last step, its usage record and its settlements commit together (grouped
+        // with concurrent runs' when a committer is set, docs/adr/0077); the reply waits for it.
+        const success = async (tx: Tx) => {
           await tx.update(runs).set(fields).where(eq(runs.id, id));
+          if (lastSteps.length > 0) await tx.insert(runSteps).values(lastSteps);
           await req.onSucceeded?.(tx, view, { cachedInputTokens });
-        });
+        };
+        await (this.commits ? this.commits.run(success) : this.db.transaction(success));
       } catch (err) {
         // The success could not be recorded with its usage (e.g. the quota unit was lost): the run
         // fails as a whole, so no answer goes out without its usage record.
@@ -591,13 +622,16 @@ export class RunService {
           .set({ ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) })
           .where(eq(runs.id, id))
           .catch(() => {});
+        insertSteps(lastSteps);
+        await Promise.all(stepWrites);
         throw err;
       }
       observe(status);
       if (status === 'succeeded') return { run: view, toolCalls, finishReason, citations: cited(output ?? '', citations) };
     } else {
       observe(status);
-      await this.db.update(runs).set(fields).where(eq(runs.id, id));
+      insertSteps(lastSteps);
+      await Promise.all([this.db.update(runs).set(fields).where(eq(runs.id, id)), ...stepWrites]);
     }
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
     if (status === 'cancelled') throw new AppError('run_cancelled', error ?? 'cancelled', { extra: { run_id: id } });
