@@ -121,6 +121,7 @@ export class Invoker {
         ...(caller.knowledgeBases && caller.knowledgeBases.length > 0 ? { knowledgeBases: caller.knowledgeBases } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
+        ...(options.rowAtEnd && !options.onEvent ? { rowAtEnd: true } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel, ...(cap !== undefined ? { budgetCappedOutputTokens: cap } : {}) }),
         onSucceeded: async (tx, r, meter) => {
           settled = undefined; // a grouped commit may run this again alone (docs/adr/0077): only the committed attempt counts

@@ -4,7 +4,7 @@ import { jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type Lang
 import { and, asc, eq, sql, desc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { queryRows, type Db, type Tx } from '../../db/client.ts';
+import { queryRows, type Db, type DbOrTx, type Tx } from '../../db/client.ts';
 import type { GroupCommitter } from '../../db/group-commit.ts';
 import { runs, runSteps } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -141,6 +141,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** The id of a run stored `queued` (background runs, queued.ts): it is claimed instead of inserted. */
   runId?: string;
+  /**
+   * Write the run's row with its outcome (in the success transaction) rather than when it starts:
+   * for doors whose caller cannot see the run before the answer (docs/adr/0077).
+   */
+  rowAtEnd?: boolean;
   /** Called once the run is stored as `running`, with its id. */
   onStarted?: (runId: string) => void;
   /** Receives text deltas, tool calls and tool results as they happen (a sink that throws is ignored). */
@@ -273,8 +278,7 @@ export class RunService {
     const started = this.clock.now();
     const t0 = performance.now();
     // A queued (background) run keeps its id and is claimed by exactly one worker (queued.ts).
-    if (req.runId) await claimQueued(this.db, id, started, agent);
-    else await this.db.insert(runs).values({
+    const base = {
       id,
       agentId: agent.id,
       agentVersion: agent.version,
@@ -282,12 +286,21 @@ export class RunService {
       accessId: req.accessId ?? null,
       apiKeyId: req.apiKeyId ?? null,
       channel: req.channel,
-      status: 'running',
       conversationId: req.conversationId ?? null,
       parentRunId: req.delegation?.parentRunId ?? null,
       input: req.input,
       createdAt: started,
-    });
+    };
+    // The run row is written when the run starts, so it is visible (and reaped if this process dies)
+    // while it runs; a door that asks for it (`rowAtEnd`: the customer API's non-streamed answers)
+    // gets it written with the run's outcome instead, in the success transaction: one commit less
+    // per request (docs/adr/0077). It is written early anyway as soon as a step must be stored
+    // mid-run. Queued runs and runs that delegate (their nested runs point at them) always have it.
+    const atEnd = req.rowAtEnd === true && !req.runId && !req.delegation && agent.delegates.length === 0;
+    let rowWrite: Promise<unknown> | undefined;
+    const writeRunningRow = () => (rowWrite ??= this.db.insert(runs).values({ ...base, status: 'running' }));
+    if (req.runId) await claimQueued(this.db, id, started, agent);
+    else if (!atEnd) await writeRunningRow();
     req.onStarted?.(id);
 
     const timeout = AbortSignal.timeout(agent.timeoutMs);
@@ -328,9 +341,8 @@ export class RunService {
     const insertSteps = (rows: (typeof runSteps.$inferInsert)[]) => {
       if (rows.length === 0) return;
       stepWrites.push(
-        this.db
-          .insert(runSteps)
-          .values(rows)
+        (atEnd ? writeRunningRow() : Promise.resolve())
+          .then(() => this.db.insert(runSteps).values(rows))
           .catch((err: unknown) => this.logger.warn({ run: id, steps: rows.map((r) => r.idx), err: errorMessage(err) }, 'run step not recorded')),
       );
     };
@@ -603,12 +615,17 @@ export class RunService {
     const metered = status === 'succeeded' || (status === 'cancelled' && emitted);
     const lastSteps = heldSteps;
     heldSteps = [];
+    // Whether the row exists by now (or is on its way: a mid-run step asked for it).
+    const rowWritten = !atEnd || rowWrite !== undefined;
+    if (rowWrite) await rowWrite.catch(() => {});
+    const writeOutcome = (db: DbOrTx, f: Partial<typeof runs.$inferInsert>) =>
+      rowWritten ? db.update(runs).set(f).where(eq(runs.id, id)) : db.insert(runs).values({ ...base, ...fields, ...f }).onConflictDoUpdate({ target: runs.id, set: f });
     if (metered) {
       try {
         // The run, its last step, its usage record and its settlements commit together (grouped
         // with concurrent runs' when a committer is set, docs/adr/0077); the reply waits for it.
         const success = async (tx: Tx) => {
-          await tx.update(runs).set(fields).where(eq(runs.id, id));
+          await writeOutcome(tx, fields);
           if (lastSteps.length > 0) await tx.insert(runSteps).values(lastSteps);
           await req.onSucceeded?.(tx, view, { cachedInputTokens });
         };
@@ -617,11 +634,7 @@ export class RunService {
         // The success could not be recorded with its usage (e.g. the quota unit was lost): the run
         // fails as a whole, so no answer goes out without its usage record.
         observe('failed');
-        await this.db
-          .update(runs)
-          .set({ ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) })
-          .where(eq(runs.id, id))
-          .catch(() => {});
+        await writeOutcome(this.db, { ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) }).catch(() => {});
         insertSteps(lastSteps);
         await Promise.all(stepWrites);
         throw err;
@@ -630,8 +643,9 @@ export class RunService {
       if (status === 'succeeded') return { run: view, toolCalls, finishReason, citations: cited(output ?? '', citations) };
     } else {
       observe(status);
+      await writeOutcome(this.db, fields);
       insertSteps(lastSteps);
-      await Promise.all([this.db.update(runs).set(fields).where(eq(runs.id, id)), ...stepWrites]);
+      await Promise.all(stepWrites);
     }
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
     if (status === 'cancelled') throw new AppError('run_cancelled', error ?? 'cancelled', { extra: { run_id: id } });
