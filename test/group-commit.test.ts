@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.ts';
+import { driverMessage } from '../src/db/errors.ts';
 import { GroupCommitter } from '../src/db/group-commit.ts';
+import { onPostgres } from './helpers/env.ts';
 import { createTestEnv, type TestEnv } from './helpers/harness.ts';
 
 describe('group commit', () => {
@@ -44,7 +46,7 @@ describe('group commit', () => {
       return v;
     })));
     assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    assert.match(String((outcomes[2] as PromiseRejectedResult).reason?.message ?? (outcomes[2] as PromiseRejectedResult).reason), /gc_probe refuses|failed query/);
+    assert.match(driverMessage((outcomes[2] as PromiseRejectedResult).reason), /gc_probe refuses -13/);
     assert.equal(gc.stats.retried, 4, 'the failed batch was retried item by item');
     assert.deepEqual((await ids()).filter((id) => id > 10), [11, 12, 14]);
   });
@@ -59,5 +61,17 @@ describe('group commit', () => {
     assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.deepEqual((await ids()).filter((id) => id > 20), [21, 23]);
     assert.ok(gc.stats.batches >= 2, 'at most two items per batch');
+  });
+
+  test('when the database is the problem (a statement timeout), every item gets the error at once, without retries', { skip: !onPostgres && 'statement_timeout needs PostgreSQL' }, async () => {
+    const gc = new GroupCommitter({ db: env.deps.db });
+    const outcomes = await Promise.allSettled([31, 32, 33].map((id) => gc.run(async (tx) => {
+      await tx.execute(sql`insert into gc_probe (id, v) values (${id}, ${id})`);
+      if (id === 32) await tx.execute(sql.raw("set local statement_timeout = '50ms'; select pg_sleep(1)"));
+      return id;
+    })));
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    assert.equal(gc.stats.retried, 0, 'not retried one by one');
+    assert.deepEqual((await ids()).filter((id) => id > 30), []);
   });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db, Tx } from './client.ts';
+import { isDatabaseUnavailable, sqlState } from './errors.ts';
 
 interface Item {
   fn: (tx: Tx) => Promise<unknown>;
@@ -21,6 +22,8 @@ interface Item {
  * When a batch fails (one item's statement refused, a deadlock with another replica, a failed
  * COMMIT), nothing of it is committed, and each item is retried alone in its own transaction: only
  * the item that fails alone gets the error, the others commit as if they had never been batched.
+ * When the database itself is the problem (unreachable, a statement timeout), every item gets the
+ * batch's error at once: retrying them one by one would only multiply the wait (invariant 8).
  * `fn` may therefore run more than once; it must only write through `tx` (its effects outside the
  * database must be re-assignable, not cumulative).
  */
@@ -81,6 +84,10 @@ export class GroupCommitter {
         return out;
       });
     } catch (err) {
+      if (isDatabaseUnavailable(err) || sqlState(err) === '57014') {
+        for (const item of batch) item.reject(err);
+        return;
+      }
       // Nothing of the batch committed: each item alone, so only the one that fails gets its error.
       this.stats.retried += batch.length;
       this.logger?.warn({ items: batch.length, err: err instanceof Error ? err.message : String(err) }, 'group commit failed; committing its items one by one');
