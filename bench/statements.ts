@@ -65,7 +65,7 @@ for (const [label, conc] of [['sequential', 1], [`concurrency ${C}`, C]] as cons
   const per = (n: number) => Math.round((n / N) * 100) / 100;
   results[label] = { statements: per(statements), transactions: per(transactions), cpu_us: Math.round((cpu.user + cpu.system) / N) };
   if (!process.argv.includes('--json')) {
-    console.log(`\n${label}: ${per(statements)} statements (drizzle, plus BEGIN/COMMIT per transaction) and ${per(transactions)} transactions per request; in-process CPU ${Math.round((cpu.user + cpu.system) / N)} µs/request`);
+    console.log(`\n${label}: ${per(statements)} statements and ${per(transactions)} db.transaction calls per request (PostgreSQL: BEGIN/COMMIT counted as statements; PGlite sends them itself, not counted); in-process CPU ${Math.round((cpu.user + cpu.system) / N)} µs/request (app, fake provider and inject together)`);
     for (const [q, n] of [...seen.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${String(per(n)).padStart(5)}  ${q}`);
   }
 }
