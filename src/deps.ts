@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database, type Db } from './db/client.ts';
 import { EventBus } from './db/events.ts';
+import { GroupCommitter } from './db/group-commit.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createRedis, type RedisHandle } from './cache/redis.ts';
 import { JobQueue } from './jobs/queue.ts';
@@ -230,6 +231,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const agents = new AgentService({ db, clock, audit, events, defaultTimeoutMs: config.AGENT_DEFAULT_TIMEOUT_MS, grants: { tools, mcp: mcpServers, knowledge } });
   const runs = new RunService({
     db,
+    commits: new GroupCommitter({ db, logger }),
     clock,
     logger,
     metrics,
@@ -258,7 +260,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const limits = new RateLimits({ redis, metrics, logger, authFailuresPerMinute: config.AUTH_FAILURE_LIMIT_PER_MINUTE });
   const gateway = new GatewayService({ metrics, verifier, limits, agents });
   const conversations = new ConversationService({ db, clock, defaultHistoryTokenBudget: config.CONVERSATION_HISTORY_TOKEN_BUDGET });
-  const prices = new PriceService({ db, clock, audit });
+  const prices = new PriceService({ db, clock, audit, events });
   const budgetAlerts = new BudgetAlerts({
     db,
     clock,

@@ -15,6 +15,8 @@ export type PlatformEvent =
   | { type: 'agents.changed'; agentId: string }
   | { type: 'providers.changed'; providerId: string }
   | { type: 'secrets.changed'; name: string }
+  /** A model price was set: every replica drops its price cache (docs/adr/0078). */
+  | { type: 'prices.changed' }
   /** The IP deny list changed: every replica re-reads it (it is small). */
   | { type: 'ipblocks.changed' }
   /**

@@ -122,8 +122,10 @@ export class Invoker {
         ...(caller.knowledgeBases && caller.knowledgeBases.length > 0 ? { knowledgeBases: caller.knowledgeBases } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
+        ...(options.rowAtEnd && !options.onEvent ? { rowAtEnd: true } : {}),
         onStarted: (runId) => emit({ type: 'run.started', runId, agentId, channel: options.channel, ...(cap !== undefined ? { budgetCappedOutputTokens: cap } : {}) }),
         onSucceeded: async (tx, r, meter) => {
+          settled = undefined; // a grouped commit may run this again alone (docs/adr/0077): only the committed attempt counts
           // Budgets (ADR 0061): the exact cost, priced at the run's start (cached input at its own price); the budget settled with it.
           if (ticket) cost = await this.metering!.settle(tx, ticket, { ...r.usage, cached_input_tokens: meter.cachedInputTokens });
           if (cost) await this.runs.recordCost(tx, r.id, cost.costMicros, cost.currency);

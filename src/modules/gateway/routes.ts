@@ -85,7 +85,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
     async (req, reply) => {
       const options = { channel: 'api' as const, conversationId: req.body.conversation_id ?? null, signal: clientGone(reply) };
       if (!req.body.stream) {
-        const r = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, options);
+        const r = await s.invoker.invoke(caller(req), req.params.agentId, { message: req.body.message }, { ...options, rowAtEnd: true });
         if (r.budgetCappedOutputTokens !== undefined) reply.header(CAPPED, String(r.budgetCappedOutputTokens));
         return toChat(r);
       }
@@ -167,7 +167,7 @@ export async function gatewayRoutes(app: ZodApp, s: GatewayRouteDeps) {
       const extra = invokeOptionsOf(body);
       const options = { channel: 'openai' as const, signal: clientGone(reply), ...extra };
       if (!body.stream) {
-        const result = await s.invoker.invoke(caller(req), body.model, input, options);
+        const result = await s.invoker.invoke(caller(req), body.model, input, { ...options, rowAtEnd: true });
         reply.header('x-run-id', result.run.id).header('x-quota-remaining', String(result.quota.remaining));
         if (result.budgetCappedOutputTokens !== undefined) reply.header(CAPPED, String(result.budgetCappedOutputTokens));
         const calls = result.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));

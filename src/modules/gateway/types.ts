@@ -76,6 +76,11 @@ export interface InvokeOptions {
   onEvent?: (event: InvokeEvent) => void;
   /** Background runs (docs/adr/0048): the run stored `queued` when the request was accepted… */
   runId?: string;
+  /**
+   * The door answers only when the run is over (no event sink): its run row may be written with the
+   * outcome, in the success transaction, instead of when it starts (docs/adr/0077).
+   */
+  rowAtEnd?: boolean;
   /** …and the quota unit reserved then; settled on success, released otherwise, like a fresh one. */
   reservation?: Reservation;
   /** Client-side tools (OpenAI `tools`): offered to the model, returned as tool calls, never run here. */

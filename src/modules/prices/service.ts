@@ -1,6 +1,7 @@
-import { and, desc, eq, lte, ne, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ne, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import type { EventBus } from '../../db/events.ts';
 import { modelPrices } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -46,15 +47,38 @@ type Row = typeof modelPrices.$inferSelect;
  * Model prices with validity dates (docs/adr/0061). A new price is a new row valid from a moment
  * that is not in the past, so the cost of runs already started never changes; runs are priced with
  * the row valid at their start. One currency per deployment (budgets compare amounts, not rates).
+ *
+ * `at` (once per run) is served from a per-process cache of every price row of a model, the row
+ * valid at the run's start picked in memory, so a price set to start later applies on time without
+ * any invalidation (docs/adr/0078). `set` publishes `prices.changed` in its transaction; every
+ * replica drops its cache on it, and on a listener resync.
  */
 export class PriceService {
   private readonly db: Db;
   private readonly clock: Clock;
   private readonly audit: AuditService;
-  constructor(deps: { db: Db; clock: Clock; audit: AuditService }) {
+  private readonly events: EventBus | undefined;
+  /** The price rows of a provider's model, newest `valid_from` first (empty: unpriced). */
+  private readonly cache = new Map<string, Promise<PriceSnapshotRow[]>>();
+  /** Bumped by every invalidation: a read that started before one is not cached. */
+  private generation = 0;
+  /** Counts database reads of `at` (tests assert the cache answers repeated lookups). */
+  lookups = 0;
+  constructor(deps: { db: Db; clock: Clock; audit: AuditService; events?: EventBus }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.events = deps.events;
+    deps.events?.on((e) => {
+      if (e.type === 'prices.changed') this.flush();
+    });
+    deps.events?.onResync(() => this.flush());
+  }
+
+  /** Drops the cached prices (a price was set, here or on another replica). */
+  flush(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   /** Adds a price valid from `valid_from` (default now); audited as `price.set`. */
@@ -97,8 +121,10 @@ export class PriceService {
         targetId: r.id,
         details: { provider: input.provider, model: input.model, input_per_mtok: input.input_per_mtok, output_per_mtok: input.output_per_mtok, cached_input_per_mtok: input.cached_input_per_mtok ?? null, currency: input.currency, valid_from: validFrom.toISOString() },
       });
+      await this.events?.publish(tx, { type: 'prices.changed' });
       return r;
     });
+    this.events?.local({ type: 'prices.changed' });
     return view(row);
   }
 
@@ -111,16 +137,44 @@ export class PriceService {
     return rows.map(view);
   }
 
-  /** The price of a provider's model valid at `at`, or null when it has none. */
+  /** The price of a provider's model valid at `at`, or null when it has none (from the cache). */
   async at(providerId: string, model: string, at: Date): Promise<PriceSnapshot | null> {
-    const [r] = await this.db
+    const k = `${providerId}\u0000${model}`;
+    let rows = this.cache.get(k);
+    if (!rows) {
+      const generation = this.generation;
+      rows = this.load(providerId, model);
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(k, rows);
+      rows.then(
+        () => {
+          // An invalidation arrived while we read: the rows may predate the new price.
+          if (this.generation !== generation && this.cache.get(k) === rows) this.cache.delete(k);
+        },
+        () => {
+          if (this.cache.get(k) === rows) this.cache.delete(k);
+        },
+      );
+    }
+    const t = at.getTime();
+    const r = (await rows).find((p) => p.validFrom <= t);
+    return r ? r.price : null;
+  }
+
+  private async load(providerId: string, model: string): Promise<PriceSnapshotRow[]> {
+    this.lookups++;
+    const rows = await this.db
       .select()
       .from(modelPrices)
-      .where(and(eq(modelPrices.providerId, providerId), eq(modelPrices.model, model), lte(modelPrices.validFrom, at)))
-      .orderBy(desc(modelPrices.validFrom))
-      .limit(1);
-    return r ? { id: r.id, currency: r.currency, inputMicrosPerMtok: r.inputMicrosPerMtok, outputMicrosPerMtok: r.outputMicrosPerMtok, cachedInputMicrosPerMtok: r.cachedInputMicrosPerMtok } : null;
+      .where(and(eq(modelPrices.providerId, providerId), eq(modelPrices.model, model)))
+      .orderBy(desc(modelPrices.validFrom));
+    return rows.map((r) => ({ validFrom: r.validFrom.getTime(), price: { id: r.id, currency: r.currency, inputMicrosPerMtok: r.inputMicrosPerMtok, outputMicrosPerMtok: r.outputMicrosPerMtok, cachedInputMicrosPerMtok: r.cachedInputMicrosPerMtok } }));
   }
+}
+
+interface PriceSnapshotRow {
+  validFrom: number;
+  price: PriceSnapshot;
 }
 
 function view(r: Row): PriceView {

@@ -4,7 +4,8 @@ import { jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type Lang
 import { and, asc, eq, sql, desc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { queryRows, type Db, type Tx } from '../../db/client.ts';
+import { queryRows, type Db, type DbOrTx, type Tx } from '../../db/client.ts';
+import type { GroupCommitter } from '../../db/group-commit.ts';
 import { runs, runSteps } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
@@ -141,6 +142,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** The id of a run stored `queued` (background runs, queued.ts): it is claimed instead of inserted. */
   runId?: string;
+  /**
+   * Write the run's row with its outcome (in the success transaction) rather than when it starts:
+   * for doors whose caller cannot see the run before the answer (docs/adr/0077).
+   */
+  rowAtEnd?: boolean;
   /** Called once the run is stored as `running`, with its id. */
   onStarted?: (runId: string) => void;
   /** Receives text deltas, tool calls and tool results as they happen (a sink that throws is ignored). */
@@ -200,9 +206,12 @@ export class RunService {
   private readonly mcp: Pick<McpServerService, 'aiTools'> | undefined;
   private readonly delegation: { maxDepth: number; maxCalls: number };
   private readonly knowledge: Pick<KnowledgeService, 'searchIn'> | undefined;
+  private readonly commits: GroupCommitter | undefined;
 
   constructor(deps: {
     db: Db;
+    /** Group commit of success transactions (docs/adr/0077); absent: one transaction per run. */
+    commits?: GroupCommitter;
     clock: Clock;
     logger: Logger;
     metrics: Metrics;
@@ -235,6 +244,7 @@ export class RunService {
     this.mcp = deps.mcp;
     this.delegation = deps.delegation ?? { maxDepth: 3, maxCalls: 10 };
     this.knowledge = deps.knowledge;
+    this.commits = deps.commits;
   }
 
   /**
@@ -269,8 +279,7 @@ export class RunService {
     const started = this.clock.now();
     const t0 = performance.now();
     // A queued (background) run keeps its id and is claimed by exactly one worker (queued.ts).
-    if (req.runId) await claimQueued(this.db, id, started, agent);
-    else await this.db.insert(runs).values({
+    const base = {
       id,
       agentId: agent.id,
       agentVersion: agent.version,
@@ -278,12 +287,21 @@ export class RunService {
       accessId: req.accessId ?? null,
       apiKeyId: req.apiKeyId ?? null,
       channel: req.channel,
-      status: 'running',
       conversationId: req.conversationId ?? null,
       parentRunId: req.delegation?.parentRunId ?? null,
       input: req.input,
       createdAt: started,
-    });
+    };
+    // The run row is written when the run starts, so it is visible (and reaped if this process dies)
+    // while it runs; a door that asks for it (`rowAtEnd`: the customer API's non-streamed answers)
+    // gets it written with the run's outcome instead, in the success transaction: one commit less
+    // per request (docs/adr/0077). It is written early anyway as soon as a step must be stored
+    // mid-run. Queued runs and runs that delegate (their nested runs point at them) always have it.
+    const atEnd = req.rowAtEnd === true && !req.runId && !req.delegation && agent.delegates.length === 0;
+    let rowWrite: Promise<unknown> | undefined;
+    const writeRunningRow = () => (rowWrite ??= this.db.insert(runs).values({ ...base, status: 'running' }));
+    if (req.runId) await claimQueued(this.db, id, started, agent);
+    else if (!atEnd) await writeRunningRow();
     req.onStarted?.(id);
 
     const timeout = AbortSignal.timeout(agent.timeoutMs);
@@ -318,12 +336,29 @@ export class RunService {
     };
     let nextIdx = 0;
     const stepWrites: Promise<unknown>[] = [];
-    const writeStep = (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>) => {
-      const p = this.db
-        .insert(runSteps)
-        .values({ ...row, runId: id, createdAt: this.clock.now() })
-        .catch((err: unknown) => this.logger.warn({ run: id, step: row.idx, err: errorMessage(err) }, 'run step not recorded'));
-      stepWrites.push(p);
+    // A finished model step is held until the run does something next (a tool call, another model
+    // call) or ends: the last step of a run is written in its success transaction, not apart (issue 14).
+    let heldSteps: (typeof runSteps.$inferInsert)[] = [];
+    const insertSteps = (rows: (typeof runSteps.$inferInsert)[]) => {
+      if (rows.length === 0) return;
+      stepWrites.push(
+        (atEnd ? writeRunningRow() : Promise.resolve())
+          .then(() => this.db.insert(runSteps).values(rows))
+          .catch((err: unknown) => this.logger.warn({ run: id, steps: rows.map((r) => r.idx), err: errorMessage(err) }, 'run step not recorded')),
+      );
+    };
+    const releaseSteps = () => {
+      const rows = heldSteps;
+      heldSteps = [];
+      insertSteps(rows);
+    };
+    const writeStep = (row: Omit<typeof runSteps.$inferInsert, 'runId' | 'createdAt'>, hold = false) => {
+      const full = { ...row, runId: id, createdAt: this.clock.now() };
+      if (hold) heldSteps.push(full);
+      else {
+        releaseSteps();
+        insertSteps([full]);
+      }
     };
     const toolIdx = new Map<string, number>();
     let modelStep: { idx: number; t0: number; modelId: string } | undefined;
@@ -379,6 +414,7 @@ export class RunService {
         // The step's place is taken when the call starts, so steps keep the order they happened in.
         t.execute = (input, options) => {
           toolIdx.set(options.toolCallId, nextIdx++);
+          releaseSteps();
           emit({ type: 'tool.call', runId: id, toolCallId: options.toolCallId, name, arguments: input, client: false });
           return run(input, options);
         };
@@ -417,6 +453,7 @@ export class RunService {
       };
       const attempt = async (p: ProviderConfig, modelId: string) => {
         const model = this.wrap(p, modelOf(p, modelId), params, (mid) => {
+          releaseSteps();
           modelStep = { idx: nextIdx++, t0: performance.now(), modelId: mid };
         });
         const result = streamText({
@@ -473,7 +510,7 @@ export class RunService {
                 durationMs: ms,
                 inputTokens: inT,
                 outputTokens: outT,
-              });
+              }, true);
               modelStep = undefined;
               stepText = '';
               finishReason = part.finishReason;
@@ -577,28 +614,39 @@ export class RunService {
     };
 
     const metered = status === 'succeeded' || (status === 'cancelled' && emitted);
+    const lastSteps = heldSteps;
+    heldSteps = [];
+    // Whether the row exists by now (or is on its way: a mid-run step asked for it).
+    const rowWritten = !atEnd || rowWrite !== undefined;
+    if (rowWrite) await rowWrite.catch(() => {});
+    const writeOutcome = (db: DbOrTx, f: Partial<typeof runs.$inferInsert>) =>
+      rowWritten ? db.update(runs).set(f).where(eq(runs.id, id)) : db.insert(runs).values({ ...base, ...fields, ...f }).onConflictDoUpdate({ target: runs.id, set: f });
     if (metered) {
       try {
-        await this.db.transaction(async (tx) => {
-          await tx.update(runs).set(fields).where(eq(runs.id, id));
+        // The run, its last step, its usage record and its settlements commit together (grouped
+        // with concurrent runs' when a committer is set, docs/adr/0077); the reply waits for it.
+        const success = async (tx: Tx) => {
+          await writeOutcome(tx, fields);
+          if (lastSteps.length > 0) await tx.insert(runSteps).values(lastSteps);
           await req.onSucceeded?.(tx, view, { cachedInputTokens });
-        });
+        };
+        await (this.commits ? this.commits.run(success) : this.db.transaction(success));
       } catch (err) {
         // The success could not be recorded with its usage (e.g. the quota unit was lost): the run
         // fails as a whole, so no answer goes out without its usage record.
         observe('failed');
-        await this.db
-          .update(runs)
-          .set({ ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) })
-          .where(eq(runs.id, id))
-          .catch(() => {});
+        await writeOutcome(this.db, { ...fields, status: 'failed', output: null, error: `not recorded: ${errorMessage(err)}`.slice(0, 2000) }).catch(() => {});
+        insertSteps(lastSteps);
+        await Promise.all(stepWrites);
         throw err;
       }
       observe(status);
       if (status === 'succeeded') return { run: view, toolCalls, finishReason, citations: cited(output ?? '', citations) };
     } else {
       observe(status);
-      await this.db.update(runs).set(fields).where(eq(runs.id, id));
+      await writeOutcome(this.db, fields);
+      insertSteps(lastSteps);
+      await Promise.all(stepWrites);
     }
     this.logger.warn({ run: id, agent: agent.id, status, err: error }, 'run did not succeed');
     if (status === 'cancelled') throw new AppError('run_cancelled', error ?? 'cancelled', { extra: { run_id: id } });
