@@ -49,7 +49,7 @@ function cpuMicros(pid: number): number {
 async function mockUpstream(): Promise<{ url: string; stop(): void }> {
   const child = spawn(NODE, [join(import.meta.dirname, 'mock-upstream.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       const m = /^listening (\d+)$/.exec(l);
       if (m) resolve(Number(m[1]));
     });
