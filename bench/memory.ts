@@ -7,6 +7,7 @@
  * issue's 10,000 vs 100,000 scaled down to what fits on a shared machine), server CPU µs per request,
  * and, embedded, a bare PGlite holding rows (bench/pglite-memory.ts) so the platform's own share shows.
  *
+ * NODE_COMPILE_CACHE is set as bin/agentctl sets it (BENCH_COMPILE_CACHE=0 to start without it).
  * `--flags` repeats the embedded measurement once per V8 flag set (NODE_OPTIONS) in FLAG_SETS.
  * Cluster: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/test; a scratch database is made
  * and dropped) and BENCH_REDIS_URL (default redis://127.0.0.1:6379, own key prefix).
@@ -32,7 +33,7 @@ const FLAG_SETS: Record<string, string> = {
   'none (default)': '',
   '--max-semi-space-size=1': '--max-semi-space-size=1',
   '--max-semi-space-size=4': '--max-semi-space-size=4',
-  '--optimize-for-size': '--optimize-for-size',
+  // --optimize-for-size is refused in NODE_OPTIONS; measured on module loading only (docs/performance-memory.md).
   '--max-old-space-size=96': '--max-old-space-size=96',
 };
 
@@ -73,6 +74,8 @@ async function startReady(env: Record<string, string>): Promise<{ r: Replica; re
 }
 
 interface Result {
+  /** Warm start with LOG_LEVEL=info: the log lines up to `agent-platform ready`, with ms since the process started. */
+  startupSteps: string[];
   coldFreshMs: number;
   coldWarmMs: number;
   idleMb: number;
@@ -86,6 +89,9 @@ interface Result {
 async function measure(upstream: string, nodeOptions: string): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-bench-mem-'));
   const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', IP_RATE_LIMIT_PER_MINUTE: '0', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  // As bin/agentctl does (BENCH_COMPILE_CACHE=0: without): the fresh start fills the cache, the warm start uses it.
+  const compileCache = process.env.BENCH_COMPILE_CACHE === '0' ? undefined : mkdtempSync(join(tmpdir(), 'ap-bench-cc-'));
+  if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   if (cluster) {
     scratch = await createScratchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test');
@@ -107,6 +113,26 @@ async function measure(upstream: string, nodeOptions: string): Promise<Result> {
     const key = ((await admin('/accesses', { tenant: 'bench', agent: 'bench', email: 'bench@example.com', quota: 1_000_000_000 })).api_key as { key: string }).key;
     await first.r.stop();
 
+    // Where a warm start's time goes: module loading is the time before the first log line;
+    // `startup_ms` of the ready line is the platform's own part (database, migrations check, jobs, routes).
+    const traced = await startReady({ ...env, LOG_LEVEL: 'info' });
+    await traced.r.stop();
+    const startupSteps: string[] = [];
+    let tStart: number | undefined;
+    for (const line of traced.r.lines) {
+      let o: { time?: string; msg?: string; startup_seconds?: number; startup_ms?: number };
+      try {
+        o = JSON.parse(line) as typeof o;
+      } catch {
+        continue;
+      }
+      if (!o.time || !o.msg) continue;
+      if (o.startup_seconds !== undefined) tStart = Date.parse(o.time) - o.startup_seconds * 1000;
+      startupSteps.push(`${o.time} ${o.msg.slice(0, 70)}${o.startup_ms !== undefined ? ` (startup_ms ${o.startup_ms}, since process start ${Math.round(o.startup_seconds! * 1000)} ms)` : ''}`);
+      if (o.startup_seconds !== undefined) break;
+    }
+    if (tStart !== undefined) startupSteps.unshift(`${new Date(tStart).toISOString()} process started`);
+
     // The second start is on a warm data directory (migrated, seeded): what a restart costs.
     const { r, readyMs } = await startReady(env);
     try {
@@ -125,6 +151,7 @@ async function measure(upstream: string, nodeOptions: string): Promise<Result> {
       const n2Mb = rssMb(r.child.pid!);
       clearInterval(sampler);
       return {
+        startupSteps,
         coldFreshMs: first.readyMs,
         coldWarmMs: readyMs,
         idleMb,
@@ -139,6 +166,7 @@ async function measure(upstream: string, nodeOptions: string): Promise<Result> {
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    if (compileCache) rmSync(compileCache, { recursive: true, force: true });
     await scratch?.drop();
   }
 }
@@ -155,13 +183,16 @@ try {
   const sets = process.argv.includes('--flags') ? FLAG_SETS : { 'none (default)': process.env.BENCH_NODE_OPTIONS ?? '' };
   console.log('\nNODE_OPTIONS                 cold fresh ms  cold warm ms  idle MB  RSS@N1 MB  RSS@N2 MB  peak MB  N2/N1  CPU µs/req  failed');
   let failed = false;
+  let steps: string[] = [];
   for (const [name, flags] of Object.entries(sets)) {
     const m = await measure(upstream.url, flags);
+    if (!steps.length) steps = m.startupSteps;
     if (m.non2xx > 0) failed = true;
     console.log(
       `${name.padEnd(28)} ${String(m.coldFreshMs).padStart(13)}  ${String(m.coldWarmMs).padStart(12)}  ${String(m.idleMb).padStart(7)}  ${String(m.n1Mb).padStart(9)}  ${String(m.n2Mb).padStart(9)}  ${String(m.peakMb).padStart(7)}  ${(m.n2Mb / m.n1Mb).toFixed(2).padStart(5)}  ${String(m.cpuUsPerReq).padStart(10)}  ${String(m.non2xx).padStart(6)}`,
     );
   }
+  console.log(`\nwarm start, step by step (LOG_LEVEL=info, first flag set):\n${steps.join('\n')}`);
   if (!cluster) {
     // A bare PGlite with about as many rows as the platform wrote (a run row and a usage record per request).
     const bare = barePglite(2 * N2);
