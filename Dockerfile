@@ -49,7 +49,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/data \
-    BACKUP_DIR=/backups
+    BACKUP_DIR=/backups \
+    NODE_COMPILE_CACHE=/tmp/agent-platform-compile-cache
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -53,8 +53,8 @@ export default tseslint.config(
     },
   },
   {
-    // node:test's describe/test return promises the runner tracks itself.
-    files: ['**/*.test.ts'],
+    // node:test's describe/test return promises the runner tracks itself (*.chaos.ts: npm run test:chaos).
+    files: ['**/*.test.ts', 'test/chaos/*.chaos.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {

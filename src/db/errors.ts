@@ -17,12 +17,16 @@ export function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether an error means the database (not the request) is the problem. */
+/**
+ * Whether an error means the database (not the request) is the problem. A statement cancelled by
+ * DATABASE_STATEMENT_TIMEOUT_MS (57014) counts: the database is stalled or saturated (a lock held
+ * by a connection that hangs), which is a 503 to retry, not a bug (found by `npm run test:chaos`).
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let i = 0; i < 4 && e; i++) {
     const code = (e as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'ECONNRESET') return true;
+    if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === '57014' || code === 'ECONNRESET') return true;
     if (e instanceof Error && DB_DOWN.test(e.message)) return true;
     e = (e as { cause?: unknown }).cause;
   }

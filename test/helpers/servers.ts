@@ -142,6 +142,8 @@ export interface ThrowawayPostgres {
   start(): Promise<void>;
   /** `pg_ctl stop -m fast`: open sessions are terminated, the server goes down cleanly. */
   stop(): Promise<void>;
+  /** `pg_ctl stop -m immediate`: the server dies without a checkpoint (a crash); the next start recovers from the WAL. */
+  crash(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,8 +151,11 @@ export interface ThrowawayPostgres {
  * initdb into a temporary directory and start a PostgreSQL cluster on a free port, trust auth,
  * durability off (it is thrown away). As root the binaries run as the `postgres` OS user, because
  * PostgreSQL refuses to run as root.
+ *
+ * `durableCommits`: keep `synchronous_commit` on, so a commit the server acknowledged survives a
+ * crash of the server (`crash()`); fsync stays off, which only matters if the machine itself dies.
  */
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+export async function startPostgres(options: { durableCommits?: boolean } = {}): Promise<ThrowawayPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries (initdb, pg_ctl) are not installed');
   const asRoot = process.getuid?.() === 0;
@@ -165,7 +170,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   // The socket goes to the temporary directory too, away from the machine's own server.
   let port = 0;
-  const opts = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const opts = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=${options.durableCommits ? 'on' : 'off'} -c full_page_writes=off`;
   const log = join(dir, 'server.log');
   const start = async () => {
     await pg('pg_ctl', ['-D', data, '-l', log, '-o', opts(), '-w', '-t', '60', 'start']);
@@ -185,6 +190,9 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    crash: async () => {
+      await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop']);
+    },
     close: async () => {
       await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']).catch(() => {});
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 
 /**
  * Token counting for conversation history budgets (ADR 0046). One encoding for every provider:
@@ -14,6 +14,19 @@ import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
  */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
+type Count = (text: string, opts: { disallowedSpecial: Set<string> }) => number;
+let countO200k: Count | undefined;
+
+/**
+ * The o200k_base counter, loaded on first use (ADR 0079): its tables cost about 50 MB resident and
+ * up to a second at start, and only conversation history and budget estimates count tokens.
+ * `require` (not `import()`) keeps `countTokens` synchronous.
+ */
+function counter(): Count {
+  countO200k ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: Count }).countTokens;
+  return countO200k;
+}
+
 // Text that looks like a special token (`<|endoftext|>`) is counted as plain text, never refused.
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
@@ -24,5 +37,5 @@ const PLAIN = { disallowedSpecial: new Set<string>() };
  * countTokens('hello world'); // 2
  */
 export function countTokens(text: string): number {
-  return text.length === 0 ? 0 : countO200k(text, PLAIN);
+  return text.length === 0 ? 0 : counter()(text, PLAIN);
 }

@@ -1,5 +1,6 @@
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
+import type { Readability as ReadabilityClass } from '@mozilla/readability';
+import type { parseHTML as ParseHTML } from 'linkedom';
 import { AppError } from '../../lib/errors.ts';
 
 /**
@@ -66,10 +67,24 @@ interface DomNode {
   childNodes: ArrayLike<DomNode>;
 }
 
+/**
+ * The HTML tools, loaded on first use (ADR 0079): linkedom and Readability cost about 25 MB resident
+ * in every process, and only knowledge ingestion of HTML needs them.
+ */
+let htmlLib: { parseHTML: typeof ParseHTML; Readability: typeof ReadabilityClass } | undefined;
+function htmlTools(): NonNullable<typeof htmlLib> {
+  if (!htmlLib) {
+    const req = createRequire(import.meta.url);
+    htmlLib = { parseHTML: (req('linkedom') as { parseHTML: typeof ParseHTML }).parseHTML, Readability: (req('@mozilla/readability') as { Readability: typeof ReadabilityClass }).Readability };
+  }
+  return htmlLib;
+}
+
 const BLOCK = new Set(['P', 'DIV', 'SECTION', 'ARTICLE', 'LI', 'TR', 'BLOCKQUOTE', 'DD', 'DT', 'FIGCAPTION', 'TABLE', 'UL', 'OL']);
 
 /** Main content of an HTML page as Markdown-ish text (headings and code blocks kept). */
 export function htmlToText(html: string): Extracted {
+  const { parseHTML, Readability } = htmlTools();
   const { document } = parseHTML(html);
   const pageTitle = document.querySelector('title')?.textContent?.trim() || null;
   let root: { innerHTML: string } | null = null;

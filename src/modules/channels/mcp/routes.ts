@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { presentedKey } from '../../../http/auth.ts';
 import { rateLimitHeaders, sendProblem } from '../../../http/problem.ts';
 import type { Metrics } from '../../../metrics/index.ts';
@@ -32,6 +31,7 @@ export async function mcpRoutes(app: FastifyInstance, s: McpRouteDeps) {
       }
     }
     const server = await s.mcp.server(caller);
+    const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     reply.hijack();
     const raw = reply.raw;

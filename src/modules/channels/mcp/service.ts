@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError, errorCatalog } from '../../../lib/errors.ts';
@@ -89,6 +89,8 @@ export class McpDoor {
 
   /** A fresh MCP server for one request of `caller` (stateless Streamable HTTP, ADR 0055). */
   async server(caller: Caller): Promise<McpServer> {
+    // Loaded on the first MCP call (ADR 0079): the SDK costs ~20 MB resident and most processes never serve MCP.
+    const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
     const server = new McpServer({ name: 'agent-platform', version: this.deps.version }, { capabilities: { tools: {} } });
     const agent = await this.deps.agents.show(caller.agentId);
     const agentSummary = { id: agent.id, name: agent.name, description: agent.description, version: agent.published_version };

@@ -1,4 +1,10 @@
-import { LogLevel, SocketModeClient, type Logger as SlackLogger } from '@slack/socket-mode';
+import { createRequire } from 'node:module';
+import type { LogLevel, SocketModeClient, Logger as SlackLogger } from '@slack/socket-mode';
+
+/** @slack/socket-mode (and its WebSocket and web-api stack, ~25 MB resident) loads only when Socket Mode starts (ADR 0079). */
+function slackSdk(): typeof import('@slack/socket-mode') {
+  return createRequire(import.meta.url)('@slack/socket-mode') as typeof import('@slack/socket-mode');
+}
 import type { Logger } from 'pino';
 import type { SlackDoor } from './service.ts';
 
@@ -31,9 +37,10 @@ export class SlackSocketMode {
 
   constructor(opts: { appToken: string; apiUrl: string; door: SlackDoor; logger: Logger }) {
     this.logger = opts.logger.child({ component: 'slack-socket-mode' });
-    this.client = new SocketModeClient({
+    const sdk = slackSdk();
+    this.client = new sdk.SocketModeClient({
       appToken: opts.appToken,
-      logger: pinoAdapter(this.logger),
+      logger: pinoAdapter(this.logger, sdk.LogLevel.INFO),
       clientOptions: { slackApiUrl: `${opts.apiUrl.replace(/\/+$/, '')}/` },
     });
     // Every envelope, whatever its type (the client emits events_api ones under their event type).
@@ -75,8 +82,8 @@ export class SlackSocketMode {
 }
 
 /** @slack/logger's interface on top of the platform's pino logger (debug stays debug). */
-function pinoAdapter(log: Logger): SlackLogger {
-  let level = LogLevel.INFO;
+function pinoAdapter(log: Logger, initial: LogLevel): SlackLogger {
+  let level = initial;
   const fmt = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
     debug: (...msg: unknown[]) => log.debug(fmt(msg)),
