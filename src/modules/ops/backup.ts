@@ -115,7 +115,7 @@ function migrationsOf(hashes: string[]): BackupManifest['migrations'] {
   return { applied: hashes.length, last: hashes.length > 0 ? (tags[hashes.length - 1] ?? null) : null, hashes };
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   await pipeline(createReadStream(path), h);
   return h.digest('hex');
@@ -261,14 +261,21 @@ export function listBackups(dir: string): BackupInfo[] {
   if (!existsSync(dir)) return [];
   const out: BackupInfo[] = [];
   for (const f of readdirSync(dir).sort()) {
-    const m = NAME_RE.exec(f);
-    if (!m) continue;
+    const n = parseBackupName(f);
+    if (!n) continue;
     const path = join(dir, f);
-    const s = m[2]!;
-    const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
-    out.push({ file: f, path, shape: m[1] as Shape, created_at: at, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`), encrypted: m[4] === AGE_SUFFIX });
+    out.push({ file: f, path, ...n, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`) });
   }
   return out;
+}
+
+/** What a backup's file name says (shape, time, encryption), or undefined for any other name. */
+export function parseBackupName(f: string): { shape: Shape; created_at: string; encrypted: boolean } | undefined {
+  const m = NAME_RE.exec(f);
+  if (!m) return undefined;
+  const s = m[2]!;
+  const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
+  return { shape: m[1] as Shape, created_at: at, encrypted: m[4] === AGE_SUFFIX };
 }
 
 /** Resolves a backup given as a path or as a file name in `dir`. */

@@ -7,7 +7,8 @@ import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { BackupKeyError } from './backup-crypto.ts';
 import { describePolicy, retentionPolicy, type Tier } from './retention.ts';
-import { readSetting, SETTING_KEYS, type LastVerified } from './settings.ts';
+import type { OffsiteSync } from './offsite.ts';
+import { readSetting, SETTING_KEYS, writeSetting, type LastVerified, type OffsiteState } from './settings.ts';
 import { applyRetention, backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
 
 /** What a retention run answers (`POST /backups/prune`, `agentctl backup prune`). */
@@ -32,6 +33,19 @@ export interface BackupCreated {
   removed: string[];
   ms: number;
   manifest: BackupManifest;
+  /** The off-site copy (BACKUP_S3_BUCKET set): what was uploaded and pruned, or why it failed. */
+  offsite?: BackupOffsite;
+}
+
+/** The off-site step of a backup: never fails the backup; a failure is recorded and counted. */
+export interface BackupOffsite {
+  store: string;
+  ok: boolean;
+  uploaded: string[];
+  removed: string[];
+  skipped: string[];
+  error?: string;
+  resolution?: string;
 }
 
 /**
@@ -82,7 +96,53 @@ export class BackupService {
     await recordVerified(this.database.db, this.audit, ctx, { at: r.manifest.created_at, file: r.file, verified_at: this.clock.now().toISOString(), check: 'checksum' });
     const pruned = await this.prune(ctx, { auditEmpty: false });
     for (const f of pruned.removed) opts.progress?.(`retention (${pruned.policy}): removed ${f}`);
-    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: pruned.removed, ms: r.ms, manifest: r.manifest };
+    const offsite = await this.copyOffsite(ctx, { file: r.file, ...(opts.progress ? { progress: opts.progress } : {}) });
+    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: pruned.removed, ms: r.ms, manifest: r.manifest, ...(offsite ? { offsite } : {}) };
+  }
+
+  /**
+   * The off-site copy (ADR 0075), when BACKUP_S3_BUCKET is set: uploads every complete local backup
+   * the bucket lacks (so a run after a failed one catches up) and applies retention to the remote
+   * copies. It never throws and never touches the local backups: a failure is recorded in
+   * `backup.offsite` (backup_offsite_failures_total), audited, and answered with its cause.
+   */
+  async copyOffsite(ctx: ActorContext, opts: { file?: string; progress?: Progress } = {}): Promise<BackupOffsite | undefined> {
+    if (!this.config.BACKUP_S3_BUCKET) return undefined;
+    const { OffsiteStore, describeStore, explainS3Error, offsiteSettings, syncOffsite } = await import('./offsite.ts');
+    const settings = offsiteSettings(this.config)!;
+    const store = new OffsiteStore(settings);
+    const verified = await readSetting<Partial<LastVerified>>(this.database.db, SETTING_KEYS.backupLastVerified);
+    let result: BackupOffsite;
+    try {
+      const s: OffsiteSync = await syncOffsite(store, {
+        dir: this.dir(),
+        policy: retentionPolicy(this.config),
+        now: this.clock.now(),
+        protect: verified?.value.file ? [verified.value.file] : [],
+        encrypting: this.config.BACKUP_ENCRYPT_RECIPIENTS.length > 0,
+        ...(opts.progress ? { progress: opts.progress } : {}),
+      });
+      for (const f of s.skipped) opts.progress?.(`off-site: not uploading ${f}: it is not encrypted and BACKUP_ENCRYPT_RECIPIENTS is set`);
+      result = { ...s, ok: true };
+    } catch (err) {
+      const why = explainS3Error(err, settings);
+      opts.progress?.(`off-site copy to ${describeStore(settings)} FAILED (the local backup is kept): ${why.finding}`);
+      result = { store: describeStore(settings), ok: false, uploaded: [], removed: [], skipped: [], error: why.finding, resolution: why.resolution };
+    } finally {
+      store.close();
+    }
+    const at = this.clock.now().toISOString();
+    await this.database.db.transaction(async (tx) => {
+      const prev = (await readSetting<Partial<OffsiteState>>(tx, SETTING_KEYS.backupOffsite))?.value ?? {};
+      const next: OffsiteState = result.ok
+        ? { ...prev, failures: Number(prev.failures ?? 0), last_success_at: at, ...(opts.file ? { last_file: opts.file } : {}) }
+        : { ...prev, failures: Number(prev.failures ?? 0) + 1, last_failure_at: at, last_error: result.error! };
+      await writeSetting(tx, SETTING_KEYS.backupOffsite, next);
+      if (!result.ok || result.uploaded.length > 0 || result.removed.length > 0) {
+        await this.audit.record(tx, ctx, { action: 'backup.offsite', targetType: 'backup', targetId: result.store, details: { ok: result.ok, uploaded: result.uploaded, removed: result.removed, ...(result.error ? { error: result.error } : {}) } });
+      }
+    });
+    return result;
   }
 
   /**
