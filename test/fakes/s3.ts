@@ -93,7 +93,7 @@ export class FakeS3 {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    let body = Buffer.concat(chunks);
+    let body: Buffer = Buffer.concat(chunks);
     const rawUrl = req.url ?? '/';
     const qi = rawUrl.indexOf('?');
     const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);

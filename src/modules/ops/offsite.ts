@@ -9,6 +9,7 @@ import type { Config } from '../../config/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { listBackups, parseBackupName, verifyChecksum, type Progress, type Shape } from './backup.ts';
 import { planRetention, type RetentionPolicy } from './retention.ts';
+import type { OffsiteState } from './settings.ts';
 
 /**
  * Off-site copies of backups in any S3-compatible store (ADR 0075), through AWS's own client
@@ -48,6 +49,14 @@ export function offsiteSettings(config: Config): OffsiteSettings | undefined {
 /** `s3://bucket/prefix/ at https://endpoint` (no credentials). */
 export function describeStore(s: OffsiteSettings): string {
   return `s3://${s.bucket}/${s.prefix ? `${s.prefix}/` : ''}${s.endpoint ? ` at ${s.endpoint}` : ` (AWS ${s.region})`}`;
+}
+
+/** A backup that is not in the store, or whose copy there does not match its checksum: nothing was written. */
+export class OffsiteFetchError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'OffsiteFetchError';
+  }
 }
 
 export interface RemoteBackup {
@@ -138,7 +147,7 @@ export class OffsiteStore {
    * name there: a damaged or incomplete copy never lands in `dir`. Returns the backup's path.
    */
   async download(file: string, dir: string, progress: Progress = () => {}): Promise<string> {
-    if (!parseBackupName(file)) throw new Error(`${file} is not a backup file name (agent-platform-<shape>-<time>.<ext>)`);
+    if (!parseBackupName(file)) throw new OffsiteFetchError(`${file} is not a backup file name (agent-platform-<shape>-<time>.<ext>)`);
     mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `.fetch-${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp, { mode: 0o700 });
@@ -149,14 +158,14 @@ export class OffsiteStore {
           const r = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(`${file}${s}`) }));
           body = r.Body as Readable;
         } catch (err) {
-          if (err instanceof S3ServiceException && err.name === 'NoSuchKey') throw new Error(`${file}${s} is not in ${describeStore(this.settings)}`, { cause: err });
+          if (err instanceof S3ServiceException && err.name === 'NoSuchKey') throw new OffsiteFetchError(`${file}${s} is not in ${describeStore(this.settings)} (agentctl backup list --remote lists what is)`, { cause: err });
           throw err;
         }
         await pipeline(body, createWriteStream(join(tmp, `${file}${s}`), { mode: 0o600 }));
         progress(`downloaded ${file}${s}`);
       }
       const check = await verifyChecksum(join(tmp, file));
-      if (!check.ok) throw new Error(`the copy of ${file} in ${describeStore(this.settings)} does not match its checksum: ${check.problems.join('; ')}`);
+      if (!check.ok) throw new OffsiteFetchError(`the copy of ${file} in ${describeStore(this.settings)} does not match its checksum: ${check.problems.join('; ')}`);
       progress(`${file} matches its .sha256`);
       // The .sha256 last: a backup in dir counts as complete only once everything is in place.
       for (const s of ['', '.manifest.json', '.sha256']) renameSync(join(tmp, `${file}${s}`), join(dir, `${file}${s}`));
@@ -255,4 +264,33 @@ export function explainS3Error(err: unknown, s: OffsiteSettings): { finding: str
       };
     }
   }
+}
+
+/**
+ * The doctor's off-site check: the bucket answers a listing with the configured key (a wrong
+ * secret is named as such), and the last copy did not fail.
+ */
+export async function offsiteFinding(config: Config, state: Partial<OffsiteState> | undefined): Promise<{ status: 'ok' | 'warn' | 'critical'; finding: string; resolution?: string }> {
+  const settings = offsiteSettings(config);
+  if (!settings) return { status: 'ok', finding: 'not configured (BACKUP_S3_BUCKET unset): backups stay on this machine only' };
+  const store = new OffsiteStore(settings, { maxAttempts: 1 });
+  try {
+    await store.check();
+  } catch (err) {
+    const why = explainS3Error(err, settings);
+    return { status: 'critical', finding: `${why.finding}; backups are not copied off-site`, resolution: why.resolution };
+  } finally {
+    store.close();
+  }
+  const where = `${describeStore(settings)} reachable with the configured credentials`;
+  const ok = state?.last_success_at;
+  const failed = state?.last_failure_at;
+  if (failed && (!ok || failed > ok)) {
+    return {
+      status: 'warn',
+      finding: `${where}, but the last off-site copy failed at ${failed}: ${state?.last_error ?? '?'}`,
+      resolution: 'If the cause is fixed, agentctl backup create uploads every backup the bucket lacks; otherwise see the finding.',
+    };
+  }
+  return { status: 'ok', finding: `${where}; ${ok ? `last complete copy at ${ok}${state?.last_file ? ` (${state.last_file})` : ''}` : 'no copy made yet'}` };
 }
