@@ -65,7 +65,7 @@ export const CHECKS = {
   mcp_endpoint: { title: 'MCP endpoint (/mcp)', anchor: 'mcp-tools-not-responding', fix: 'MCP tool calls fail on the server side: mcp_tool_calls_total{result="server_error"} and the server log (request path /mcp) say which problem code; usually a provider (see LLM providers) or the database.' },
   maintenance: { title: 'maintenance mode', anchor: 'maintenance-mode-on', fix: 'Customers get 503 maintenance. When the work is done: agentctl maintenance off.' },
   disk: { title: 'disk space', anchor: 'disk-space-low', fix: 'Free space in DATA_DIR / BACKUP_DIR (old backups: lower BACKUP_RETENTION; old audit events: agentctl audit prune --older-than 90d) or grow the volume.' },
-  offsite: { title: 'off-site backup copies', anchor: 'backup-offsite-failing', fix: 'Check BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET and the key pair BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY, then agentctl backup create (it uploads what the bucket lacks).' },
+  offsite: { title: 'off-site backup copies', anchor: 'backup-off-site-failing', fix: 'Check BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET and the key pair BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY, then agentctl backup create (it uploads what the bucket lacks).' },
   backup: { title: 'last verified backup', anchor: 'backup-too-old', fix: 'Run agentctl backup create (and agentctl backup verify FILE); schedule it with BACKUP_SCHEDULE, the compose backup service or the Helm CronJob.' },
 } as const;
 export type CheckId = keyof typeof CHECKS;
