@@ -9,7 +9,8 @@ import type { Config } from '../../config/index.ts';
 import { guardClient, queryRows, type Database, type Db, type DbOrTx } from '../../db/client.ts';
 import { EVENTS_CHANNEL, type PlatformEvent } from '../../db/events.ts';
 import { shippedMigrations } from '../../db/migrate.ts';
-import { deriveKey, parseSecretsKey, sha256Hex } from '../../lib/crypto.ts';
+import { parseSecretsKey } from '../../lib/crypto.ts';
+import { backupDir, keyFingerprint } from './backup-dir.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { libpqTarget, pgTool, redactDbUrl, runTool } from './pgtools.ts';
 import { AGE_SUFFIX, BackupKeyError, encryptFile, withPlaintext } from './backup-crypto.ts';
@@ -72,10 +73,7 @@ export interface BackupInfo {
 
 const NAME_RE = /^agent-platform-(embedded|cluster)-(\d{8}T\d{9}Z)\.(tar\.gz|dump)(\.age)?$/;
 
-/** BACKUP_DIR, or DATA_DIR/backups. */
-export function backupDir(config: Config): string {
-  return config.BACKUP_DIR ? resolve(config.BACKUP_DIR) : join(config.dataDir, 'backups');
-}
+export { backupDir, keyFingerprint } from './backup-dir.ts';
 
 /** `agent-platform-<shape>-YYYYMMDDTHHMMSSmmmZ.<ext>`: names sort by time. */
 export function backupFileName(shape: Shape, at: Date): string {
@@ -83,10 +81,6 @@ export function backupFileName(shape: Shape, at: Date): string {
   return `agent-platform-${shape}-${stamp}.${shape === 'embedded' ? 'tar.gz' : 'dump'}`;
 }
 
-/** A fingerprint of the master key, so a restore can tell whether its data can be unsealed here. */
-export function keyFingerprint(master: Buffer): string {
-  return sha256Hex(deriveKey(master, 'backup-fingerprint')).slice(0, 16);
-}
 
 /** The master key of `config` without creating one (unlike loadSecretsKey), if there is one. */
 export function readMasterKey(config: Config): Buffer | undefined {

@@ -5,11 +5,15 @@ import type { Database } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
-import { BackupKeyError } from './backup-crypto.ts';
 import { describePolicy, retentionPolicy, type Tier } from './retention.ts';
 import type { OffsiteSync } from './offsite.ts';
 import { readSetting, SETTING_KEYS, writeSetting, type LastVerified, type OffsiteState } from './settings.ts';
-import { applyRetention, backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+import type { BackupManifest, CreateResult, Progress, VerifyResult } from './backup.ts';
+import type { BackupKeyError } from './backup-crypto.ts';
+import { backupDir, keyFingerprint } from './backup-dir.ts';
+
+/** The backup tools (dumps, pg_dump/pg_restore, age, the S3 client) load when a backup runs, not at start. */
+const tools = () => import('./backup.ts');
 
 /** What a retention run answers (`POST /backups/prune`, `agentctl backup prune`). */
 export interface BackupPruned {
@@ -76,8 +80,9 @@ export class BackupService {
   }
 
   /** The backups in BACKUP_DIR, newest first. */
-  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] } {
+  async list(): Promise<{ dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] }> {
     const dir = this.dir();
+    const { listBackups } = await tools();
     return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete, encrypted }) => ({ file, shape, created_at, bytes, complete, encrypted })) };
   }
 
@@ -87,6 +92,7 @@ export class BackupService {
    * old): the operator's next step depends on it.
    */
   async create(ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<BackupCreated> {
+    const { createBackup, recordVerified } = await tools();
     let r: CreateResult;
     try {
       r = await createBackup({ config: this.config, database: this.database, master: this.master, ...(opts.progress ? { progress: opts.progress } : {}) });
@@ -156,6 +162,7 @@ export class BackupService {
     const verified = await readSetting<Partial<LastVerified>>(this.database.db, SETTING_KEYS.backupLastVerified);
     const protect = verified?.value.file ? [verified.value.file] : [];
     const now = this.clock.now();
+    const { applyRetention } = await tools();
     const { kept, removed } = applyRetention(this.dir(), policy, now, { protect, dryRun: opts.dryRun ?? false });
     if (!opts.dryRun && (removed.length > 0 || opts.auditEmpty !== false)) {
       await this.database.db.transaction((tx) =>
@@ -172,12 +179,13 @@ export class BackupService {
   async verify(file: string, ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<VerifyResult & { recorded: boolean }> {
     const path = join(this.dir(), file);
     if (!existsSync(path)) throw new AppError('not_found', `no backup ${file} in the server's BACKUP_DIR`);
+    const { verifyBackup } = await tools();
     const v = await verifyBackup(path, {
       ...(this.database.url ? { scratchUrl: this.database.url } : {}),
       ...(opts.progress ? { progress: opts.progress } : {}),
       ...(this.config.BACKUP_IDENTITY_FILE ? { identityFile: this.config.BACKUP_IDENTITY_FILE } : {}),
     }).catch((err: unknown) => {
-      if (err instanceof BackupKeyError) throw new AppError(err.code, err.message);
+      if (err instanceof Error && err.name === 'BackupKeyError') throw new AppError((err as BackupKeyError).code, err.message);
       throw err;
     });
     const recorded = v.ok && v.manifest ? await this.recordVerified(v, ctx) : false;
@@ -187,6 +195,7 @@ export class BackupService {
   /** Records a passed verification (done elsewhere, e.g. by the CLI on a file outside BACKUP_DIR). */
   async recordVerified(v: VerifyResult, ctx: ActorContext): Promise<boolean> {
     if (!v.ok || !v.manifest) return false;
+    const { recordVerified } = await tools();
     return recordVerified(this.database.db, this.audit, ctx, { at: v.manifest.created_at, file: v.file, verified_at: this.clock.now().toISOString(), check: 'restore' });
   }
 

@@ -10,7 +10,8 @@ import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
 import type { SecretSet } from '../secrets/store.ts';
-import { backupDir, type LastVerified } from './backup.ts';
+import { backupDir } from './backup-dir.ts';
+import type { LastVerified } from './backup.ts';
 import { readSetting, SETTING_KEYS, type OffsiteState } from './settings.ts';
 import { waldurFinding } from './waldur.ts';
 
