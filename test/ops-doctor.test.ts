@@ -87,7 +87,7 @@ describe('agentctl doctor against a running platform', () => {
     assert.equal(rep.source, 'server');
     assert.deepEqual(
       rep.checks.map((c) => c.id),
-      ['database', 'redis', 'migrations', 'pool', 'long_queries', 'waldur', 'webhook_secret', 'webhook_verification', 'webhook_failures', 'usage_sync', 'usage_pending', 'providers', 'provider_circuits', 'mcp_servers', 'mcp_endpoint', 'maintenance', 'disk', 'backup'],
+      ['database', 'redis', 'migrations', 'pool', 'long_queries', 'waldur', 'webhook_secret', 'webhook_verification', 'webhook_failures', 'usage_sync', 'usage_pending', 'providers', 'provider_circuits', 'mcp_servers', 'mcp_endpoint', 'maintenance', 'disk', 'backup', 'offsite'],
     );
     assert.notEqual(rep.status, 'critical');
     for (const c of rep.checks) {
@@ -97,6 +97,7 @@ describe('agentctl doctor against a running platform', () => {
     assert.equal(check(rep, 'backup').status, 'warn', 'no backup has been verified yet');
     assert.match(line(plain, 'last verified backup'), /no verified backup has been recorded/);
     assert.match(plain.stdout, /fix: Run agentctl backup create/);
+    assert.match(check(rep, 'offsite').finding, /^not configured \(BACKUP_S3_BUCKET unset\)/);
     assert.match(check(rep, 'long_queries').finding, onPostgres ? /no query has been running for more than 30 s/ : /n\/a on the embedded database/);
   });
 

@@ -10,6 +10,7 @@ import { buildProgram } from '../src/cli/main.ts';
 import { CHECKS } from '../src/modules/ops/doctor.ts';
 import { onPostgres } from './helpers/env.ts';
 import { startReplica, type Replica } from './helpers/replica.ts';
+import { FakeS3 } from './fakes/s3.ts';
 import { startFakeWaldur, type FakeWaldur } from './fakes/waldur.ts';
 import { ROOT } from './ops-helpers.ts';
 
@@ -222,6 +223,9 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
   // A fake Waldur for the marketplace drills: an offering with two orders waiting for the provider.
   let fake: FakeWaldur;
   const waldur: Record<string, string> = {};
+  // A fake S3-compatible store (SigV4 checked) for the off-site backup drill.
+  let s3: FakeS3;
+  const s3env: Record<string, string> = {};
   const serverEnv = () => ({
     DATA_DIR: dataDir,
     DEMO_DATA: 'true',
@@ -234,6 +238,8 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
 
   before(async () => {
     fake = await startFakeWaldur();
+    s3 = await new FakeS3({ credentials: { DRILLKEYID: 'drill-s3-secret-0123456789' }, buckets: ['drill-backups'] }).listen();
+    Object.assign(s3env, { S3_ENDPOINT: s3.url, S3_BUCKET: 'drill-backups', S3_ACCESS_KEY_ID: 'DRILLKEYID', S3_SECRET_ACCESS_KEY: 'drill-s3-secret-0123456789' });
     const off = fake.createOffering({ name: 'Helpdesk agent', components: [{ type: 'requests' }, { type: 'input_tokens' }, { type: 'output_tokens' }] });
     Object.assign(waldur, {
       WALDUR_WEBHOOK_SECRET: 'drill-webhook-secret-0123456789',
@@ -255,6 +261,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
   after(async () => {
     await replica?.stop();
     await fake?.close();
+    await s3?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -274,6 +281,7 @@ describe('docs/RUNBOOK.md drills against a throwaway embedded instance', { skip:
           // The CLI's direct checks (doctor without a server) ask Waldur from this machine.
           WALDUR_URL: fake.url,
           ...waldur,
+          ...s3env,
         };
         const r = await sh(d.script, env, work);
         const shown = `drill at docs/RUNBOOK.md:${d.line}\n--- script\n${d.script}\n--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;

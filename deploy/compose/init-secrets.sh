@@ -38,6 +38,8 @@ make api_key_pepper_previous ""
 make waldur_token ""
 make waldur_webhook_secret_previous ""
 make session_secret_previous ""
+make backup_s3_access_key_id ""
+make backup_s3_secret_access_key ""
 make admin_token ""
 # Compose bind-mounts each file with its host owner and mode, and the containers read them as
 # other users (the platform as uid 1000, PostgreSQL as 999): the files are world-readable, the

@@ -26,6 +26,8 @@ export const SECRET_KEYS = [
   'BUDGET_ALERT_WEBHOOK_SECRET',
   'SLACK_APP_TOKEN',
   'SLACK_CLIENT_SECRET',
+  'BACKUP_S3_ACCESS_KEY_ID',
+  'BACKUP_S3_SECRET_ACCESS_KEY',
 ] as const;
 
 const bool = z
@@ -162,6 +164,18 @@ export const configSchema = z
       .refine((list) => list.every((r) => /^age1[0-9a-z]{20,}$/.test(r)), 'must be age recipients (age1…), separated by commas or spaces'),
     /** The age identity file (`AGE-SECRET-KEY-1…`) that verify and restore decrypt `.age` backups with (or --identity). */
     BACKUP_IDENTITY_FILE: z.string().min(1).optional(),
+    /** Off-site copies (ADR 0075): the S3-compatible bucket every backup is also uploaded to; unset = no off-site copy. */
+    BACKUP_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)').optional(),
+    /** The store's endpoint (MinIO, Ceph RGW, R2, …: `https://s3.example.com`); unset = AWS S3 of BACKUP_S3_REGION. */
+    BACKUP_S3_ENDPOINT: z.url().optional(),
+    /** Key prefix of the copies in the bucket (`agent-platform/prod` → `agent-platform/prod/<file>`); empty = the bucket's root. */
+    BACKUP_S3_PREFIX: z.string().max(500).regex(/^[A-Za-z0-9!_.*'()/-]*$/, "may hold letters, digits and ! _ . * ' ( ) / -").default(''),
+    BACKUP_S3_REGION: z.string().min(1).default('us-east-1'),
+    /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need; default: on when BACKUP_S3_ENDPOINT is set. */
+    BACKUP_S3_FORCE_PATH_STYLE: bool.optional(),
+    /** Static credentials (secrets, also as _FILE); unset = the AWS SDK's own chain (AWS_* variables, web identity, instance role). */
+    BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
     AUDIT_PRUNE_SCHEDULE: z.string().default('17 3 * * *'),
     /**
@@ -205,6 +219,13 @@ export const configSchema = z
       }
       if (c.BUDGET_ALERT_WEBHOOK_URL && !c.BUDGET_ALERT_WEBHOOK_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['BUDGET_ALERT_WEBHOOK_SECRET'], message: 'required when BUDGET_ALERT_WEBHOOK_URL is set (receivers verify the signature with it)' });
+      }
+      if (Boolean(c.BACKUP_S3_ACCESS_KEY_ID) !== Boolean(c.BACKUP_S3_SECRET_ACCESS_KEY)) {
+        const missing = c.BACKUP_S3_ACCESS_KEY_ID ? 'BACKUP_S3_SECRET_ACCESS_KEY' : 'BACKUP_S3_ACCESS_KEY_ID';
+        ctx.addIssue({ code: 'custom', path: [missing], message: 'BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY are set together (or neither, for the AWS SDK\'s own credential chain)' });
+      }
+      if ((c.BACKUP_S3_ENDPOINT || c.BACKUP_S3_ACCESS_KEY_ID) && !c.BACKUP_S3_BUCKET) {
+        ctx.addIssue({ code: 'custom', path: ['BACKUP_S3_BUCKET'], message: 'required when BACKUP_S3_ENDPOINT or BACKUP_S3_ACCESS_KEY_ID is set (the bucket off-site copies go to)' });
       }
       if (c.DATABASE_URL && !c.SECRETS_KEY) {
         ctx.addIssue({

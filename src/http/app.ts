@@ -19,7 +19,7 @@ import { backgroundRoutes } from '../modules/background/routes.ts';
 import { maintenanceGate } from './maintenance.ts';
 import { abuseGate } from './abuse.ts';
 import { opsRootRoutes } from '../modules/ops/routes.ts';
-import { backupDir } from '../modules/ops/backup.ts';
+import { backupDir } from '../modules/ops/backup-dir.ts';
 import { webhookRoutes } from '../modules/marketplace/routes.ts';
 import { authRoutes } from '../modules/auth/routes/index.ts';
 import { portalCookiePolicy } from '../modules/auth/routes/session.ts';

@@ -206,6 +206,16 @@ export function createMetrics() {
       help: 'Unix time of the data in the newest verified backup (read from the database at scrape time; 0 until the first).',
       registers: [registry],
     }),
+    backupOffsiteLastSuccess: new Gauge({
+      name: 'backup_offsite_last_success_timestamp',
+      help: 'Unix time of the last complete off-site copy of the backups to BACKUP_S3_BUCKET (read from the database at scrape time; 0 until the first or when not configured).',
+      registers: [registry],
+    }),
+    backupOffsiteFailures: new Counter({
+      name: 'backup_offsite_failures_total',
+      help: 'Off-site copies of backups that failed (upload or remote retention; the local backup is kept), read from the database at scrape time.',
+      registers: [registry],
+    }),
     memoryLimit: new Gauge({ name: 'process_memory_limit_bytes', help: "The memory this process may use: its container's limit (cgroup), or the machine's memory.", registers: [registry] }),
     cpuLimit: new Gauge({ name: 'process_cpu_limit_cores', help: "The CPU cores this process may use: its container's quota (cgroup), or the machine's cores.", registers: [registry] }),
     diskSize: new Gauge({ name: 'disk_size_bytes', help: 'Size of the filesystem holding a platform directory (volume: data, backups).', labelNames: ['volume'] as const, registers: [registry] }),

@@ -6673,6 +6673,17 @@ export interface paths {
                                     recipients: string[];
                                 };
                             };
+                            /** @description the off-site copy (BACKUP_S3_BUCKET set); a failure never fails the backup */
+                            offsite?: {
+                                store: string;
+                                ok: boolean;
+                                uploaded: string[];
+                                removed: string[];
+                                /** @description plaintext backups not uploaded because BACKUP_ENCRYPT_RECIPIENTS is set */
+                                skipped: string[];
+                                error?: string;
+                                resolution?: string;
+                            };
                         };
                     };
                 };

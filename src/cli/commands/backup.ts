@@ -79,10 +79,11 @@ export function registerBackup(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('backup');
-      let out: { file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; tables: number; rows: number; via: string };
+      type Offsite = { store: string; ok: boolean; uploaded: string[]; removed: string[]; skipped: string[]; error?: string; resolution?: string };
+      let out: { file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; tables: number; rows: number; via: string; offsite?: Offsite };
       if (serverHolds(config)) {
         progress('the embedded server holds the database: asking it to take the backup');
-        const r = await new ApiClient(globals(cmd)).post<{ file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; manifest: { tables: Record<string, { rows: number }> } }>('/backups');
+        const r = await new ApiClient(globals(cmd)).post<{ file: string; path: string; bytes: number; sha256: string; created_at: string; removed: string[]; ms: number; manifest: { tables: Record<string, { rows: number }> }; offsite?: Offsite }>('/backups');
         const t = Object.values(r.manifest.tables);
         out = { ...r, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'server' };
       } else {
@@ -94,7 +95,7 @@ export function registerBackup(program: Command): void {
             throw new CliError((err as Error).message);
           });
           const t = Object.values(r.manifest.tables);
-          out = { file: r.file, path: r.path, bytes: r.bytes, sha256: r.sha256, created_at: r.created_at, removed: r.removed, ms: r.ms, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'direct' };
+          out = { file: r.file, path: r.path, bytes: r.bytes, sha256: r.sha256, created_at: r.created_at, removed: r.removed, ms: r.ms, tables: t.length, rows: t.reduce((n, x) => n + x.rows, 0), via: 'direct', ...(r.offsite ? { offsite: r.offsite } : {}) };
         } finally {
           await database.close();
         }
@@ -103,7 +104,12 @@ export function registerBackup(program: Command): void {
         console.log(out.path);
         console.error(`backup ${out.file}: ${mb(out.bytes)}, ${out.tables} tables, ${out.rows} rows, sha256 ${out.sha256.slice(0, 16)}…, checksum verified, ${out.ms} ms`);
         if (out.removed.length > 0) console.error(`retention removed ${out.removed.length} older backup(s): ${out.removed.join(', ')}`);
+        const o = out.offsite;
+        if (o?.ok) console.error(`off-site copy in ${o.store}: ${o.uploaded.length ? `uploaded ${o.uploaded.join(', ')}` : 'already up to date'}${o.removed.length ? `; retention removed ${o.removed.join(', ')}` : ''}`);
+        if (o && !o.ok) console.error(`off-site copy FAILED (the local backup is kept; the next backup uploads what is missing): ${o.error}\n  fix: ${o.resolution}`);
       });
+      // The backup exists; a failed off-site copy is still a failure the operator's script must see.
+      if (out.offsite && !out.offsite.ok) process.exitCode = 3;
     });
 
   b.command('prune')
@@ -146,10 +152,28 @@ export function registerBackup(program: Command): void {
     });
 
   b.command('list')
-    .description('list the backups in BACKUP_DIR, newest first')
+    .description('list the backups in BACKUP_DIR (or, with --remote, in the off-site bucket BACKUP_S3_BUCKET), newest first')
     .option('--dir <dir>', 'another directory than BACKUP_DIR')
-    .action(async (o: { dir?: string }, cmd: Command) => {
+    .option('--remote', 'list the off-site copies in BACKUP_S3_BUCKET/BACKUP_S3_PREFIX instead')
+    .action(async (o: { dir?: string; remote?: boolean }, cmd: Command) => {
       const config = cliConfig();
+      if (o.remote) {
+        const store = await openStore(config);
+        try {
+          const items = (await store.list()).reverse();
+          const where = (await import('../../modules/ops/offsite.ts')).describeStore(store.settings);
+          emit(globals(cmd).json, { store: where, items }, () => {
+            console.error(`backups in ${where}`);
+            printTable(
+              items.map((i) => ({ ...i, size: mb(i.bytes), checksum: i.complete ? 'yes' : 'MISSING', encrypted: i.encrypted ? 'age' : 'no' })),
+              ['file', 'shape', 'created_at', 'size', 'checksum', 'encrypted'],
+            );
+          });
+        } finally {
+          store.close();
+        }
+        return;
+      }
       const { backupDir, listBackups } = await backupModule();
       const dir = o.dir ? resolve(o.dir) : backupDir(config);
       const items = listBackups(dir).reverse();
@@ -219,14 +243,27 @@ export function registerBackup(program: Command): void {
       if (!out.ok) process.exitCode = 1;
     });
 
+  b.command('fetch <file>')
+    .description('download a backup from the off-site bucket (BACKUP_S3_BUCKET) into BACKUP_DIR; it lands there only once it matches its .sha256')
+    .option('--dir <dir>', 'another directory than BACKUP_DIR')
+    .action(async (file: string, o: { dir?: string }, cmd: Command) => {
+      const config = cliConfig();
+      const { backupDir } = await backupModule();
+      const path = await fetchRemote(config, file, o.dir ? resolve(o.dir) : backupDir(config), progressLine('fetch'));
+      emit(globals(cmd).json, { fetched: basename(path), path }, () => console.log(path));
+    });
+
   b.command('restore <file>')
-    .description('replace the database with a backup (checksum first; shows what it replaces; embedded: the server must be stopped)')
+    .description('replace the database with a backup (checksum first; shows what it replaces; embedded: the server must be stopped); --from-remote downloads it from BACKUP_S3_BUCKET first')
     .option('--yes', 'do not ask for confirmation')
     .option('--identity <file>', 'encrypted (.age) backups: the age identity file with the private key (default BACKUP_IDENTITY_FILE)')
-    .action(async (file: string, o: { yes?: boolean; identity?: string }, cmd: Command) => {
+    .option('--from-remote', 'FILE is a backup in the off-site bucket: download it into BACKUP_DIR and check it against its .sha256 first')
+    .action(async (file: string, o: { yes?: boolean; identity?: string; fromRemote?: boolean }, cmd: Command) => {
       const config = cliConfig();
       const progress = progressLine('restore');
       const m = await backupModule();
+      if (config.mode === 'embedded' && o.fromRemote) assertDataDirFree(config, 'backup restore');
+      if (o.fromRemote) file = await fetchRemote(config, basename(file), m.backupDir(config), progress);
       let path: string;
       try {
         path = m.resolveBackup(file, m.backupDir(config));
@@ -309,6 +346,30 @@ export function registerBackup(program: Command): void {
       });
       }
     });
+}
+
+/** The off-site store of BACKUP_S3_*, or a usage error when it is not configured. */
+async function openStore(config: Config) {
+  const { OffsiteStore, offsiteSettings } = await import('../../modules/ops/offsite.ts');
+  const settings = offsiteSettings(config);
+  if (!settings) throw new CliError('no off-site store configured: set BACKUP_S3_BUCKET (and BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY for a store other than AWS S3)', { exitCode: 2 });
+  return new OffsiteStore(settings);
+}
+
+/** Downloads a remote backup into `dir` (checked against its .sha256 before it lands); S3 failures explained. */
+async function fetchRemote(config: Config, file: string, dir: string, progress: (m: string) => void): Promise<string> {
+  const store = await openStore(config);
+  const { describeStore, explainS3Error, OffsiteFetchError } = await import('../../modules/ops/offsite.ts');
+  try {
+    progress(`downloading ${file} from ${describeStore(store.settings)} into ${dir}`);
+    return await store.download(file, dir, progress);
+  } catch (err) {
+    if (err instanceof OffsiteFetchError) throw new CliError(`${err.message}; nothing was changed`, { exitCode: 2 });
+    const why = explainS3Error(err, store.settings);
+    throw new CliError(`${why.finding}; nothing was changed\n  fix: ${why.resolution}`);
+  } finally {
+    store.close();
+  }
 }
 
 /** A missing or wrong key for an encrypted backup: a usage error (exit 2) naming the key. */

@@ -2,7 +2,7 @@ import type { ZodApp } from '../../http/types.ts';
 import type { AccessService } from '../accesses/service.ts';
 import type { UsageSync } from '../marketplace/billing.ts';
 import type { JobAdmin } from '../ops/jobqueue.ts';
-import { lastVerifiedSeconds } from '../ops/settings.ts';
+import { lastVerifiedSeconds, offsiteMetrics } from '../ops/settings.ts';
 import { collectResources } from '../../metrics/resources.ts';
 import { healthSchema, liveSchema, readySchema } from './schemas.ts';
 import { checkHealth, checkReady, type HealthDeps } from './service.ts';
@@ -52,6 +52,15 @@ export async function healthRoutes(app: ZodApp, deps: HealthDeps & { accesses: A
       // Read from the database so every process (api or worker) exports the same value.
       await lastVerifiedSeconds(deps.database.db).then(
         (s) => deps.metrics.backupLastSuccess.set(s),
+        () => {},
+      );
+      await offsiteMetrics(deps.database.db).then(
+        (o) => {
+          deps.metrics.backupOffsiteLastSuccess.set(o.lastSuccess);
+          // A counter kept in the database: exported as its stored value, the same from every process.
+          deps.metrics.backupOffsiteFailures.reset();
+          deps.metrics.backupOffsiteFailures.inc(o.failures);
+        },
         () => {},
       );
     }

@@ -9,7 +9,8 @@ import type { Config } from '../../config/index.ts';
 import { guardClient, queryRows, type Database, type Db, type DbOrTx } from '../../db/client.ts';
 import { EVENTS_CHANNEL, type PlatformEvent } from '../../db/events.ts';
 import { shippedMigrations } from '../../db/migrate.ts';
-import { deriveKey, parseSecretsKey, sha256Hex } from '../../lib/crypto.ts';
+import { parseSecretsKey } from '../../lib/crypto.ts';
+import { backupDir, keyFingerprint } from './backup-dir.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
 import { libpqTarget, pgTool, redactDbUrl, runTool } from './pgtools.ts';
 import { AGE_SUFFIX, BackupKeyError, encryptFile, withPlaintext } from './backup-crypto.ts';
@@ -72,10 +73,7 @@ export interface BackupInfo {
 
 const NAME_RE = /^agent-platform-(embedded|cluster)-(\d{8}T\d{9}Z)\.(tar\.gz|dump)(\.age)?$/;
 
-/** BACKUP_DIR, or DATA_DIR/backups. */
-export function backupDir(config: Config): string {
-  return config.BACKUP_DIR ? resolve(config.BACKUP_DIR) : join(config.dataDir, 'backups');
-}
+export { backupDir, keyFingerprint } from './backup-dir.ts';
 
 /** `agent-platform-<shape>-YYYYMMDDTHHMMSSmmmZ.<ext>`: names sort by time. */
 export function backupFileName(shape: Shape, at: Date): string {
@@ -83,10 +81,6 @@ export function backupFileName(shape: Shape, at: Date): string {
   return `agent-platform-${shape}-${stamp}.${shape === 'embedded' ? 'tar.gz' : 'dump'}`;
 }
 
-/** A fingerprint of the master key, so a restore can tell whether its data can be unsealed here. */
-export function keyFingerprint(master: Buffer): string {
-  return sha256Hex(deriveKey(master, 'backup-fingerprint')).slice(0, 16);
-}
 
 /** The master key of `config` without creating one (unlike loadSecretsKey), if there is one. */
 export function readMasterKey(config: Config): Buffer | undefined {
@@ -115,7 +109,7 @@ function migrationsOf(hashes: string[]): BackupManifest['migrations'] {
   return { applied: hashes.length, last: hashes.length > 0 ? (tags[hashes.length - 1] ?? null) : null, hashes };
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   await pipeline(createReadStream(path), h);
   return h.digest('hex');
@@ -261,14 +255,21 @@ export function listBackups(dir: string): BackupInfo[] {
   if (!existsSync(dir)) return [];
   const out: BackupInfo[] = [];
   for (const f of readdirSync(dir).sort()) {
-    const m = NAME_RE.exec(f);
-    if (!m) continue;
+    const n = parseBackupName(f);
+    if (!n) continue;
     const path = join(dir, f);
-    const s = m[2]!;
-    const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
-    out.push({ file: f, path, shape: m[1] as Shape, created_at: at, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`), encrypted: m[4] === AGE_SUFFIX });
+    out.push({ file: f, path, ...n, bytes: statSync(path).size, complete: existsSync(`${path}.sha256`) && existsSync(`${path}.manifest.json`) });
   }
   return out;
+}
+
+/** What a backup's file name says (shape, time, encryption), or undefined for any other name. */
+export function parseBackupName(f: string): { shape: Shape; created_at: string; encrypted: boolean } | undefined {
+  const m = NAME_RE.exec(f);
+  if (!m) return undefined;
+  const s = m[2]!;
+  const at = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
+  return { shape: m[1] as Shape, created_at: at, encrypted: m[4] === AGE_SUFFIX };
 }
 
 /** Resolves a backup given as a path or as a file name in `dir`. */

@@ -5,10 +5,15 @@ import type { Database } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import type { ActorContext, AuditService } from '../audit/service.ts';
-import { BackupKeyError } from './backup-crypto.ts';
 import { describePolicy, retentionPolicy, type Tier } from './retention.ts';
-import { readSetting, SETTING_KEYS, type LastVerified } from './settings.ts';
-import { applyRetention, backupDir, createBackup, keyFingerprint, listBackups, recordVerified, verifyBackup, type BackupManifest, type CreateResult, type Progress, type VerifyResult } from './backup.ts';
+import type { OffsiteSync } from './offsite.ts';
+import { readSetting, SETTING_KEYS, writeSetting, type LastVerified, type OffsiteState } from './settings.ts';
+import type { BackupManifest, CreateResult, Progress, VerifyResult } from './backup.ts';
+import type { BackupKeyError } from './backup-crypto.ts';
+import { backupDir, keyFingerprint } from './backup-dir.ts';
+
+/** The backup tools (dumps, pg_dump/pg_restore, age, the S3 client) load when a backup runs, not at start. */
+const tools = () => import('./backup.ts');
 
 /** What a retention run answers (`POST /backups/prune`, `agentctl backup prune`). */
 export interface BackupPruned {
@@ -32,6 +37,19 @@ export interface BackupCreated {
   removed: string[];
   ms: number;
   manifest: BackupManifest;
+  /** The off-site copy (BACKUP_S3_BUCKET set): what was uploaded and pruned, or why it failed. */
+  offsite?: BackupOffsite;
+}
+
+/** The off-site step of a backup: never fails the backup; a failure is recorded and counted. */
+export interface BackupOffsite {
+  store: string;
+  ok: boolean;
+  uploaded: string[];
+  removed: string[];
+  skipped: string[];
+  error?: string;
+  resolution?: string;
 }
 
 /**
@@ -62,8 +80,9 @@ export class BackupService {
   }
 
   /** The backups in BACKUP_DIR, newest first. */
-  list(): { dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] } {
+  async list(): Promise<{ dir: string; items: { file: string; shape: string; created_at: string; bytes: number; complete: boolean; encrypted: boolean }[] }> {
     const dir = this.dir();
+    const { listBackups } = await tools();
     return { dir, items: listBackups(dir).reverse().map(({ file, shape, created_at, bytes, complete, encrypted }) => ({ file, shape, created_at, bytes, complete, encrypted })) };
   }
 
@@ -73,6 +92,7 @@ export class BackupService {
    * old): the operator's next step depends on it.
    */
   async create(ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<BackupCreated> {
+    const { createBackup, recordVerified } = await tools();
     let r: CreateResult;
     try {
       r = await createBackup({ config: this.config, database: this.database, master: this.master, ...(opts.progress ? { progress: opts.progress } : {}) });
@@ -82,7 +102,53 @@ export class BackupService {
     await recordVerified(this.database.db, this.audit, ctx, { at: r.manifest.created_at, file: r.file, verified_at: this.clock.now().toISOString(), check: 'checksum' });
     const pruned = await this.prune(ctx, { auditEmpty: false });
     for (const f of pruned.removed) opts.progress?.(`retention (${pruned.policy}): removed ${f}`);
-    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: pruned.removed, ms: r.ms, manifest: r.manifest };
+    const offsite = await this.copyOffsite(ctx, { file: r.file, ...(opts.progress ? { progress: opts.progress } : {}) });
+    return { file: r.file, path: r.path, bytes: r.manifest.bytes, sha256: r.manifest.sha256, created_at: r.manifest.created_at, removed: pruned.removed, ms: r.ms, manifest: r.manifest, ...(offsite ? { offsite } : {}) };
+  }
+
+  /**
+   * The off-site copy (ADR 0075), when BACKUP_S3_BUCKET is set: uploads every complete local backup
+   * the bucket lacks (so a run after a failed one catches up) and applies retention to the remote
+   * copies. It never throws and never touches the local backups: a failure is recorded in
+   * `backup.offsite` (backup_offsite_failures_total), audited, and answered with its cause.
+   */
+  async copyOffsite(ctx: ActorContext, opts: { file?: string; progress?: Progress } = {}): Promise<BackupOffsite | undefined> {
+    if (!this.config.BACKUP_S3_BUCKET) return undefined;
+    const { OffsiteStore, describeStore, explainS3Error, offsiteSettings, syncOffsite } = await import('./offsite.ts');
+    const settings = offsiteSettings(this.config)!;
+    const store = new OffsiteStore(settings);
+    const verified = await readSetting<Partial<LastVerified>>(this.database.db, SETTING_KEYS.backupLastVerified);
+    let result: BackupOffsite;
+    try {
+      const s: OffsiteSync = await syncOffsite(store, {
+        dir: this.dir(),
+        policy: retentionPolicy(this.config),
+        now: this.clock.now(),
+        protect: verified?.value.file ? [verified.value.file] : [],
+        encrypting: this.config.BACKUP_ENCRYPT_RECIPIENTS.length > 0,
+        ...(opts.progress ? { progress: opts.progress } : {}),
+      });
+      for (const f of s.skipped) opts.progress?.(`off-site: not uploading ${f}: it is not encrypted and BACKUP_ENCRYPT_RECIPIENTS is set`);
+      result = { ...s, ok: true };
+    } catch (err) {
+      const why = explainS3Error(err, settings);
+      opts.progress?.(`off-site copy to ${describeStore(settings)} FAILED (the local backup is kept): ${why.finding}`);
+      result = { store: describeStore(settings), ok: false, uploaded: [], removed: [], skipped: [], error: why.finding, resolution: why.resolution };
+    } finally {
+      store.close();
+    }
+    const at = this.clock.now().toISOString();
+    await this.database.db.transaction(async (tx) => {
+      const prev = (await readSetting<Partial<OffsiteState>>(tx, SETTING_KEYS.backupOffsite))?.value ?? {};
+      const next: OffsiteState = result.ok
+        ? { ...prev, failures: Number(prev.failures ?? 0), last_success_at: at, ...(opts.file ? { last_file: opts.file } : {}) }
+        : { ...prev, failures: Number(prev.failures ?? 0) + 1, last_failure_at: at, last_error: result.error! };
+      await writeSetting(tx, SETTING_KEYS.backupOffsite, next);
+      if (!result.ok || result.uploaded.length > 0 || result.removed.length > 0) {
+        await this.audit.record(tx, ctx, { action: 'backup.offsite', targetType: 'backup', targetId: result.store, details: { ok: result.ok, uploaded: result.uploaded, removed: result.removed, ...(result.error ? { error: result.error } : {}) } });
+      }
+    });
+    return result;
   }
 
   /**
@@ -96,6 +162,7 @@ export class BackupService {
     const verified = await readSetting<Partial<LastVerified>>(this.database.db, SETTING_KEYS.backupLastVerified);
     const protect = verified?.value.file ? [verified.value.file] : [];
     const now = this.clock.now();
+    const { applyRetention } = await tools();
     const { kept, removed } = applyRetention(this.dir(), policy, now, { protect, dryRun: opts.dryRun ?? false });
     if (!opts.dryRun && (removed.length > 0 || opts.auditEmpty !== false)) {
       await this.database.db.transaction((tx) =>
@@ -112,12 +179,13 @@ export class BackupService {
   async verify(file: string, ctx: ActorContext, opts: { progress?: Progress } = {}): Promise<VerifyResult & { recorded: boolean }> {
     const path = join(this.dir(), file);
     if (!existsSync(path)) throw new AppError('not_found', `no backup ${file} in the server's BACKUP_DIR`);
+    const { verifyBackup } = await tools();
     const v = await verifyBackup(path, {
       ...(this.database.url ? { scratchUrl: this.database.url } : {}),
       ...(opts.progress ? { progress: opts.progress } : {}),
       ...(this.config.BACKUP_IDENTITY_FILE ? { identityFile: this.config.BACKUP_IDENTITY_FILE } : {}),
     }).catch((err: unknown) => {
-      if (err instanceof BackupKeyError) throw new AppError(err.code, err.message);
+      if (err instanceof Error && err.name === 'BackupKeyError') throw new AppError((err as BackupKeyError).code, err.message);
       throw err;
     });
     const recorded = v.ok && v.manifest ? await this.recordVerified(v, ctx) : false;
@@ -127,6 +195,7 @@ export class BackupService {
   /** Records a passed verification (done elsewhere, e.g. by the CLI on a file outside BACKUP_DIR). */
   async recordVerified(v: VerifyResult, ctx: ActorContext): Promise<boolean> {
     if (!v.ok || !v.manifest) return false;
+    const { recordVerified } = await tools();
     return recordVerified(this.database.db, this.audit, ctx, { at: v.manifest.created_at, file: v.file, verified_at: this.clock.now().toISOString(), check: 'restore' });
   }
 

@@ -10,8 +10,9 @@ import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { withTimeout } from '../../lib/timeout.ts';
 import type { SecretSet } from '../secrets/store.ts';
-import { backupDir, type LastVerified } from './backup.ts';
-import { readSetting, SETTING_KEYS } from './settings.ts';
+import { backupDir } from './backup-dir.ts';
+import type { LastVerified } from './backup.ts';
+import { readSetting, SETTING_KEYS, type OffsiteState } from './settings.ts';
 import { waldurFinding } from './waldur.ts';
 
 /**
@@ -65,6 +66,7 @@ export const CHECKS = {
   mcp_endpoint: { title: 'MCP endpoint (/mcp)', anchor: 'mcp-tools-not-responding', fix: 'MCP tool calls fail on the server side: mcp_tool_calls_total{result="server_error"} and the server log (request path /mcp) say which problem code; usually a provider (see LLM providers) or the database.' },
   maintenance: { title: 'maintenance mode', anchor: 'maintenance-mode-on', fix: 'Customers get 503 maintenance. When the work is done: agentctl maintenance off.' },
   disk: { title: 'disk space', anchor: 'disk-space-low', fix: 'Free space in DATA_DIR / BACKUP_DIR (old backups: lower BACKUP_RETENTION; old audit events: agentctl audit prune --older-than 90d) or grow the volume.' },
+  offsite: { title: 'off-site backup copies', anchor: 'backup-off-site-failing', fix: 'Check BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET and the key pair BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY, then agentctl backup create (it uploads what the bucket lacks).' },
   backup: { title: 'last verified backup', anchor: 'backup-too-old', fix: 'Run agentctl backup create (and agentctl backup verify FILE); schedule it with BACKUP_SCHEDULE, the compose backup service or the Helm CronJob.' },
 } as const;
 export type CheckId = keyof typeof CHECKS;
@@ -305,6 +307,7 @@ export async function runDoctor(deps: Deps): Promise<DoctorReport> {
     }),
     () => runCheck('disk', async () => diskFinding([config.dataDir, backupDir(config)])),
     () => runCheck('backup', async () => backupFinding(await readSetting<Partial<LastVerified>>(db, SETTING_KEYS.backupLastVerified), now())),
+    () => runCheck('offsite', async () => (await import('./offsite.ts')).offsiteFinding(config, (await readSetting<Partial<OffsiteState>>(db, SETTING_KEYS.backupOffsite))?.value)),
   ])
     checks.push(await run());
   return report('server', checks);
@@ -477,6 +480,8 @@ export async function directChecks(config: Config, opts: { databaseAllowed: bool
       }),
     );
   }
+  // The bucket from this machine: the credentials and the reachability (the last copy's record needs the server's database).
+  if (config.BACKUP_S3_BUCKET) out.push(await runCheck('offsite', async () => { const f = await (await import('./offsite.ts')).offsiteFinding(config, undefined); return { ...f, finding: `${f.finding.replace(/; no copy made yet$/, '')} (direct check)` }; }));
   out.push(await runCheck('disk', async () => ({ ...diskFinding([config.dataDir, backupDir(config)]), finding: `${diskFinding([config.dataDir, backupDir(config)]).finding} (this machine)` })));
   return out;
 }

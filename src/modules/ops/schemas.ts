@@ -33,7 +33,18 @@ export const backupManifestView = z.object({
   sha256: z.string(),
   encryption: z.object({ format: z.literal('age'), recipients: z.array(z.string()) }).optional(),
 });
-export const backupCreatedView = z.object({ file: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), created_at: z.string(), removed: z.array(z.string()), ms: z.number(), manifest: backupManifestView });
+export const backupOffsiteView = z
+  .object({
+    store: z.string(),
+    ok: z.boolean(),
+    uploaded: z.array(z.string()),
+    removed: z.array(z.string()),
+    skipped: z.array(z.string()).describe('plaintext backups not uploaded because BACKUP_ENCRYPT_RECIPIENTS is set'),
+    error: z.string().optional(),
+    resolution: z.string().optional(),
+  })
+  .describe('the off-site copy (BACKUP_S3_BUCKET set); a failure never fails the backup');
+export const backupCreatedView = z.object({ file: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), created_at: z.string(), removed: z.array(z.string()), ms: z.number(), manifest: backupManifestView, offsite: backupOffsiteView.optional() });
 export const backupVerifyBody = z.object({ file: z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'a backup file name in BACKUP_DIR (no directories)') });
 export const backupVerifiedView = z.object({
   ok: z.boolean(),

@@ -11,6 +11,8 @@ import { settings } from '../../db/schema.ts';
 export const SETTING_KEYS = {
   maintenance: 'maintenance',
   backupLastVerified: 'backup.last_verified',
+  /** Off-site copies (ADR 0075): the last upload and the failures counted so far (OffsiteState). */
+  backupOffsite: 'backup.offsite',
   sessionsRevokedBefore: 'sessions.revoked_before',
   usageLastSync: 'usage.last_sync',
   /** Not stored: a broadcast asking every replica to warm its caches (see cache warm-up). */
@@ -50,4 +52,22 @@ export async function lastVerifiedSeconds(db: DbOrTx): Promise<number> {
   const row = await readSetting<Partial<LastVerified>>(db, SETTING_KEYS.backupLastVerified);
   const t = row?.value.at ? Date.parse(row.value.at) : NaN;
   return Number.isFinite(t) ? Math.floor(t / 1000) : 0;
+}
+
+/** The off-site copy's record (`backup.offsite`): what the metrics and the doctor read. */
+export interface OffsiteState {
+  /** When a sync last completed (every complete backup uploaded, remote retention applied). */
+  last_success_at?: string;
+  last_file?: string;
+  /** Failed syncs so far (backup_offsite_failures_total); never decreases. */
+  failures: number;
+  last_failure_at?: string;
+  last_error?: string;
+}
+
+/** backup_offsite_last_success_timestamp (0 until the first) and backup_offsite_failures_total. */
+export async function offsiteMetrics(db: DbOrTx): Promise<{ lastSuccess: number; failures: number }> {
+  const row = await readSetting<Partial<OffsiteState>>(db, SETTING_KEYS.backupOffsite);
+  const t = row?.value.last_success_at ? Date.parse(row.value.last_success_at) : NaN;
+  return { lastSuccess: Number.isFinite(t) ? Math.floor(t / 1000) : 0, failures: Number(row?.value.failures ?? 0) };
 }
