@@ -42,6 +42,15 @@ const FAULTS = {
     ],
     remove: sql.raw('drop trigger fault_settle on quota_counters'),
   },
+  // The latest a success can fail: at COMMIT, after every write of the success transaction (the
+  // settlement included) went through; nothing of it stays, so the unit must come back.
+  'the COMMIT is refused': {
+    install: [
+      sql.raw(`create or replace function fault_commit() returns trigger language plpgsql as $$ begin raise exception 'fault: COMMIT refused'; end $$`),
+      sql.raw('create constraint trigger fault_commit after insert on usage_records deferrable initially deferred for each row execute function fault_commit()'),
+    ],
+    remove: sql.raw('drop trigger fault_commit on usage_records'),
+  },
 } as const;
 
 for (const kind of PROVIDER_KINDS) {

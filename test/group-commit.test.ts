@@ -63,15 +63,45 @@ describe('group commit', () => {
     assert.ok(gc.stats.batches >= 2, 'at most two items per batch');
   });
 
-  test('when the database is the problem (a statement timeout), every item gets the error at once, without retries', { skip: !onPostgres && 'statement_timeout needs PostgreSQL' }, async () => {
+  test('a statement timeout fails only the item that ran it; the others of its batch commit alone', { skip: !onPostgres && 'statement_timeout needs PostgreSQL' }, async () => {
     const gc = new GroupCommitter({ db: env.deps.db });
     const outcomes = await Promise.allSettled([31, 32, 33].map((id) => gc.run(async (tx) => {
       await tx.execute(sql`insert into gc_probe (id, v) values (${id}, ${id})`);
       if (id === 32) await tx.execute(sql.raw("set local statement_timeout = '50ms'; select pg_sleep(1)"));
       return id;
     })));
-    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
-    assert.equal(gc.stats.retried, 0, 'not retried one by one');
-    assert.deepEqual((await ids()).filter((id) => id > 30), []);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(driverMessage((outcomes[1] as PromiseRejectedResult).reason), /statement timeout/);
+    assert.equal(gc.stats.retried, 2, 'only the two innocent items were retried');
+    assert.deepEqual((await ids()).filter((id) => id > 30), [31, 33]);
+  });
+
+  test('a row lock held elsewhere holds only the item that needs the row, not its batch', { skip: !onPostgres && 'a second connection needs PostgreSQL' }, async () => {
+    await env.deps.db.execute(sql`insert into gc_probe (id, v) values (40, 40)`);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = env.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from gc_probe where id = 40 for update`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const gc = new GroupCommitter({ db: env.deps.db });
+    let released = false;
+    let freeFirst = false;
+    const needsRow = gc.run(async (tx) => tx.execute(sql`update gc_probe set v = 41 where id = 40`));
+    const free = gc.run(async (tx) => tx.execute(sql`insert into gc_probe (id, v) values (42, 42)`)).then(() => {
+      freeFirst = !released;
+    });
+    // A bound, not a speed target: without the batch's lock_timeout the free item waits for the lock.
+    await Promise.race([free, new Promise((r) => setTimeout(r, 15_000))]);
+    released = true;
+    release();
+    await Promise.all([holder, needsRow, free]);
+    assert.ok(freeFirst, 'the item that needs no locked row committed while the lock was still held');
+    const rows = await queryRows<{ id: number; v: number }>(env.deps.db, sql`select id, v from gc_probe where id in (40, 42) order by id`);
+    assert.deepEqual(rows.map((r) => [r.id, r.v]), [[40, 41], [42, 42]]);
   });
 });

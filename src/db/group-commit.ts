@@ -1,6 +1,11 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.ts';
 import { isDatabaseUnavailable, sqlState } from './errors.ts';
+
+/** How long a grouped batch waits for a row lock before its items go alone (see `commit`). */
+const LOCK_WAIT_MS = 1000;
 
 interface Item {
   fn: (tx: Tx) => Promise<unknown>;
@@ -46,7 +51,9 @@ export class GroupCommitter {
   /** Runs `fn` in the next batch's transaction; resolves with its result once that transaction committed. */
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Bound to the caller's async context: whichever request's turn runs the batch, each item's
+      // work (its trace spans, its log context) stays with the request it belongs to.
+      this.queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -77,21 +84,39 @@ export class GroupCommitter {
   private async commit(batch: Item[]): Promise<void> {
     if (batch.length === 1) return this.alone(batch[0]!);
     let results: unknown[];
+    let failing: Item | undefined;
     try {
       results = await this.db.transaction(async (tx) => {
+        // A row lock held elsewhere (another replica's stalled transaction, an operator's psql) must
+        // not hold every reply of this replica for the statement timeout: the batch gives up on the
+        // lock after LOCK_WAIT and its items go alone, where only the item needing that row waits.
+        await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_WAIT_MS}ms'`));
         const out: unknown[] = [];
-        for (const item of batch) out.push(await item.fn(tx));
+        for (const item of batch) {
+          failing = item;
+          out.push(await item.fn(tx));
+        }
+        failing = undefined;
         return out;
       });
     } catch (err) {
-      if (isDatabaseUnavailable(err) || sqlState(err) === '57014') {
+      if (isDatabaseUnavailable(err) && sqlState(err) !== '57014') {
+        // The database itself is gone: retrying the items one by one would only multiply the wait.
         for (const item of batch) item.reject(err);
         return;
       }
+      let retry = batch;
+      if (sqlState(err) === '57014' && failing) {
+        // A statement outlasted DATABASE_STATEMENT_TIMEOUT_MS: that item gets the error (a 503), the
+        // others were only caught in its transaction and go alone.
+        failing.reject(err);
+        retry = batch.filter((i) => i !== failing);
+      }
       // Nothing of the batch committed: each item alone, so only the one that fails gets its error.
-      this.stats.retried += batch.length;
-      this.logger?.warn({ items: batch.length, err: err instanceof Error ? err.message : String(err) }, 'group commit failed; committing its items one by one');
-      for (const item of batch) await this.alone(item);
+      this.stats.retried += retry.length;
+      this.logger?.warn({ items: retry.length, err: err instanceof Error ? err.message : String(err) }, 'group commit failed; committing its items one by one');
+      // Side by side (each in its own transaction): an item waiting on a lock does not hold the others.
+      await Promise.all(retry.map((item) => this.alone(item)));
       return;
     }
     this.stats.batches++;

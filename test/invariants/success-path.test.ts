@@ -58,7 +58,7 @@ describe('runs success path (invariants)', () => {
     assert.equal(await w.count('quota_reservations', `access_id = '${access.id}'`), 0);
     const [key] = await w.rows<{ last_used_at: Date | null }>(`select last_used_at from api_keys where id = '${caller.keyId}'`);
     assert.equal(new Date(key!.last_used_at!).toISOString(), MARCH.toISOString(), 'the key is touched in the success transaction');
-    assert.deepEqual(await w.s.usage.forAccess(access.id), [{ period: '2026-03', requests: 1, input_tokens: 7, output_tokens: 11, cost: '0.000000', currency: null }]);
+    assert.deepEqual(await w.s.usage.forAccess(access.id), [{ period: '2026-03', requests: 1, input_tokens: 7, output_tokens: 11, cached_input_tokens: 0, cost: '0.000000', currency: null }]);
   });
 
   test('usage belongs to the month the unit was taken, even when the run ends in the next', async () => {
@@ -200,6 +200,6 @@ describe('runs success path (invariants)', () => {
     assert.deepEqual((res.run as { cost?: unknown }).cost, { amount: '0.000029', currency: 'EUR' });
     assert.deepEqual(await w.rows(`select cost_micros::text as c, currency from usage_records where run_id = '${res.run.id}'`), [{ c: '29', currency: 'EUR' }]);
     assert.deepEqual(await w.rows(`select cost_micros::text as c, currency from runs where id = '${res.run.id}'`), [{ c: '29', currency: 'EUR' }]);
-    assert.deepEqual(await w.s.usage.forAccess(access.id), [{ period: '2026-03', requests: 1, input_tokens: 7, output_tokens: 11, cost: '0.000029', currency: 'EUR' }]);
+    assert.deepEqual(await w.s.usage.forAccess(access.id), [{ period: '2026-03', requests: 1, input_tokens: 7, output_tokens: 11, cached_input_tokens: 0, cost: '0.000029', currency: 'EUR' }]);
   });
 });

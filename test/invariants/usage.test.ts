@@ -81,20 +81,20 @@ describe('usage ledger (invariants)', () => {
     await rec(2, accessId, 3, 4, '2026-03-20T00:00:00.000Z');
     await rec(3, otherAccess, 100, 200, '2026-03-02T00:00:00.000Z');
     assert.deepEqual(await usage.forAccess(accessId), [
-      { period: '2026-03', requests: 2, input_tokens: 4, output_tokens: 6, cost: '0.250001', currency: 'EUR' },
-      { period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cost: '0.500000', currency: 'EUR' },
+      { period: '2026-03', requests: 2, input_tokens: 4, output_tokens: 6, cached_input_tokens: 0, cost: '0.250001', currency: 'EUR' },
+      { period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cached_input_tokens: 0, cost: '0.500000', currency: 'EUR' },
     ]);
-    assert.deepEqual(await usage.forAccess(accessId, '2026-02'), [{ period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cost: '0.500000', currency: 'EUR' }]);
+    assert.deepEqual(await usage.forAccess(accessId, '2026-02'), [{ period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cached_input_tokens: 0, cost: '0.500000', currency: 'EUR' }]);
     assert.deepEqual(await usage.forAccess(otherAccess, '2026-02'), []);
     const march = (await usage.forPeriod('2026-03')).sort((a, b) => a.requests - b.requests || a.input_tokens - b.input_tokens);
     assert.deepEqual(march, [
-      { access_id: otherAccess, period: '2026-03', requests: 1, input_tokens: 100, output_tokens: 200, cost: '0.000000', currency: null },
-      { access_id: accessId, period: '2026-03', requests: 2, input_tokens: 4, output_tokens: 6, cost: '0.250001', currency: 'EUR' },
+      { access_id: otherAccess, period: '2026-03', requests: 1, input_tokens: 100, output_tokens: 200, cached_input_tokens: 0, cost: '0.000000', currency: null },
+      { access_id: accessId, period: '2026-03', requests: 2, input_tokens: 4, output_tokens: 6, cached_input_tokens: 0, cost: '0.250001', currency: 'EUR' },
     ]);
     // Default: the month of now (the manual clock says March).
     assert.deepEqual((await usage.forPeriod()).length, 2);
     w.clock.set(new Date('2026-02-10T00:00:00Z'));
-    assert.deepEqual(await usage.forPeriod(), [{ access_id: accessId, period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cost: '0.500000', currency: 'EUR' }]);
+    assert.deepEqual(await usage.forPeriod(), [{ access_id: accessId, period: '2026-02', requests: 1, input_tokens: 10, output_tokens: 20, cached_input_tokens: 0, cost: '0.500000', currency: 'EUR' }]);
     w.clock.set(new Date('2026-03-15T12:00:00.000Z'));
   });
 });

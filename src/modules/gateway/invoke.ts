@@ -148,6 +148,12 @@ export class Invoker {
           // Last: settling locks the access's counter row until this transaction commits.
           settled = await this.quota.settle(tx, reservation);
         },
+      }).catch((err: unknown) => {
+        // Only a metered cancelled run throws after its success transaction committed; any other
+        // error means that transaction (or the grouped batch it was in) did not commit, so what an
+        // attempt of `onSucceeded` settled was rolled back: the unit and the budget hold go back.
+        if (!(err instanceof AppError && err.code === 'run_cancelled')) settled = undefined;
+        throw err;
       });
       const c = cost as { costMicros: bigint; currency: string } | null;
       const costed = c ? { ...run, cost: { amount: formatMicros(c.costMicros), currency: c.currency } } : run;

@@ -299,7 +299,8 @@ export class RunService {
     // mid-run. Queued runs and runs that delegate (their nested runs point at them) always have it.
     const atEnd = req.rowAtEnd === true && !req.runId && !req.delegation && agent.delegates.length === 0;
     let rowWrite: Promise<unknown> | undefined;
-    const writeRunningRow = () => (rowWrite ??= this.db.insert(runs).values({ ...base, status: 'running' }));
+    // No conflict: the outcome's upsert may have written the row already (a failed `rowAtEnd` run's last step).
+    const writeRunningRow = () => (rowWrite ??= this.db.insert(runs).values({ ...base, status: 'running' }).onConflictDoNothing({ target: runs.id }));
     if (req.runId) await claimQueued(this.db, id, started, agent);
     else if (!atEnd) await writeRunningRow();
     req.onStarted?.(id);
@@ -616,11 +617,11 @@ export class RunService {
     const metered = status === 'succeeded' || (status === 'cancelled' && emitted);
     const lastSteps = heldSteps;
     heldSteps = [];
-    // Whether the row exists by now (or is on its way: a mid-run step asked for it).
-    const rowWritten = !atEnd || rowWrite !== undefined;
+    // A mid-run step asked for the row: let that insert finish first.
     if (rowWrite) await rowWrite.catch(() => {});
+    // A `rowAtEnd` run always upserts its outcome: its mid-run row write (for a step) may have failed.
     const writeOutcome = (db: DbOrTx, f: Partial<typeof runs.$inferInsert>) =>
-      rowWritten ? db.update(runs).set(f).where(eq(runs.id, id)) : db.insert(runs).values({ ...base, ...fields, ...f }).onConflictDoUpdate({ target: runs.id, set: f });
+      atEnd ? db.insert(runs).values({ ...base, ...fields, ...f }).onConflictDoUpdate({ target: runs.id, set: f }) : db.update(runs).set(f).where(eq(runs.id, id));
     if (metered) {
       try {
         // The run, its last step, its usage record and its settlements commit together (grouped
