@@ -37,7 +37,7 @@ export async function startPlatform(role: Role, config: Config = loadConfig(), o
   try {
     if (tracing) {
       const otel = otelEnv();
-      deps.logger.info({ endpoint: otel['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || otel['OTEL_EXPORTER_OTLP_ENDPOINT'] }, 'OpenTelemetry tracing on: spans exported by OTLP/HTTP (JSON)');
+      deps.logger.info({ endpoint: withoutUserInfo(otel['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || otel['OTEL_EXPORTER_OTLP_ENDPOINT']) }, 'OpenTelemetry tracing on: spans exported by OTLP/HTTP (JSON)');
     }
     if (role !== 'worker') {
       await ensureLocalAdminToken(deps);
@@ -103,4 +103,17 @@ export function handleSignals(p: RunningPlatform): void {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/** An endpoint URL for the log: without a user or password it may carry. */
+function withoutUserInfo(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -108,7 +108,8 @@ describe('off-site backup copies (S3-compatible store)', () => {
     const cfg = loadConfig({ ...envOf(t.config), ...wrong });
     const f = await offsiteFinding(cfg, undefined);
     assert.equal(f.status, 'critical');
-    assert.match(f.finding, /403 SignatureDoesNotMatch\): BACKUP_S3_SECRET_ACCESS_KEY is not the secret of access key AKIAAGENTPLATFORMTEST/);
+    assert.match(f.finding, /403 SignatureDoesNotMatch\): BACKUP_S3_SECRET_ACCESS_KEY is not the secret of access key …TEST \(BACKUP_S3_ACCESS_KEY_ID\)/);
+    assert.doesNotMatch(JSON.stringify(f), /AKIAAGENTPLATFORMTEST/, 'the access key id is shown by its last four characters only');
     assert.match(f.resolution ?? '', /Set BACKUP_S3_SECRET_ACCESS_KEY .* to the secret key that belongs to BACKUP_S3_ACCESS_KEY_ID/);
     assert.ok(!f.finding.includes(SECRET) && !f.finding.includes(wrong.BACKUP_S3_SECRET_ACCESS_KEY), 'no secret in the finding');
     // The doctor as the operator runs it (no server answers: the direct checks from this machine).

@@ -224,6 +224,12 @@ export async function syncOffsite(store: OffsiteStore, o: { dir: string; policy:
   return out;
 }
 
+/** The access key id as findings show it: its last four characters (the id is kept with the secrets). */
+function shownKeyId(s: OffsiteSettings): string {
+  const id = s.credentials?.accessKeyId;
+  return id ? `…${id.slice(-4)} (BACKUP_S3_ACCESS_KEY_ID)` : '(from the AWS credential chain)';
+}
+
 /** An S3 failure in an operator's words, with what to do about it (doctor, CLI, job log). */
 export function explainS3Error(err: unknown, s: OffsiteSettings): { finding: string; resolution: string } {
   const where = describeStore(s);
@@ -233,12 +239,12 @@ export function explainS3Error(err: unknown, s: OffsiteSettings): { finding: str
   switch (code) {
     case 'SignatureDoesNotMatch':
       return {
-        finding: `${where} refused the request signature (403 SignatureDoesNotMatch): BACKUP_S3_SECRET_ACCESS_KEY is not the secret of access key ${s.credentials?.accessKeyId ?? '(from the AWS credential chain)'}`,
+        finding: `${where} refused the request signature (403 SignatureDoesNotMatch): BACKUP_S3_SECRET_ACCESS_KEY is not the secret of access key ${shownKeyId(s)}`,
         resolution: `Set BACKUP_S3_SECRET_ACCESS_KEY (or BACKUP_S3_SECRET_ACCESS_KEY_FILE) to the secret key that belongs to BACKUP_S3_ACCESS_KEY_ID (the store's console or mc admin user info shows the key pair), ${restart}. Local backups are unaffected; the next backup uploads what is missing.`,
       };
     case 'InvalidAccessKeyId':
       return {
-        finding: `${where} does not know access key ${s.credentials?.accessKeyId ?? '(from the AWS credential chain)'} (403 InvalidAccessKeyId)`,
+        finding: `${where} does not know access key ${shownKeyId(s)} (403 InvalidAccessKeyId)`,
         resolution: `Set BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY to a key pair of the store (create one for the backups), ${restart}.`,
       };
     case 'NoSuchBucket':
