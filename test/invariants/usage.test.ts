@@ -46,8 +46,8 @@ describe('usage ledger (invariants)', () => {
       /rollback/,
     );
     assert.equal(await w.count('usage_records', `run_id = '${runIds[0]}'`), 0);
-    await w.db.transaction((tx) => usage.record(tx, { runId: runIds[0]!, accessId, tenantId, agentId: 'helpdesk', inputTokens: 3, outputTokens: 4, at, channel: 'mcp', cost: { costMicros: 1_234_567n, currency: 'EUR' } }));
-    const rows = await w.rows<Record<string, unknown>>(`select access_id, tenant_id, agent_id, period, requests, input_tokens, output_tokens, channel, cost_micros::text as cost, currency, created_at from usage_records where run_id = '${runIds[0]}'`);
+    await w.db.transaction((tx) => usage.record(tx, { runId: runIds[0]!, accessId, tenantId, agentId: 'helpdesk', inputTokens: 3, outputTokens: 4, cachedInputTokens: 2, at, channel: 'mcp', cost: { costMicros: 1_234_567n, currency: 'EUR' } }));
+    const rows = await w.rows<Record<string, unknown>>(`select access_id, tenant_id, agent_id, period, requests, input_tokens, output_tokens, cached_input_tokens, channel, cost_micros::text as cost, currency, created_at from usage_records where run_id = '${runIds[0]}'`);
     assert.equal(rows.length, 1);
     const r = rows[0]!;
     assert.deepEqual({ ...r, created_at: new Date(r.created_at as string).toISOString() }, {
@@ -58,6 +58,7 @@ describe('usage ledger (invariants)', () => {
       requests: 1,
       input_tokens: 3,
       output_tokens: 4,
+      cached_input_tokens: 2,
       channel: 'mcp',
       cost: '1234567',
       currency: 'EUR',
@@ -68,7 +69,7 @@ describe('usage ledger (invariants)', () => {
     assert.deepEqual(tokens.sort(), [['input', 'helpdesk', 6], ['output', 'helpdesk', 8]]);
     // Without a cost or channel: zero cost, no currency, the default channel.
     await w.db.transaction((tx) => usage.record(tx, { runId: runIds[1]!, accessId, tenantId, agentId: 'helpdesk', inputTokens: 1, outputTokens: 2, at: new Date('2026-03-10T10:00:00Z') }));
-    assert.deepEqual(await w.rows(`select period, cost_micros::text as cost, currency, channel from usage_records where run_id = '${runIds[1]}'`), [{ period: '2026-03', cost: '0', currency: null, channel: 'api' }]);
+    assert.deepEqual(await w.rows(`select period, cached_input_tokens, cost_micros::text as cost, currency, channel from usage_records where run_id = '${runIds[1]}'`), [{ period: '2026-03', cached_input_tokens: 0, cost: '0', currency: null, channel: 'api' }]);
   });
 
   test('forAccess and forPeriod are exact sums per access and month', async () => {
