@@ -126,18 +126,8 @@ export class RunWebhooks {
       const run = await this.runs.get(runId);
       const now = this.clock.now();
       const body = JSON.stringify({ type: 'run.finished', timestamp: now.toISOString(), data: run } satisfies RunWebhookPayload);
-      const signature = new Webhook(secret).sign(runId, now, body);
       const { url, address } = await this.checkUrl(bg.webhookUrl);
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': 'agent-platform-webhooks/1',
-        'webhook-id': runId,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': signature,
-      };
-      const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
-      const res = await postPinned(url, address, headers, body, signal);
-      if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`);
+      const res = await sendSignedWebhook({ url, address, secret, id: runId, now, body, timeoutMs: this.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       await note({ webhookStatus: 'delivered', webhookDeliveredAt: this.clock.now(), webhookLastError: null });
       return { status: res.status };
     } catch (err) {
@@ -150,6 +140,25 @@ export class RunWebhooks {
 }
 
 /** POSTs `body` to `url`, connecting to the checked `address` whatever the name resolves to now. */
+/**
+ * Posts `body` to a checked, pinned address, signed the Standard Webhooks way (`webhook-id`,
+ * `-timestamp`, `-signature`); throws unless the receiver answers 2xx. Run webhooks and budget
+ * alerts both deliver through it.
+ */
+export async function sendSignedWebhook(m: { url: URL; address: ResolvedAddress; secret: string; id: string; now: Date; body: string; timeoutMs: number; signal?: AbortSignal }): Promise<{ status: number }> {
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'agent-platform-webhooks/1',
+    'webhook-id': m.id,
+    'webhook-timestamp': String(Math.floor(m.now.getTime() / 1000)),
+    'webhook-signature': new Webhook(m.secret).sign(m.id, m.now, m.body),
+  };
+  const signal = m.signal ? AbortSignal.any([m.signal, AbortSignal.timeout(m.timeoutMs)]) : AbortSignal.timeout(m.timeoutMs);
+  const res = await postPinned(m.url, m.address, headers, m.body, signal);
+  if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`);
+  return { status: res.status };
+}
+
 export function postPinned(url: URL, address: ResolvedAddress, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
   const lookup: LookupFunction = (_host, options, cb) => {
     if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: address.address, family: address.family }]);

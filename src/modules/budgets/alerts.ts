@@ -1,6 +1,5 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { Webhook } from 'standardwebhooks';
 import type { Db, Tx } from '../../db/client.ts';
 import { queryRows } from '../../db/client.ts';
 import { budgetAlerts, tenants } from '../../db/schema.ts';
@@ -11,7 +10,7 @@ import { newId } from '../../lib/ids.ts';
 import { formatMicros } from '../../lib/money.ts';
 import type { AuditService } from '../audit/service.ts';
 import { systemActor } from '../audit/service.ts';
-import { postPinned } from '../background/webhooks.ts';
+import { sendSignedWebhook } from '../background/webhooks.ts';
 import { periodOf } from '../quota/service.ts';
 import { resolveChecked, systemResolver, type ResolvedAddress, type Resolver } from '../tools/net-policy.ts';
 import type { BudgetAmount, BudgetLimitName, BudgetLimits } from './service.ts';
@@ -215,18 +214,8 @@ export class BudgetAlerts {
         timestamp: now.toISOString(),
         data: { alert_id: a.id, tenant_id: a.tenantId, period: a.period, threshold: a.threshold, limit: a.limitName, used: a.used, max: a.max },
       } satisfies BudgetAlertPayload);
-      const signature = new Webhook(target.secret).sign(a.id, now, body);
       const { url, address } = await target.resolve();
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': 'agent-platform-webhooks/1',
-        'webhook-id': a.id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': signature,
-      };
-      const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
-      const res = await postPinned(url, address, headers, body, signal);
-      if (res.status < 200 || res.status > 299) throw new Error(`the receiver answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`);
+      const res = await sendSignedWebhook({ url, address, secret: target.secret, id: a.id, now, body, timeoutMs: this.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       await note({ deliveryStatus: 'delivered', deliveredAt: this.clock.now(), lastError: null });
       return { status: res.status };
     } catch (err) {
